@@ -1,0 +1,2 @@
+//! Turns assets/catalog data into static Rust data.
+fn main() {}

@@ -1,0 +1,2 @@
+//! `wwe-trace`: the core on trace files.
+fn main() {}

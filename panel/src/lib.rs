@@ -1,0 +1,1 @@
+//! The wwe-devtools panel: a Leptos app mounted into `panel.html`.

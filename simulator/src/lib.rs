@@ -1,0 +1,1 @@
+//! The WWE simulator server.

@@ -1,0 +1,5 @@
+//! wwe-core: everything that understands the Genesys WWE Service Client API.
+//!
+//! The core does no I/O and knows nothing of Leptos, web-sys or `chrome.*`;
+//! it is compiled natively (CLI, tests, benchmarks) and to wasm (panel,
+//! simulator).

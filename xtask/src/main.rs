@@ -1,0 +1,2 @@
+//! `cargo xtask`: build, run, test.
+fn main() {}
