@@ -3,3 +3,7 @@
 //! The core does no I/O and knows nothing of Leptos, web-sys or `chrome.*`;
 //! it is compiled natively (CLI, tests, benchmarks) and to wasm (panel,
 //! simulator).
+
+pub mod error;
+
+pub use error::{Error, ErrorKind};
