@@ -1,2 +1,32 @@
-//! `cargo xtask`: build, run, test.
-fn main() {}
+//! `cargo xtask`: the project's automation. Every subcommand is declared in
+//! `flags.rs`; each has its own file. Set-up that a fresh machine lacks
+//! (wasm target, browsers, drivers, wasm-opt) is done by `setup.rs`.
+
+mod dist;
+mod flags;
+mod setup;
+mod shell;
+mod test;
+mod tidy;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = flags::parse(&args).and_then(|command| match command {
+        flags::Command::Help => {
+            print!("{}", flags::HELP);
+            Ok(())
+        }
+        flags::Command::Build(options) => dist::build(&options).map(|_| ()),
+        flags::Command::Test(options) => test::run(&options),
+        flags::Command::Tidy => tidy::run(),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,42 @@
+// Runs in: the panel page (DevTools panel or extension tab), before the wasm.
+// The only place the panel touches extension APIs: a small bridge object the
+// Leptos app calls, then the wasm module is loaded and started.
+import init from "./wwe_panel.js";
+
+const api = globalThis.browser ?? globalThis.chrome;
+const PROTOCOL = globalThis.WWE_PROTOCOL;
+// Chromium stops an idle service worker after ~30 s; a ping keeps the port
+// (and the worker's buffers) alive while the panel is open.
+const PING_MS = 20000;
+
+globalThis.wweBridge = {
+  /** The tab this panel watches, from `?tabId=N`, or null. */
+  tabId() {
+    const raw = new URLSearchParams(location.search).get("tabId");
+    return raw !== null && /^\d+$/.test(raw) ? Number(raw) : null;
+  },
+  /** Lists the browser's tabs, for the picker shown without `?tabId=`. */
+  async tabs() {
+    const all = await api.tabs.query({});
+    return all.filter((t) => !String(t.url ?? "").startsWith(api.runtime.getURL("")))
+      .map((t) => ({ id: t.id, title: String(t.title ?? ""), url: String(t.url ?? "") }));
+  },
+  /** Connects to the background for `tabId`; `onMessage` gets every message. */
+  connect(tabId, onMessage, onDisconnect) {
+    const port = api.runtime.connect({ name: PROTOCOL.panelPort });
+    port.onMessage.addListener((message) => onMessage(message));
+    port.onDisconnect.addListener(() => { clearInterval(ping); onDisconnect(); });
+    port.postMessage({ type: "hello", protocol: PROTOCOL.version, build: api.runtime.getManifest().version });
+    port.postMessage({ type: "subscribe", tabId });
+    const ping = setInterval(() => port.postMessage({ type: "ping" }), PING_MS);
+    return {
+      post(message) { port.postMessage(message); },
+    };
+  },
+  /** True when DevTools uses its dark theme. */
+  darkTheme() {
+    return api.devtools?.panels?.themeName === "dark";
+  },
+};
+
+await init();

@@ -1,0 +1,15 @@
+// Runs in: background and panel page (a classic script shared by both).
+// The one message protocol between the extension's parts. Every message is a
+// plain object tagged by `type`; every port opens with `hello` both ways.
+//
+// Version table (bump `version` on every breaking change; one line each):
+//   1  hello, subscribe, backlog, records, dropped, ping; relay-batch.
+globalThis.WWE_PROTOCOL = Object.freeze({
+  version: 1,
+  // The port name a panel uses to connect to the background.
+  panelPort: "wwe-panel",
+  // Panel -> background.
+  toBackground: Object.freeze(["hello", "subscribe", "clear", "ping"]),
+  // Background -> panel.
+  toPanel: Object.freeze(["hello", "backlog", "records", "dropped", "error"]),
+});

@@ -1,0 +1,190 @@
+//! `cargo xtask build`: the extension for each browser in `dist/<browser>/`:
+//! the manifest filled for that browser, the JS glue, the icons, and the
+//! panel compiled to wasm and wrapped as an ES module by wasm-bindgen.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::flags::{Browser, BuildOptions};
+use crate::setup;
+use crate::shell::{cargo, project_root, run};
+
+/// Files copied as they are from `extension/` into every `dist/<browser>/`.
+const EXTENSION_FILES: &[&str] = &[
+    "protocol.js",
+    "relay.js",
+    "background.js",
+    "devtools.html",
+    "devtools.js",
+    "panel.html",
+    "panel.css",
+    "panel-loader.js",
+];
+const ICON_SIZES: &[u32] = &[16, 32, 48, 128];
+/// The name wasm-bindgen gives the glue; `panel-loader.js` imports it.
+const PANEL_MODULE: &str = "wwe_panel";
+
+/// Builds the extension for `options.browsers`; returns the dist folders.
+pub fn build(options: &BuildOptions) -> Result<Vec<PathBuf>> {
+    setup::ensure_wasm_target()?;
+    let panel = build_panel(options.release)?;
+    let mut folders = Vec::new();
+    for &browser in &options.browsers {
+        let out = project_root().join("dist").join(browser.name());
+        assemble(browser, &panel, &out)?;
+        eprintln!("xtask: built {}", out.display());
+        folders.push(out);
+    }
+    Ok(folders)
+}
+
+/// Compiles the panel crate to wasm and runs wasm-bindgen (and wasm-opt on
+/// release builds); returns the folder holding the JS module and the wasm.
+fn build_panel(release: bool) -> Result<PathBuf> {
+    let profile = if release { "wasm-release" } else { "dev" };
+    run(cargo().args(["build", "--package", "wwe-panel", "--target", "wasm32-unknown-unknown", "--profile", profile]))?;
+    let profile_dir = if release { "wasm-release" } else { "debug" };
+    let wasm = project_root()
+        .join("target/wasm32-unknown-unknown")
+        .join(profile_dir)
+        .join(format!("{PANEL_MODULE}.wasm"));
+    let out = project_root().join("target/xtask/panel").join(profile_dir);
+    if out.exists() {
+        fs::remove_dir_all(&out).with_context(|| format!("could not clear {}", out.display()))?;
+    }
+    fs::create_dir_all(&out)?;
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(&wasm)
+        .web(true)
+        .context("wasm-bindgen refused the web target")?
+        // The library leaves out the default `.wasm` URL that the CLI puts
+        // in; without it `init()` fails (browser-facts.md).
+        .omit_default_module_path(false)
+        .debug(!release)
+        .keep_debug(!release)
+        .typescript(false);
+    bindgen
+        .generate(&out)
+        .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
+    if release {
+        optimize(&out.join(format!("{PANEL_MODULE}_bg.wasm")))?;
+    }
+    Ok(out)
+}
+
+fn optimize(wasm: &Path) -> Result<()> {
+    let Some(wasm_opt) = setup::wasm_opt() else { return Ok(()) };
+    let before = fs::metadata(wasm)?.len();
+    run(std::process::Command::new(wasm_opt)
+        .arg("-Oz")
+        .arg("--enable-reference-types")
+        .arg("--enable-bulk-memory")
+        .arg("--enable-nontrapping-float-to-int")
+        .arg("--enable-sign-ext")
+        .arg("--enable-mutable-globals")
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm))?;
+    let after = fs::metadata(wasm)?.len();
+    eprintln!("xtask: wasm-opt: {before} -> {after} bytes");
+    Ok(())
+}
+
+/// Writes `dist/<browser>/`: manifest, glue, icons, panel module.
+fn assemble(browser: Browser, panel: &Path, out: &Path) -> Result<()> {
+    if out.exists() {
+        fs::remove_dir_all(out).with_context(|| format!("could not clear {}", out.display()))?;
+    }
+    fs::create_dir_all(out.join("icons"))?;
+    let root = project_root();
+    for file in EXTENSION_FILES {
+        copy(&root.join("extension").join(file), &out.join(file))?;
+    }
+    for size in ICON_SIZES {
+        let name = format!("icon-{size}.png");
+        copy(&root.join("assets/icons").join(&name), &out.join("icons").join(&name))?;
+    }
+    for file in [format!("{PANEL_MODULE}.js"), format!("{PANEL_MODULE}_bg.wasm")] {
+        copy(&panel.join(&file), &out.join(&file))?;
+    }
+    let manifest = manifest_for(browser, &read_manifest()?)?;
+    fs::write(out.join("manifest.json"), serde_json::to_string_pretty(&manifest)? + "\n")?;
+    Ok(())
+}
+
+fn read_manifest() -> Result<Value> {
+    let path = project_root().join("manifest.json");
+    let text = fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+/// The root manifest filled for one browser: the version from Cargo.toml,
+/// and only the keys that browser understands.
+pub fn manifest_for(browser: Browser, manifest: &Value) -> Result<Value> {
+    let mut manifest = manifest.clone();
+    let Some(object) = manifest.as_object_mut() else { bail!("manifest.json is not a JSON object") };
+    object.insert("version".into(), json!(env!("CARGO_PKG_VERSION")));
+    let background = object
+        .get_mut("background")
+        .and_then(Value::as_object_mut)
+        .context("manifest.json has no `background` object")?;
+    match browser {
+        Browser::Chromium => {
+            // The service worker loads protocol.js itself (importScripts).
+            background.remove("scripts");
+            object.remove("browser_specific_settings");
+        }
+        Browser::Firefox => {
+            // Firefox runs `scripts` as an event page; `key` is Chromium's id.
+            background.remove("service_worker");
+            object.remove("key");
+        }
+    }
+    Ok(manifest)
+}
+
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    fs::copy(from, to).with_context(|| format!("could not copy {} to {}", from.display(), to.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root_manifest() -> Value {
+        read_manifest().unwrap()
+    }
+
+    #[test]
+    fn chromium_manifest_keeps_key_and_service_worker_only() {
+        let m = manifest_for(Browser::Chromium, &root_manifest()).unwrap();
+        assert_eq!(m["version"], env!("CARGO_PKG_VERSION"));
+        assert!(m["key"].is_string());
+        assert!(m.get("browser_specific_settings").is_none());
+        assert_eq!(m["background"]["service_worker"], "background.js");
+        assert!(m["background"].get("scripts").is_none());
+    }
+
+    #[test]
+    fn firefox_manifest_has_gecko_id_and_scripts_only() {
+        let m = manifest_for(Browser::Firefox, &root_manifest()).unwrap();
+        assert!(m.get("key").is_none());
+        assert_eq!(m["browser_specific_settings"]["gecko"]["id"], "wwe-devtools@wwe-devtools.dev");
+        assert_eq!(m["background"]["scripts"], json!(["protocol.js", "background.js"]));
+        assert!(m["background"].get("service_worker").is_none());
+    }
+
+    #[test]
+    fn manifest_csp_allows_wasm_only_from_self() {
+        let m = root_manifest();
+        assert_eq!(
+            m["content_security_policy"]["extension_pages"],
+            "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! Every `cargo xtask` subcommand and flag, declared in one place.
+
+use anyhow::{bail, Context, Result};
+
+pub const HELP: &str = "\
+cargo xtask <command> [flags]
+
+Commands:
+  build [--browser chromium|firefox|all] [--release]
+        Build the extension into dist/chromium/ and dist/firefox/.
+  test  [--browser chromium|firefox|all] [--no-e2e]
+        Unit tests, then a release build and the end-to-end tests in real browsers.
+        Installs what is missing (wasm target, browsers, drivers).
+  tidy  Consistency checks (pinned versions agree, every file says what it is for).
+  help  This text.
+";
+
+/// A browser the extension is built for and tested in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    pub const ALL: [Browser; 2] = [Browser::Chromium, Browser::Firefox];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Browser::Chromium => "chromium",
+            Browser::Firefox => "firefox",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct BuildOptions {
+    pub browsers: Vec<Browser>,
+    pub release: bool,
+}
+
+#[derive(Debug)]
+pub struct TestOptions {
+    pub browsers: Vec<Browser>,
+    pub e2e: bool,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    Help,
+    Build(BuildOptions),
+    Test(TestOptions),
+    Tidy,
+}
+
+pub fn parse(args: &[String]) -> Result<Command> {
+    let Some((command, rest)) = args.split_first() else {
+        return Ok(Command::Help);
+    };
+    let mut flags = Flags { rest: rest.iter() };
+    let command = match command.as_str() {
+        "help" | "--help" | "-h" => Command::Help,
+        "build" => {
+            let mut options = BuildOptions { browsers: Browser::ALL.to_vec(), release: false };
+            while let Some(flag) = flags.next() {
+                match flag {
+                    "--browser" => options.browsers = parse_browsers(flags.value("--browser")?)?,
+                    "--release" => options.release = true,
+                    other => bail!("unknown flag `{other}` for `build`; see `cargo xtask help`"),
+                }
+            }
+            Command::Build(options)
+        }
+        "test" => {
+            let mut options = TestOptions { browsers: Browser::ALL.to_vec(), e2e: true };
+            while let Some(flag) = flags.next() {
+                match flag {
+                    "--browser" => options.browsers = parse_browsers(flags.value("--browser")?)?,
+                    "--no-e2e" => options.e2e = false,
+                    other => bail!("unknown flag `{other}` for `test`; see `cargo xtask help`"),
+                }
+            }
+            Command::Test(options)
+        }
+        "tidy" => Command::Tidy,
+        other => bail!("unknown command `{other}`; see `cargo xtask help`"),
+    };
+    Ok(command)
+}
+
+struct Flags<'a> {
+    rest: std::slice::Iter<'a, String>,
+}
+
+impl<'a> Flags<'a> {
+    fn next(&mut self) -> Option<&'a str> {
+        self.rest.next().map(String::as_str)
+    }
+
+    fn value(&mut self, flag: &str) -> Result<&'a str> {
+        self.next().with_context(|| format!("`{flag}` needs a value"))
+    }
+}
+
+fn parse_browsers(value: &str) -> Result<Vec<Browser>> {
+    match value {
+        "chromium" => Ok(vec![Browser::Chromium]),
+        "firefox" => Ok(vec![Browser::Firefox]),
+        "all" => Ok(Browser::ALL.to_vec()),
+        other => bail!("unknown browser `{other}`: expected chromium, firefox or all"),
+    }
+}

@@ -1,0 +1,31 @@
+//! `cargo xtask test`: every test. Unit and property tests of every native
+//! crate, then a release build of the extension and the end-to-end tests in
+//! real Chromium and Firefox. Installs what is missing first.
+
+use anyhow::Result;
+
+use crate::dist;
+use crate::flags::{BuildOptions, TestOptions};
+use crate::setup;
+use crate::shell::{self, cargo, project_root};
+
+pub fn run(options: &TestOptions) -> Result<()> {
+    shell::run(cargo().args(["test", "--workspace", "--exclude", "wwe-panel", "--exclude", "wwe-e2e"]))?;
+    if !options.e2e {
+        return Ok(());
+    }
+    let browsers = setup::ensure_browsers(&options.browsers)?;
+    dist::build(&BuildOptions { browsers: options.browsers.clone(), release: true })?;
+    let mut e2e = cargo();
+    e2e.args(["test", "--package", "wwe-e2e"]);
+    e2e.env("WWE_DIST", project_root().join("dist"));
+    e2e.env("WWE_BROWSERS", options.browsers.iter().map(|b| b.name()).collect::<Vec<_>>().join(","));
+    for (name, path) in browsers.env() {
+        e2e.env(name, path);
+    }
+    // One browser at a time: two cores cannot run several browsers and the
+    // builds beside them without starving the tests' own timeouts.
+    e2e.args(["--", "--test-threads=1"]);
+    shell::run(&mut e2e)
+}
+
