@@ -26,6 +26,9 @@ pub enum ErrorKind {
     Options {
         /// The option the problem is in, e.g. `service-client-api.rate-limit`.
         option: String,
+        /// 1-based line of the option in pasted properties text; `None` when
+        /// the options came as JSON (whose values have no line of their own).
+        line: Option<usize>,
         /// 0-based byte offset in that option's value.
         position: usize,
         /// What was expected at that position.
@@ -59,7 +62,11 @@ impl fmt::Display for Error {
             ErrorKind::Json { line, column, message } => {
                 write!(f, "not valid JSON at line {line}, column {column}: {message}")
             }
-            ErrorKind::Options { option, position, expected, found } => write!(
+            ErrorKind::Options { option, line: Some(line), position, expected, found } => write!(
+                f,
+                "in option `{option}` (line {line}) at position {position}: expected {expected}, found {found}"
+            ),
+            ErrorKind::Options { option, line: None, position, expected, found } => write!(
                 f,
                 "in option `{option}` at position {position}: expected {expected}, found {found}"
             ),

@@ -6,5 +6,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod options;
+pub mod policy;
 
 pub use error::{Error, ErrorKind};
