@@ -5,8 +5,11 @@
 //! simulator).
 
 pub mod catalog;
+pub mod decode;
 pub mod error;
+pub mod lint;
 pub mod options;
 pub mod policy;
+pub mod record;
 
 pub use error::{Error, ErrorKind};

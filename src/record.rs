@@ -1,0 +1,103 @@
+//! The capture record: one `message` event as the browser extension sends
+//! it to the panel (camelCase JSON, produced by the JS glue).
+//!
+//! Every field has a default so that old or partial records (an older
+//! extension, a hand-written trace) still parse.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One captured message, as received by one frame.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Record {
+    /// Assigned by the background page; increases per tab.
+    pub id: u64,
+    /// Sequence number from the relay of the receiving frame; a gap means
+    /// records were lost.
+    pub seq: u64,
+    /// The browser tab.
+    pub tab_id: i64,
+    /// Browser frame id of the receiving frame (0 = top frame).
+    pub frame_id: i64,
+    /// URL of the receiving frame.
+    pub frame_url: String,
+    /// Origin of the receiving frame.
+    pub frame_origin: String,
+    /// `event.origin`: the origin of the sending frame.
+    pub source_origin: String,
+    /// Browser frame id of the sending frame, when the extension knows it.
+    pub source_frame_id: Option<i64>,
+    /// When it was received, in milliseconds since the Unix epoch, with
+    /// sub-millisecond precision.
+    pub time: f64,
+    /// The message (`event.data`), or what could be kept of it (see
+    /// [`Record::marker`]).
+    pub data: Value,
+    /// Why `data` is not the exact message: `"cyclic"`, `"truncated"`,
+    /// `"unserializable"`, ...; `None` when it is exact.
+    pub marker: Option<String>,
+    /// Size in bytes of the message's JSON text.
+    pub size: u64,
+    /// The `targetOrigin` the sender passed to `postMessage`, when the
+    /// send-side hook saw the call.
+    pub target_origin: Option<String>,
+}
+
+impl Record {
+    /// Parses one record from the extension's JSON.
+    pub fn from_json(text: &str) -> Result<Record, crate::Error> {
+        serde_json::from_str(text).map_err(|e| {
+            crate::Error::new(crate::ErrorKind::Json {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn full_record_round_trips_with_the_glue_field_names() {
+        let text = json!({
+            "id": 7, "seq": 3, "tabId": 12, "frameId": 0,
+            "frameUrl": "https://wwe.example/ui/ad/v1/index.html",
+            "frameOrigin": "https://wwe.example",
+            "sourceOrigin": "https://crm.example",
+            "sourceFrameId": 4, "time": 1700000000123.25,
+            "data": {"request": "agent.get"}, "marker": null, "size": 21,
+            "targetOrigin": "*"
+        });
+        let r: Record = serde_json::from_value(text.clone()).unwrap();
+        assert_eq!(r.id, 7);
+        assert_eq!(r.tab_id, 12);
+        assert_eq!(r.source_frame_id, Some(4));
+        assert_eq!(r.time, 1700000000123.25);
+        assert_eq!(r.target_origin.as_deref(), Some("*"));
+        assert_eq!(serde_json::to_value(&r).unwrap(), text);
+    }
+
+    #[test]
+    fn partial_record_parses_with_defaults() {
+        let r = Record::from_json(r#"{"id": 1, "data": "wwe-ready", "sourceFrameId": null}"#).unwrap();
+        assert_eq!(r.id, 1);
+        assert_eq!(r.source_frame_id, None);
+        assert_eq!(r.marker, None);
+        assert_eq!(r.data, json!("wwe-ready"));
+        assert_eq!(r.frame_origin, "");
+    }
+
+    #[test]
+    fn bad_json_is_an_error_with_position() {
+        let e = Record::from_json("{\n  \"id\": }").unwrap_err();
+        match e.kind() {
+            crate::ErrorKind::Json { line, .. } => assert_eq!(*line, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}
