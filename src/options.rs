@@ -722,7 +722,8 @@ fn classify_origin(token: &str, offset: usize, notes: &mut Vec<(Option<usize>, S
         return Ok(OriginPattern::Any);
     }
     let Some((scheme, rest)) = token.split_once("://") else {
-        let bare = token.strip_suffix('/').unwrap_or(token).to_ascii_lowercase();
+        // All trailing slashes go, so that normalising twice changes nothing.
+        let bare = token.trim_end_matches('/').to_ascii_lowercase();
         notes.push((
             Some(offset),
             format!("`{token}` has no scheme; browsers report origins as scheme://host[:port] (e.g. http://{bare}), so this entry never matches"),

@@ -218,6 +218,13 @@ fn origins_are_normalised() {
     );
     assert_eq!(normalize_origin(" HTTP://Example.com:80/ "), "http://example.com");
     assert_eq!(normalize_origin("null"), "null");
+    // Normalising is idempotent, also for entries that are not origins
+    // (found by proptest: `//` once normalised to `/`, then to ``).
+    for odd in ["//", "a//", "HTTP://A:80/", "*", "x:y"] {
+        let once = normalize_origin(odd);
+        assert_eq!(normalize_origin(&once), once, "{odd}");
+    }
+    fuzzing::check_invariants(&format!("{ACCEPTED_ORIGINS}=//"));
 }
 
 #[test]
