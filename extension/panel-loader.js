@@ -33,6 +33,10 @@ globalThis.wweBridge = {
       post(message) { port.postMessage(message); },
     };
   },
+  /** The message protocol version in `protocol.js`. */
+  protocolVersion() {
+    return PROTOCOL.version;
+  },
   /** True when DevTools uses its dark theme. */
   darkTheme() {
     return api.devtools?.panels?.themeName === "dark";

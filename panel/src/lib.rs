@@ -1,1 +1,19 @@
-//! The wwe-devtools panel: a Leptos app mounted into `panel.html`.
+//! The wwe-devtools panel: a Leptos app mounted into `panel.html`, shown as
+//! the "WWE API" DevTools panel or as an extension page `panel.html?tabId=N`.
+//!
+//! Domain logic lives in `wwe-core`; this crate holds signals and views.
+//! Extension APIs are reached only through `bridge` (JS glue in
+//! `extension/panel-loader.js`).
+
+mod app;
+mod bridge;
+mod feed;
+mod store;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Entry point, run by `init()` in `panel-loader.js`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(app::App);
+}

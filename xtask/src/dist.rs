@@ -65,7 +65,7 @@ fn build_panel(release: bool) -> Result<PathBuf> {
         // in; without it `init()` fails (browser-facts.md).
         .omit_default_module_path(false)
         .debug(!release)
-        .keep_debug(!release)
+        .keep_debug(false)
         .typescript(false);
     bindgen
         .generate(&out)

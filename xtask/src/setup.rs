@@ -130,7 +130,7 @@ fn find(var: &str, names: &[&str]) -> Option<PathBuf> {
     names.iter().find_map(|name| which(name))
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     output(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0")
 }
 

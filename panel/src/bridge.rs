@@ -1,0 +1,88 @@
+//! Bindings to `globalThis.wweBridge`, the JS glue that owns every
+//! extension API call the panel makes (see `extension/panel-loader.js`).
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A connection to the background for one tab.
+    pub type Port;
+
+    /// Sends one protocol message to the background.
+    #[wasm_bindgen(method)]
+    pub fn post(this: &Port, message: JsValue);
+
+    #[wasm_bindgen(js_namespace = wweBridge, js_name = tabId)]
+    fn bridge_tab_id() -> Option<f64>;
+
+    #[wasm_bindgen(js_namespace = wweBridge, js_name = tabs)]
+    fn bridge_tabs() -> js_sys::Promise;
+
+    #[wasm_bindgen(js_namespace = wweBridge, js_name = connect)]
+    fn bridge_connect(
+        tab_id: f64,
+        on_message: &Closure<dyn FnMut(JsValue)>,
+        on_disconnect: &Closure<dyn FnMut()>,
+    ) -> Port;
+
+    #[wasm_bindgen(js_namespace = wweBridge, js_name = protocolVersion)]
+    fn bridge_protocol_version() -> u32;
+
+    #[wasm_bindgen(js_namespace = wweBridge, js_name = darkTheme)]
+    fn bridge_dark_theme() -> bool;
+}
+
+/// A browser tab id, as given by `?tabId=N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TabId(pub u32);
+
+/// The tab named in the page URL, if any.
+pub fn tab_id() -> Option<TabId> {
+    bridge_tab_id().map(|id| TabId(id as u32))
+}
+
+/// The extension message protocol version this page was built with
+/// (`extension/protocol.js`).
+pub fn protocol_version() -> u32 {
+    bridge_protocol_version()
+}
+
+/// True when DevTools shows its dark theme.
+pub fn dark_theme() -> bool {
+    bridge_dark_theme()
+}
+
+/// A tab the user can pick when the page was opened without `?tabId=`.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct TabInfo {
+    /// Browser tab id.
+    pub id: u32,
+    /// Page title.
+    pub title: String,
+    /// Page URL.
+    pub url: String,
+}
+
+/// The browser's tabs (other than the extension's own pages).
+pub async fn tabs() -> Vec<TabInfo> {
+    let Ok(value) = wasm_bindgen_futures::JsFuture::from(bridge_tabs()).await else {
+        return Vec::new();
+    };
+    let text: String = js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
+/// Connects to the background for `tab`. The callbacks live as long as the
+/// page: the port is never closed by the panel, only by the page unloading.
+pub fn connect(
+    tab: TabId,
+    on_message: impl FnMut(JsValue) + 'static,
+    on_disconnect: impl FnMut() + 'static,
+) -> Port {
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(on_message);
+    let on_disconnect = Closure::<dyn FnMut()>::new(on_disconnect);
+    let port = bridge_connect(f64::from(tab.0), &on_message, &on_disconnect);
+    on_message.forget();
+    on_disconnect.forget();
+    port
+}

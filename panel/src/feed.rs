@@ -1,0 +1,93 @@
+//! What the background sends the panel, parsed from the port's messages
+//! (`extension/protocol.js` has the version table).
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+/// One message from the background, tagged by `type`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum FromBackground {
+    /// First message on the port.
+    Hello {
+        /// Protocol version the background speaks.
+        protocol: u32,
+    },
+    /// Everything the background holds for the tab, sent once on subscribe.
+    Backlog {
+        records: Vec<WireRecord>,
+        #[serde(default)]
+        dropped: u64,
+    },
+    /// Records captured since the last batch.
+    Records { records: Vec<WireRecord> },
+    /// The tab's total count of records dropped so far.
+    Dropped { total: u64 },
+    /// The background refused something the panel sent.
+    Error { message: String },
+}
+
+/// A capture record as the background stores it: the message data is still
+/// JSON text, parsed once here.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireRecord {
+    pub id: u64,
+    #[serde(default)]
+    pub seq: u64,
+    #[serde(default)]
+    pub tab_id: i64,
+    #[serde(default)]
+    pub frame_id: i64,
+    #[serde(default)]
+    pub frame_url: String,
+    #[serde(default)]
+    pub frame_origin: String,
+    #[serde(default)]
+    pub source_origin: String,
+    #[serde(default)]
+    pub source_frame_id: Option<i64>,
+    #[serde(default)]
+    pub time: f64,
+    #[serde(default)]
+    pub json: String,
+    #[serde(default)]
+    pub marker: Option<String>,
+    #[serde(default)]
+    pub size: u64,
+}
+
+impl WireRecord {
+    /// The core's record: the data parsed from its JSON text. Text that does
+    /// not parse (it always should) is kept as a string, with a marker.
+    pub fn into_record(self) -> wwe_core::record::Record {
+        let (data, marker) = match serde_json::from_str(&self.json) {
+            Ok(value) => (value, self.marker),
+            Err(_) => (serde_json::Value::String(self.json), Some("unparseable".to_string())),
+        };
+        wwe_core::record::Record {
+            id: self.id,
+            seq: self.seq,
+            tab_id: self.tab_id,
+            frame_id: self.frame_id,
+            frame_url: self.frame_url,
+            frame_origin: self.frame_origin,
+            source_origin: self.source_origin,
+            source_frame_id: self.source_frame_id,
+            time: self.time,
+            data,
+            marker,
+            size: self.size,
+            target_origin: None,
+        }
+    }
+}
+
+/// Parses one port message. A message the panel does not understand is an
+/// error the panel shows, never a panic.
+pub fn parse(message: &JsValue) -> Result<FromBackground, String> {
+    let text: String = js_sys::JSON::stringify(message)
+        .map(String::from)
+        .map_err(|_| "the background sent a message that is not JSON".to_string())?;
+    serde_json::from_str(&text).map_err(|e| format!("the background sent a message the panel cannot read: {e}"))
+}
