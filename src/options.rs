@@ -85,7 +85,8 @@ pub struct Options {
     /// Options this parser does not know, in input order.
     pub unknown: Vec<UnknownOption>,
     /// Things worth telling the user that did not stop parsing: unknown keys,
-    /// repeated keys, entries that can never match.
+    /// repeated keys, entries that can never match, request names and
+    /// namespaces that [`crate::catalog`] does not know.
     pub warnings: Vec<Warning>,
 }
 
@@ -516,6 +517,9 @@ fn apply_option(options: &mut Options, opt: RawOption) -> Result<(), Error> {
         }
         k if k.starts_with(RATE_LIMIT_PREFIX) && k.len() > RATE_LIMIT_PREFIX.len() => {
             let request = k[RATE_LIMIT_PREFIX.len()..].to_string();
+            if let Some(note) = unknown_request_note(&request, ", so this limit applies only to requests spelled exactly so") {
+                notes.push((None, note));
+            }
             let n = parse_count(&value, "a number of requests per minute (0 = unlimited)").map_err(wrap)?;
             options.rate_limits.per_request.insert(request, n);
         }
@@ -869,10 +873,39 @@ fn classify_filter(token: &str, offset: usize, notes: &mut Vec<(Option<usize>, S
         ));
         return Ok(FilterKind::Exact(token.to_string()));
     }
-    Ok(match token.strip_suffix(".*") {
+    let kind = match token.strip_suffix(".*") {
         Some(ns) => FilterKind::Namespace(ns.to_string()),
         None => FilterKind::Exact(token.to_string()),
-    })
+    };
+    if let Some(note) = unknown_name_note(&kind) {
+        notes.push((Some(offset), note));
+    }
+    Ok(kind)
+}
+
+/// A warning for a filter naming a request or namespace the catalog does
+/// not know. Only a warning: WWE may know requests this catalog lacks, and
+/// the filter still does what it says for a request spelled that way.
+fn unknown_name_note(kind: &FilterKind) -> Option<String> {
+    match kind {
+        FilterKind::Any => None,
+        FilterKind::Namespace(ns) => {
+            if ns.contains('.') || crate::catalog::namespace(ns).is_some() {
+                return None;
+            }
+            Some(format!("`{ns}.*`: `{ns}` is not a namespace of the Service Client API; the filter matches no known request"))
+        }
+        FilterKind::Exact(name) => unknown_request_note(name, ""),
+    }
+}
+
+/// `consequence` goes between the finding and the hint, e.g. ", so ...".
+fn unknown_request_note(name: &str, consequence: &str) -> Option<String> {
+    if crate::catalog::request(name).is_some() {
+        return None;
+    }
+    let hint = crate::catalog::suggest(name).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+    Some(format!("`{name}` is not a request of the Service Client API{consequence}{hint}"))
 }
 
 #[cfg(test)]

@@ -263,6 +263,21 @@ fn origin_warnings() {
 }
 
 #[test]
+fn unknown_request_names_are_warnings() {
+    check(
+        "service-client-api.accepted-web-content-origins=http://a (voice.pauseRecording, agnt.*, voice.dial)\nservice-client-api.rate-limit.voice.dail=3\n",
+        expect![[r#"
+            origins (line Some(1)):
+              #0 `http://a (voice.pauseRecording, agnt.*, voice.dial)` @0..51 -> http://a: voice.pauseRecording@10..30=exact:voice.pauseRecording, agnt.*@32..38=ns:agnt, voice.dial@40..50=exact:voice.dial
+            rate limits: global=None quarantine=None voice.dail=3
+            warning (line Some(1), position Some(10)) service-client-api.accepted-web-content-origins: `voice.pauseRecording` is not a request of the Service Client API; did you mean `voice.pauseCallRecording`?
+            warning (line Some(1), position Some(32)) service-client-api.accepted-web-content-origins: `agnt.*`: `agnt` is not a namespace of the Service Client API; the filter matches no known request
+            warning (line Some(2), position None) service-client-api.rate-limit.voice.dail: `voice.dail` is not a request of the Service Client API, so this limit applies only to requests spelled exactly so; did you mean `voice.dial`?
+        "#]],
+    );
+}
+
+#[test]
 fn empty_origins_value_is_an_empty_list() {
     check_origins(
         "   ",
