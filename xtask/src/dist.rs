@@ -29,7 +29,6 @@ const PANEL_MODULE: &str = "wwe_panel";
 
 /// Builds the extension for `options.browsers`; returns the dist folders.
 pub fn build(options: &BuildOptions) -> Result<Vec<PathBuf>> {
-    setup::ensure_wasm_target()?;
     let panel = build_panel(options.release)?;
     let mut folders = Vec::new();
     for &browser in &options.browsers {
@@ -44,14 +43,23 @@ pub fn build(options: &BuildOptions) -> Result<Vec<PathBuf>> {
 /// Compiles the panel crate to wasm and runs wasm-bindgen (and wasm-opt on
 /// release builds); returns the folder holding the JS module and the wasm.
 fn build_panel(release: bool) -> Result<PathBuf> {
+    build_wasm("wwe-panel", PANEL_MODULE, release)
+}
+
+/// Compiles a `cdylib` package to wasm, wraps it as an ES module with
+/// wasm-bindgen (web target) and, on release builds, shrinks it with
+/// wasm-opt. Returns the folder holding `<module>.js` and `<module>_bg.wasm`.
+/// Shared by every wasm page the project ships (panel, simulator).
+pub fn build_wasm(package: &str, module: &str, release: bool) -> Result<PathBuf> {
+    setup::ensure_wasm_target()?;
     let profile = if release { "wasm-release" } else { "dev" };
-    run(cargo().args(["build", "--package", "wwe-panel", "--target", "wasm32-unknown-unknown", "--profile", profile]))?;
+    run(cargo().args(["build", "--package", package, "--target", "wasm32-unknown-unknown", "--profile", profile]))?;
     let profile_dir = if release { "wasm-release" } else { "debug" };
     let wasm = project_root()
         .join("target/wasm32-unknown-unknown")
         .join(profile_dir)
-        .join(format!("{PANEL_MODULE}.wasm"));
-    let out = project_root().join("target/xtask/panel").join(profile_dir);
+        .join(format!("{module}.wasm"));
+    let out = project_root().join("target/xtask/wasm").join(module).join(profile_dir);
     if out.exists() {
         fs::remove_dir_all(&out).with_context(|| format!("could not clear {}", out.display()))?;
     }
@@ -71,7 +79,7 @@ fn build_panel(release: bool) -> Result<PathBuf> {
         .generate(&out)
         .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
     if release {
-        optimize(&out.join(format!("{PANEL_MODULE}_bg.wasm")))?;
+        optimize(&out.join(format!("{module}_bg.wasm")))?;
     }
     Ok(out)
 }
