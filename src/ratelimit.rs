@@ -718,6 +718,10 @@ mod tests {
     }
 
     proptest! {
+        // Failures are not persisted to a proptest-regressions/ folder: each
+        // one found becomes a named deterministic test instead.
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
         #[test]
         fn message_round_trips(
             ns in "[a-z]{1,10}", name in "[a-zA-Z]{1,16}", seconds in any::<u32>(),

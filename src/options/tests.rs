@@ -486,6 +486,10 @@ fn filter_matching() {
 }
 
 proptest! {
+    // Failures are not persisted to a proptest-regressions/ folder: each
+    // one found becomes a named deterministic test instead.
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
     #[test]
     fn never_panics_and_errors_point_inside_the_value(text in "\\PC{0,200}") {
         fuzzing::check_invariants(&text);
