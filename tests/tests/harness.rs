@@ -1,0 +1,72 @@
+//! Self-tests of the harness and the fixtures, in browsers WITHOUT the
+//! extension: the fixture pages really talk across two loopback origins, and
+//! the harness starts, drives and stops both browsers. These need no `dist/`,
+//! so they tell a broken harness apart from a broken extension.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use wwe_e2e::{fixtures_dir, Browser, LaunchOptions, Session, DEFAULT_TIMEOUT};
+use wwe_simulator::{Server, ServerConfig};
+
+fn foundation_round_trip_without_extension(browser: Browser) {
+    let server = Server::start(ServerConfig::ephemeral(fixtures_dir())).expect("server");
+    let origins = server.origins().clone();
+    let session = Session::launch(browser, &LaunchOptions::default()).expect("browser");
+    eprintln!("{browser}: session ready in {:.1} s", session.startup_time().as_secs_f64());
+
+    session.goto(&format!("{}/foundation/service.html", origins.service)).unwrap();
+    session
+        .wait_for("the service page to reply to agent.get", DEFAULT_TIMEOUT, || {
+            let replied = session
+                .execute("return document.documentElement.dataset.replied ?? null;", &[])
+                .map_err(|e| e.to_string())?;
+            if replied == "1" {
+                Ok(())
+            } else {
+                Err(format!("data-replied = {replied}"))
+            }
+        })
+        .unwrap();
+
+    // The reply reached the client frame on the other origin.
+    let frame = session.find_all("iframe#client").unwrap();
+    assert_eq!(frame.len(), 1);
+    session.switch_to_frame(Some(&frame[0])).unwrap();
+    let reply = session
+        .wait_for("the client frame to show the reply", DEFAULT_TIMEOUT, || {
+            let text = session.find_all("#reply").and_then(|r| session.text(&r[0])).map_err(|e| e.to_string())?;
+            if text.is_empty() {
+                Err("empty #reply".into())
+            } else {
+                Ok(text)
+            }
+        })
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply).unwrap(),
+        serde_json::json!({"referenceId": "0", "data": {"username": "agent1"}, "userAgent": "WWE Service"})
+    );
+    session.switch_to_frame(None).unwrap();
+    let log = session.text(&session.find_all("#log li").unwrap()[0]).unwrap();
+    assert!(log.starts_with(&format!("{} ", origins.client)), "service saw {log}");
+}
+
+#[test]
+fn fixtures_and_harness_work_in_chromium() {
+    foundation_round_trip_without_extension(Browser::Chromium);
+}
+
+#[test]
+fn fixtures_and_harness_work_in_firefox() {
+    foundation_round_trip_without_extension(Browser::Firefox);
+}
+
+#[test]
+fn wait_for_names_what_it_awaited_and_what_it_saw() {
+    let error = wwe_e2e::wait_for("the moon", Duration::from_millis(200), || Err::<(), _>("cheese".to_owned()))
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("waiting for the moon"), "{message}");
+    assert!(message.contains("last seen: cheese"), "{message}");
+}
