@@ -12,5 +12,6 @@ pub mod options;
 pub mod policy;
 pub mod ratelimit;
 pub mod record;
+pub mod session;
 
 pub use error::{Error, ErrorKind};

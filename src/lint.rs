@@ -262,3 +262,24 @@ fn short(value: &Value) -> String {
     }
     s
 }
+
+/// Checks a request against the WWE options: whether
+/// `service-client-api.accepted-web-content-origins` lets its origin send
+/// it (see [`crate::policy::evaluate`]). `None` when it is allowed, or the
+/// message is not a request.
+pub fn check_policy(record: &Record, decoded: &Decoded, options: &crate::options::Options) -> Option<Issue> {
+    let Message::Request(req) = &decoded.message else { return None };
+    let decision = crate::policy::evaluate(options, &record.source_origin, &req.name);
+    if decision.is_allowed() {
+        return None;
+    }
+    Some(Issue::new(
+        Code::RequestDeniedByPolicy,
+        format!(
+            "WWE refuses {} from {}: {}. Change service-client-api.accepted-web-content-origins or send from an accepted origin",
+            req.name,
+            if record.source_origin.is_empty() { "an unknown origin" } else { &record.source_origin },
+            decision.explanation()
+        ),
+    ))
+}

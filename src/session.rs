@@ -1,0 +1,825 @@
+//! The session model: every captured message of a tab, decoded, with
+//! requests paired to their replies, subscriptions, frames and their roles,
+//! rate-limit observations and findings.
+//!
+//! [`Session::push`] takes records in any order and costs amortised O(1).
+//! Time is the records' own: a request is judged timed out once a record 10
+//! seconds later has been seen (or [`Session::advance_to`] says so), never
+//! by a clock, so the model behaves the same live, on a trace, and in wasm.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::decode::{decode, Decoded, Direction, Message, Name};
+use crate::lint::{self, Code, Finding, Issue};
+use crate::options::Options;
+use crate::record::Record;
+
+/// The client library fails a request with "Request timeout" after this
+/// long without a reply.
+pub const REQUEST_TIMEOUT_MS: f64 = 10_000.0;
+
+/// WWE counts requests in fixed windows of one minute.
+pub const RATE_WINDOW_MS: f64 = 60_000.0;
+
+/// A reply whose request has not been seen is only reported once the
+/// capture has moved this far past it: records from different frames
+/// reach the panel in batches, so a reply may arrive before its request.
+pub const ORPHAN_GRACE_MS: f64 = 2_000.0;
+
+/// One captured message with its decoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Captured {
+    /// The record as the extension sent it.
+    pub record: Record,
+    /// What the message is.
+    pub decoded: Decoded,
+    /// Index in [`Session::exchanges`] of the exchange this message is the
+    /// request or the reply of.
+    pub exchange: Option<usize>,
+}
+
+/// Identifies a client for pairing: its browser frame when the extension
+/// knows it, else its origin.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    /// A browser frame of a tab.
+    Frame {
+        /// The tab.
+        tab_id: i64,
+        /// The browser frame id.
+        frame_id: i64,
+    },
+    /// A sender whose frame is unknown, by origin.
+    Origin {
+        /// The tab.
+        tab_id: i64,
+        /// The sender's origin.
+        origin: String,
+    },
+}
+
+/// What became of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExchangeState {
+    /// No reply yet, and less than 10 s have passed.
+    Pending,
+    /// A success reply.
+    Ok,
+    /// A failure reply (`errorMessage`).
+    Error,
+    /// The rate-limit failure reply.
+    RateLimited,
+    /// No reply within 10 s: the client library failed it with
+    /// "Request timeout".
+    TimedOut,
+    /// No reply because its request type was in rate-limit quarantine.
+    Swallowed,
+}
+
+impl ExchangeState {
+    /// `"pending"`, `"ok"`, `"error"`, `"rate-limited"`, `"timed-out"` or
+    /// `"swallowed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeState::Pending => "pending",
+            ExchangeState::Ok => "ok",
+            ExchangeState::Error => "error",
+            ExchangeState::RateLimited => "rate-limited",
+            ExchangeState::TimedOut => "timed-out",
+            ExchangeState::Swallowed => "swallowed",
+        }
+    }
+}
+
+/// A request and its reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    /// Record id of the request (or subscribe) message.
+    pub request: u64,
+    /// Record id of the reply, once paired.
+    pub reply: Option<u64>,
+    /// The request name; `subscribe` for a subscription.
+    pub name: Name,
+    /// The `referenceId`; `None` when the client sent none (it can never
+    /// be paired).
+    pub reference_id: Option<String>,
+    /// The client that sent it.
+    pub client: ClientKey,
+    /// When the request was received (ms since the epoch).
+    pub request_time: f64,
+    /// When the reply was received.
+    pub reply_time: Option<f64>,
+    /// What became of it.
+    pub state: ExchangeState,
+    /// Reply time minus request time, in ms.
+    pub latency_ms: Option<f64>,
+    /// Index in [`Session::subscriptions`] for a subscribe exchange.
+    pub subscription: Option<usize>,
+}
+
+/// What a frame does in the conversation, inferred from traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Neither sends requests nor receives them (yet).
+    Unknown,
+    /// Receives requests, sends replies and events: WWE.
+    Service,
+    /// Sends requests, receives replies and events: an embedded app.
+    Client,
+    /// Both, which happens when WWE and a client share a frame or a
+    /// capture mixes pages.
+    Both,
+}
+
+impl Role {
+    fn add(self, other: Role) -> Role {
+        match (self, other) {
+            (Role::Unknown, r) | (r, Role::Unknown) => r,
+            (a, b) if a == b => a,
+            _ => Role::Both,
+        }
+    }
+
+    /// `"unknown"`, `"service"`, `"client"` or `"both"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Unknown => "unknown",
+            Role::Service => "service",
+            Role::Client => "client",
+            Role::Both => "both",
+        }
+    }
+}
+
+/// A browser frame that sent or received messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// The tab.
+    pub tab_id: i64,
+    /// The browser frame id (0 = top).
+    pub frame_id: i64,
+    /// Its URL, once it has received a message.
+    pub url: String,
+    /// Its origin.
+    pub origin: String,
+    /// Service or client.
+    pub role: Role,
+    /// The frame id WWE assigned to it, for a client.
+    pub wwe_frame_id: Option<i64>,
+    /// Messages it received.
+    pub received: u64,
+    /// Messages it sent (when the sender's frame was known).
+    pub sent: u64,
+}
+
+/// A client's subscription to events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    /// The subscribing client.
+    pub client: ClientKey,
+    /// The event names.
+    pub names: Vec<Name>,
+    /// Record id of the subscribe message.
+    pub request: u64,
+    /// The id WWE gave it in its reply.
+    pub subscription_id: Option<String>,
+    /// Record id of the unsubscribe message that ended it.
+    pub ended_by: Option<u64>,
+}
+
+/// One fixed minute of one request type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateWindow {
+    /// Start of the minute, ms since the epoch (a multiple of 60 000).
+    pub start_ms: f64,
+    /// Requests sent.
+    pub requests: u32,
+    /// Rate-limit errors received.
+    pub hits: u32,
+    /// Requests that got no reply because of a quarantine.
+    pub swallowed: u32,
+}
+
+/// A period during which WWE ignores a request type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quarantine {
+    /// When the rate-limit error was received.
+    pub start_ms: f64,
+    /// When it ends; `f64::INFINITY` when the error gave no duration.
+    pub end_ms: f64,
+    /// Record id of the rate-limit error.
+    pub message: u64,
+}
+
+/// What was seen of the rate limit of one request type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateObservation {
+    /// The request type, e.g. `voice.dial`.
+    pub request: String,
+    /// Minutes with traffic, in time order.
+    pub windows: Vec<RateWindow>,
+    /// Quarantines, in the order seen.
+    pub quarantines: Vec<Quarantine>,
+}
+
+impl RateObservation {
+    fn window_mut(&mut self, time: f64) -> &mut RateWindow {
+        let start_ms = (time / RATE_WINDOW_MS).floor() * RATE_WINDOW_MS;
+        // Records come nearly in time order: look from the end.
+        let pos = self.windows.iter().rposition(|w| w.start_ms <= start_ms);
+        match pos {
+            Some(i) if self.windows[i].start_ms == start_ms => &mut self.windows[i],
+            _ => {
+                let at = pos.map_or(0, |i| i + 1);
+                self.windows.insert(at, RateWindow { start_ms, requests: 0, hits: 0, swallowed: 0 });
+                &mut self.windows[at]
+            }
+        }
+    }
+
+    fn quarantined_at(&self, time: f64) -> Option<usize> {
+        self.quarantines.iter().rposition(|q| q.start_ms <= time && time < q.end_ms)
+    }
+}
+
+/// The exchanges of one (client, referenceId).
+#[derive(Debug, Default)]
+struct Slot {
+    /// Exchanges awaiting a reply, oldest first (more than one only when a
+    /// referenceId is reused while pending).
+    pending: Vec<usize>,
+    /// The latest exchange.
+    last: Option<usize>,
+    /// An unsubscribe: a reply to it is expected by nobody, and harmless.
+    unawaited: bool,
+    /// Replies seen before any request, as message indexes.
+    orphans: Vec<usize>,
+}
+
+/// Everything captured in a tab, decoded and related.
+#[derive(Debug, Default)]
+pub struct Session {
+    messages: Vec<Captured>,
+    by_id: HashMap<u64, usize>,
+    exchanges: Vec<Exchange>,
+    slots: HashMap<ClientKey, HashMap<String, Slot>>,
+    timeouts: VecDeque<usize>,
+    orphans: VecDeque<(usize, ClientKey, String)>,
+    frames: Vec<Frame>,
+    frame_index: HashMap<(i64, i64), usize>,
+    subscriptions: Vec<Subscription>,
+    subs_by_client: HashMap<ClientKey, Vec<usize>>,
+    rates: Vec<RateObservation>,
+    rate_index: HashMap<String, usize>,
+    findings: Vec<Finding>,
+    finding_index: HashMap<(Code, String), usize>,
+    latest_time: f64,
+    options: Option<Options>,
+}
+
+impl Session {
+    /// An empty session.
+    pub fn new() -> Session {
+        Session { latest_time: f64::NEG_INFINITY, ..Session::default() }
+    }
+
+    /// Checks later requests against these WWE options (lint
+    /// `E011 request-denied-by-policy`).
+    pub fn set_options(&mut self, options: Option<Options>) {
+        self.options = options;
+    }
+
+    /// Adds one record. Records may come in any order; pairing tolerates
+    /// replies that arrive before their request.
+    pub fn push(&mut self, record: Record) {
+        let time = if record.time.is_finite() { record.time } else { self.latest_time.max(0.0) };
+        self.advance_to(time);
+        let decoded = decode(&record.data);
+        let index = self.messages.len();
+        let id = record.id;
+        self.by_id.entry(id).or_insert(index);
+
+        let mut issues = lint::check_message(&record, &decoded);
+        if let Some(options) = &self.options {
+            issues.extend(lint::check_policy(&record, &decoded, options));
+        }
+        for issue in decoded.issues.iter().cloned().chain(issues) {
+            self.report(issue, id);
+        }
+
+        self.note_frames(&record, &decoded);
+        self.messages.push(Captured { record, decoded, exchange: None });
+        self.relate(index, time);
+    }
+
+    /// Moves the session's clock to `time` (ms since the epoch), judging
+    /// the requests that have waited 10 s by then. Pushing a record does
+    /// this with the record's time; call it to let requests time out when
+    /// no more records come.
+    pub fn advance_to(&mut self, time: f64) {
+        if time <= self.latest_time || time.is_nan() {
+            return;
+        }
+        self.latest_time = time;
+        while let Some(&ex) = self.timeouts.front() {
+            let e = &self.exchanges[ex];
+            if e.state != ExchangeState::Pending {
+                self.timeouts.pop_front();
+                continue;
+            }
+            if e.request_time + REQUEST_TIMEOUT_MS > time {
+                break;
+            }
+            self.timeouts.pop_front();
+            self.expire(ex);
+        }
+        while let Some((msg, _, _)) = self.orphans.front() {
+            let msg = *msg;
+            if self.messages[msg].record.time + ORPHAN_GRACE_MS > time {
+                break;
+            }
+            let (_, client, rid) = self.orphans.pop_front().expect("front exists");
+            self.judge_orphan(msg, &client, &rid);
+        }
+    }
+
+    /// Every message, in the order pushed.
+    pub fn messages(&self) -> &[Captured] {
+        &self.messages
+    }
+
+    /// The message with this record id (the first, if ids repeat).
+    pub fn message(&self, id: u64) -> Option<&Captured> {
+        self.by_id.get(&id).map(|&i| &self.messages[i])
+    }
+
+    /// Every request or subscription, in the order their requests were
+    /// pushed.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// The exchange a message (by record id) is the request or reply of.
+    pub fn exchange_of(&self, message_id: u64) -> Option<&Exchange> {
+        self.message(message_id).and_then(|m| m.exchange).map(|i| &self.exchanges[i])
+    }
+
+    /// Every frame seen, in the order first seen.
+    pub fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    /// Every subscription, in the order seen.
+    pub fn subscriptions(&self) -> &[Subscription] {
+        &self.subscriptions
+    }
+
+    /// Rate-limit observations, one per request type, in the order first
+    /// seen.
+    pub fn rate_observations(&self) -> &[RateObservation] {
+        &self.rates
+    }
+
+    /// Every finding. A finding that recurs with the same message gathers
+    /// the ids of all its messages instead of repeating.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// How many messages.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Whether no message was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// The latest record time seen (or given to [`Session::advance_to`]).
+    pub fn latest_time(&self) -> Option<f64> {
+        self.latest_time.is_finite().then_some(self.latest_time)
+    }
+
+    fn report(&mut self, issue: Issue, message: u64) {
+        let key = (issue.code, issue.message);
+        match self.finding_index.get(&key) {
+            Some(&i) => self.findings[i].messages.push(message),
+            None => {
+                self.finding_index.insert(key.clone(), self.findings.len());
+                self.findings.push(Finding::new(key.0, key.1, vec![message]));
+            }
+        }
+    }
+
+    fn frame_mut(&mut self, tab_id: i64, frame_id: i64) -> &mut Frame {
+        let next = self.frames.len();
+        let i = *self.frame_index.entry((tab_id, frame_id)).or_insert(next);
+        if i == next {
+            self.frames.push(Frame {
+                tab_id,
+                frame_id,
+                url: String::new(),
+                origin: String::new(),
+                role: Role::Unknown,
+                wwe_frame_id: None,
+                received: 0,
+                sent: 0,
+            });
+        }
+        &mut self.frames[i]
+    }
+
+    fn note_frames(&mut self, record: &Record, decoded: &Decoded) {
+        let (receiver_role, sender_role) = match decoded.message.direction() {
+            Direction::ToService => (Role::Service, Role::Client),
+            Direction::ToClient => (Role::Client, Role::Service),
+            Direction::Unknown => (Role::Unknown, Role::Unknown),
+        };
+        let receiver = self.frame_mut(record.tab_id, record.frame_id);
+        receiver.received += 1;
+        if receiver.url.is_empty() && !record.frame_url.is_empty() {
+            receiver.url = record.frame_url.clone();
+        }
+        if receiver.origin.is_empty() && !record.frame_origin.is_empty() {
+            receiver.origin = record.frame_origin.clone();
+        }
+        receiver.role = receiver.role.add(receiver_role);
+        if let Message::FrameIdAssignment { frame_id } = decoded.message {
+            receiver.wwe_frame_id = Some(frame_id);
+        }
+        if let Some(source) = record.source_frame_id {
+            let sender = self.frame_mut(record.tab_id, source);
+            sender.sent += 1;
+            if sender.origin.is_empty() && !record.source_origin.is_empty() {
+                sender.origin = record.source_origin.clone();
+            }
+            sender.role = sender.role.add(sender_role);
+            let echoed = match &decoded.message {
+                Message::Request(r) => r.frame_id,
+                Message::Subscribe { frame_id, .. } => *frame_id,
+                _ => None,
+            };
+            if sender.wwe_frame_id.is_none() {
+                sender.wwe_frame_id = echoed;
+            }
+        }
+    }
+
+    /// The sender of a client message.
+    fn sender_key(record: &Record) -> ClientKey {
+        match record.source_frame_id {
+            Some(frame_id) => ClientKey::Frame { tab_id: record.tab_id, frame_id },
+            None => ClientKey::Origin { tab_id: record.tab_id, origin: record.source_origin.clone() },
+        }
+    }
+
+    /// The receiver of a service message, and the origin fallback used
+    /// when the request's sender frame was unknown.
+    fn receiver_keys(record: &Record) -> [ClientKey; 2] {
+        [
+            ClientKey::Frame { tab_id: record.tab_id, frame_id: record.frame_id },
+            ClientKey::Origin { tab_id: record.tab_id, origin: record.frame_origin.clone() },
+        ]
+    }
+
+    fn relate(&mut self, index: usize, time: f64) {
+        let m = &self.messages[index];
+        let id = m.record.id;
+        match &m.decoded.message {
+            Message::Request(r) => {
+                let (name, rid) = (r.name.clone(), r.reference_id.clone());
+                self.note_rate_request(&name, time);
+                self.open_exchange(index, name, rid, time, None);
+            }
+            Message::Subscribe { names, reference_id, .. } => {
+                let client = Self::sender_key(&m.record);
+                let sub = self.subscriptions.len();
+                self.subscriptions.push(Subscription {
+                    client: client.clone(),
+                    names: names.clone(),
+                    request: id,
+                    subscription_id: None,
+                    ended_by: None,
+                });
+                self.subs_by_client.entry(client).or_default().push(sub);
+                let rid = reference_id.clone();
+                self.open_exchange(index, Name::Borrowed("subscribe"), rid, time, Some(sub));
+            }
+            Message::Unsubscribe { subscription_id, reference_id } => {
+                let client = Self::sender_key(&m.record);
+                if let Some(sid) = subscription_id {
+                    let subs = self.subs_by_client.get(&client).map(Vec::as_slice).unwrap_or(&[]);
+                    for &s in subs {
+                        let sub = &mut self.subscriptions[s];
+                        if sub.ended_by.is_none() && sub.subscription_id.as_deref() == Some(sid.as_str()) {
+                            sub.ended_by = Some(id);
+                        }
+                    }
+                }
+                if let Some(rid) = reference_id.clone() {
+                    self.slots.entry(client).or_default().entry(rid).or_default().unawaited = true;
+                }
+            }
+            Message::ReplyOk { .. } | Message::ReplyError { .. } | Message::RateLimitError { .. } => {
+                self.receive_reply(index, time);
+            }
+            Message::Event { name, .. } => {
+                let name = name.clone();
+                self.check_subscribed(index, &name);
+            }
+            Message::FrameIdAssignment { .. } | Message::Legacy(_) | Message::Foreign => {}
+        }
+    }
+
+    fn open_exchange(&mut self, index: usize, name: Name, rid: Option<String>, time: f64, sub: Option<usize>) {
+        let record = &self.messages[index].record;
+        let client = Self::sender_key(record);
+        let ex = self.exchanges.len();
+        self.exchanges.push(Exchange {
+            request: record.id,
+            reply: None,
+            name,
+            reference_id: rid.clone(),
+            client: client.clone(),
+            request_time: time,
+            reply_time: None,
+            state: ExchangeState::Pending,
+            latency_ms: None,
+            subscription: sub,
+        });
+        self.messages[index].exchange = Some(ex);
+        self.timeouts.push_back(ex);
+        let Some(rid) = rid else { return };
+        let slot = self.slots.entry(client).or_default().entry(rid.clone()).or_default();
+        let reused = !slot.pending.is_empty();
+        slot.pending.push(ex);
+        slot.last = Some(ex);
+        slot.unawaited = false;
+        let orphan = (!slot.orphans.is_empty()).then(|| slot.orphans.remove(0));
+        if reused {
+            let id = self.exchanges[ex].request;
+            let first = self.exchanges[slot.pending[0]].request;
+            self.report(
+                Issue::new(
+                    Code::ReferenceIdReused,
+                    format!(
+                        "referenceId \"{rid}\" was sent again (message {id}) while message {first} with the same id awaits its reply: \
+                         replies cannot be told apart; give every request its own referenceId"
+                    ),
+                ),
+                id,
+            );
+        }
+        if let Some(reply) = orphan {
+            self.pair(ex, reply);
+        }
+    }
+
+    fn receive_reply(&mut self, index: usize, time: f64) {
+        let record = &self.messages[index].record;
+        let Some(rid) = self.messages[index].decoded.message.reference_id().map(str::to_owned) else {
+            let id = record.id;
+            self.report(
+                Issue::new(
+                    Code::ReplyWithoutRequest,
+                    "a reply without referenceId: no request can be matched to it".to_owned(),
+                ),
+                id,
+            );
+            return;
+        };
+        let keys = Self::receiver_keys(record);
+        let found = keys.iter().find(|k| self.slots.get(*k).is_some_and(|s| s.contains_key(&rid)));
+        let Some(key) = found.cloned() else {
+            self.park_orphan(index, keys[0].clone(), rid);
+            return;
+        };
+        let slot = self.slots.get_mut(&key).and_then(|s| s.get_mut(&rid)).expect("found above");
+        if !slot.pending.is_empty() {
+            let ex = slot.pending.remove(0);
+            self.pair(ex, index);
+            return;
+        }
+        if slot.unawaited {
+            // The reply to an unsubscribe: nobody waits for it.
+            slot.unawaited = false;
+            return;
+        }
+        match slot.last {
+            Some(ex) if self.exchanges[ex].reply.is_none() => {
+                // Timed out or swallowed, and the reply came after all.
+                self.pair(ex, index);
+                let e = &self.exchanges[ex];
+                let msg = format!(
+                    "the reply to {} (referenceId \"{rid}\") came {:.0} ms after the request, after the client library had failed it with \"Request timeout\"",
+                    e.name,
+                    time - e.request_time
+                );
+                let id = self.messages[index].record.id;
+                self.report(Issue::new(Code::LateReply, msg), id);
+            }
+            _ => self.park_orphan(index, key, rid),
+        }
+    }
+
+    fn park_orphan(&mut self, index: usize, key: ClientKey, rid: String) {
+        self.slots.entry(key.clone()).or_default().entry(rid.clone()).or_default().orphans.push(index);
+        self.orphans.push_back((index, key, rid));
+    }
+
+    /// A reply still unpaired after the grace period: without request, or a
+    /// second reply to an answered one.
+    fn judge_orphan(&mut self, msg: usize, key: &ClientKey, rid: &str) {
+        let Some(slot) = self.slots.get_mut(key).and_then(|s| s.get_mut(rid)) else { return };
+        let Some(pos) = slot.orphans.iter().position(|&o| o == msg) else { return };
+        slot.orphans.remove(pos);
+        let answered = slot.last.map(|ex| self.exchanges[ex].request);
+        let id = self.messages[msg].record.id;
+        let issue = match answered {
+            Some(request) => Issue::new(
+                Code::DuplicateReply,
+                format!("a second reply to referenceId \"{rid}\" (request message {request} was already answered): the client ignores it"),
+            ),
+            None => Issue::new(
+                Code::ReplyWithoutRequest,
+                format!(
+                    "a reply to referenceId \"{rid}\" whose request was not captured: if capture started late this is harmless; \
+                     otherwise WWE answered a request this client did not send"
+                ),
+            ),
+        };
+        self.report(issue, id);
+    }
+
+    fn pair(&mut self, ex: usize, reply_index: usize) {
+        let reply = &self.messages[reply_index];
+        let reply_id = reply.record.id;
+        let reply_time = reply.record.time;
+        let e = &mut self.exchanges[ex];
+        let late = e.state != ExchangeState::Pending;
+        e.reply = Some(reply_id);
+        e.reply_time = Some(reply_time);
+        e.latency_ms = Some(reply_time - e.request_time);
+        let mut quarantine = None;
+        let mut subscription_id = None;
+        let state = match &reply.decoded.message {
+            Message::ReplyOk { subscription_id: sid, .. } => {
+                subscription_id = sid.clone();
+                ExchangeState::Ok
+            }
+            Message::RateLimitError { request, quarantine_seconds, .. } => {
+                let name = request.clone().unwrap_or_else(|| e.name.clone());
+                quarantine = Some((name, *quarantine_seconds));
+                ExchangeState::RateLimited
+            }
+            _ => ExchangeState::Error,
+        };
+        if !late {
+            e.state = state;
+        }
+        let (request_id, request_time, name, sub) = (e.request, e.request_time, e.name.clone(), e.subscription);
+        self.messages[reply_index].exchange = Some(ex);
+        if let (Some(s), Some(sid)) = (sub, subscription_id) {
+            self.subscriptions[s].subscription_id = Some(sid);
+        }
+        if reply_time < request_time {
+            self.report(
+                Issue::new(
+                    Code::ReplyBeforeRequest,
+                    format!(
+                        "the reply to {name} is timed {:.3} ms before its request (message {request_id}): frame clocks disagree or the pairing is wrong",
+                        request_time - reply_time
+                    ),
+                ),
+                reply_id,
+            );
+        }
+        if let Some((limited, seconds)) = quarantine {
+            self.note_quarantine(&limited, seconds, reply_time, reply_id);
+        }
+    }
+
+    fn expire(&mut self, ex: usize) {
+        let (name, time, request_id) = {
+            let e = &self.exchanges[ex];
+            (e.name.clone(), e.request_time, e.request)
+        };
+        let quarantine = self.rate_index.get(name.as_ref()).and_then(|&r| {
+            self.rates[r].quarantined_at(time).map(|q| (r, q))
+        });
+        let state = if quarantine.is_some() { ExchangeState::Swallowed } else { ExchangeState::TimedOut };
+        self.exchanges[ex].state = state;
+        let e = &self.exchanges[ex];
+        if let Some(rid) = &e.reference_id {
+            if let Some(slot) = self.slots.get_mut(&e.client).and_then(|s| s.get_mut(rid)) {
+                slot.pending.retain(|&p| p != ex);
+            }
+        }
+        match quarantine {
+            Some((r, q)) => {
+                let obs = &mut self.rates[r];
+                obs.window_mut(time).swallowed += 1;
+                let since = obs.quarantines[q].message;
+                self.report(
+                    Issue::new(
+                        Code::RequestSwallowed,
+                        format!(
+                            "WWE ignored {name} requests during the rate-limit quarantine that began with message {since}; \
+                             the client library failed them with \"Request timeout\". Send fewer {name} requests per minute \
+                             or raise service-client-api.rate-limit.{name}"
+                        ),
+                    ),
+                    request_id,
+                );
+            }
+            None => {
+                let what = if e.subscription.is_some() { "subscribe".to_owned() } else { name.to_string() };
+                self.report(
+                    Issue::new(
+                        Code::RequestTimedOut,
+                        format!(
+                            "no reply to {what} within 10 s: the client library failed it with \"Request timeout\". \
+                             Check that WWE accepts this origin (service-client-api.accepted-web-content-origins) \
+                             and that the client posts to WWE's window with the right targetOrigin"
+                        ),
+                    ),
+                    request_id,
+                );
+            }
+        }
+    }
+
+    fn rate_mut(&mut self, name: &str) -> &mut RateObservation {
+        let i = match self.rate_index.get(name) {
+            Some(&i) => i,
+            None => {
+                let i = self.rates.len();
+                self.rates.push(RateObservation { request: name.to_owned(), windows: Vec::new(), quarantines: Vec::new() });
+                self.rate_index.insert(name.to_owned(), i);
+                i
+            }
+        };
+        &mut self.rates[i]
+    }
+
+    fn note_rate_request(&mut self, name: &str, time: f64) {
+        self.rate_mut(name).window_mut(time).requests += 1;
+    }
+
+    fn note_quarantine(&mut self, name: &str, seconds: Option<u32>, time: f64, message: u64) {
+        let obs = self.rate_mut(name);
+        obs.window_mut(time).hits += 1;
+        let end_ms = match seconds {
+            Some(s) => time + f64::from(s) * 1000.0,
+            None => f64::INFINITY,
+        };
+        obs.quarantines.push(Quarantine { start_ms: time, end_ms, message });
+        let how_long = match seconds {
+            Some(s) => format!("for {s} s"),
+            None => "for a time the message does not give".to_owned(),
+        };
+        self.report(
+            Issue::new(
+                Code::RateLimited,
+                format!(
+                    "WWE's rate limit for {name} was reached: it ignores further {name} requests {how_long}, without replying. \
+                     Send fewer per minute or raise service-client-api.rate-limit.{name}"
+                ),
+            ),
+            message,
+        );
+    }
+
+    fn check_subscribed(&mut self, index: usize, name: &str) {
+        let record = &self.messages[index].record;
+        let keys = Self::receiver_keys(record);
+        let subscribed = keys.iter().any(|k| {
+            self.subs_by_client.get(k).is_some_and(|subs| {
+                subs.iter().any(|&s| {
+                    let sub = &self.subscriptions[s];
+                    sub.ended_by.is_none() && sub.names.iter().any(|n| n == name)
+                })
+            })
+        });
+        if subscribed {
+            return;
+        }
+        let where_ = if record.frame_origin.is_empty() {
+            format!("frame {}", record.frame_id)
+        } else {
+            format!("{} (frame {})", record.frame_origin, record.frame_id)
+        };
+        let id = record.id;
+        self.report(
+            Issue::new(
+                Code::EventWithoutSubscription,
+                format!(
+                    "'{name}' events reached {where_} without a captured subscribe: if capture started after it subscribed, \
+                     reload that frame to see the subscription; otherwise check which frame subscribed"
+                ),
+            ),
+            id,
+        );
+    }
+}

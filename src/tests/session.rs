@@ -1,0 +1,351 @@
+//! Session model tests: pairing (reloads, reuse, out-of-order batches,
+//! unknown sender frames), timeouts, rate-limit quarantines, subscriptions,
+//! frame roles and the policy lint, as snapshots of a rendered session.
+
+use expect_test::{expect, Expect};
+use serde_json::{json, Value};
+use wwe_core::lint::Code;
+use wwe_core::record::Record;
+use wwe_core::session::{ExchangeState, Role, Session};
+
+const WWE: &str = "https://wwe.example";
+const CRM: &str = "https://crm.example";
+const T0: f64 = 1_700_000_020_000.0;
+
+/// WWE is the top frame (0); the client is frame 5.
+fn to_service(id: u64, t: f64, data: Value) -> Record {
+    Record {
+        id,
+        tab_id: 1,
+        frame_id: 0,
+        frame_url: format!("{WWE}/ui/ad/v1/index.html"),
+        frame_origin: WWE.into(),
+        source_origin: CRM.into(),
+        source_frame_id: Some(5),
+        time: T0 + t,
+        data,
+        ..Record::default()
+    }
+}
+
+fn to_client(id: u64, t: f64, data: Value) -> Record {
+    Record {
+        id,
+        tab_id: 1,
+        frame_id: 5,
+        frame_url: format!("{CRM}/app.html"),
+        frame_origin: CRM.into(),
+        source_origin: WWE.into(),
+        source_frame_id: Some(0),
+        time: T0 + t,
+        data,
+        ..Record::default()
+    }
+}
+
+fn req(name: &str, rid: &str) -> Value {
+    json!({"request": name, "parameters": [], "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2})
+}
+
+fn dial(rid: &str) -> Value {
+    json!({"request": "voice.dial", "parameters": ["5001"], "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2})
+}
+
+fn ok(rid: &str) -> Value {
+    json!({"referenceId": rid, "data": {}, "userAgent": "WWE"})
+}
+
+fn render(s: &Session) -> String {
+    let mut out = String::new();
+    for e in s.exchanges() {
+        out.push_str(&format!(
+            "{} ref={} #{} -> {} {} latency={}\n",
+            e.name,
+            e.reference_id.as_deref().unwrap_or("-"),
+            e.request,
+            e.reply.map_or("-".to_owned(), |r| format!("#{r}")),
+            e.state.as_str(),
+            e.latency_ms.map_or("-".to_owned(), |l| format!("{l}")),
+        ));
+    }
+    for f in s.findings() {
+        out.push_str(&format!("{} {} {:?}: {}\n", f.code.as_str(), f.code.name(), f.messages, f.message));
+    }
+    out
+}
+
+fn check(records: Vec<Record>, advance: Option<f64>, expect: Expect) -> Session {
+    let mut s = Session::new();
+    for r in records {
+        s.push(r);
+    }
+    if let Some(t) = advance {
+        s.advance_to(T0 + t);
+    }
+    expect.assert_eq(&render(&s));
+    s
+}
+
+#[test]
+fn request_reply_pairing_and_frames() {
+    let s = check(
+        vec![
+            to_client(1, 0.0, json!({"frameId": 3, "userAgent": "WWE"})),
+            to_service(2, 10.0, req("agent.get", "0")),
+            to_client(3, 12.5, ok("0")),
+        ],
+        None,
+        expect![[r#"
+            agent.get ref=0 #2 -> #3 ok latency=2.5
+        "#]],
+    );
+    assert_eq!(s.len(), 3);
+    assert_eq!(s.exchange_of(2).unwrap().reply, Some(3));
+    assert_eq!(s.exchange_of(3).unwrap().request, 2);
+    assert!(s.exchange_of(1).is_none());
+    assert_eq!(s.message(3).unwrap().decoded.message.kind_str(), "reply");
+    let frames: Vec<_> = s.frames().iter().map(|f| (f.frame_id, f.role, f.wwe_frame_id, f.origin.as_str())).collect();
+    assert_eq!(frames, [(5, Role::Client, Some(3), CRM), (0, Role::Service, None, WWE)]);
+}
+
+#[test]
+fn client_reload_restarts_reference_ids() {
+    check(
+        vec![
+            to_service(1, 0.0, req("agent.get", "0")),
+            to_client(2, 5.0, ok("0")),
+            // The client page reloads and counts from "0" again.
+            to_service(3, 1000.0, req("agent.getState", "0")),
+            to_client(4, 1003.0, ok("0")),
+        ],
+        None,
+        expect![[r#"
+            agent.get ref=0 #1 -> #2 ok latency=5
+            agent.getState ref=0 #3 -> #4 ok latency=3
+        "#]],
+    );
+}
+
+#[test]
+fn reference_id_reused_while_pending() {
+    check(
+        vec![
+            to_service(1, 0.0, req("agent.get", "7")),
+            to_service(2, 1.0, req("agent.getState", "7")),
+            to_client(3, 5.0, ok("7")),
+            to_client(4, 6.0, ok("7")),
+        ],
+        None,
+        expect![[r#"
+            agent.get ref=7 #1 -> #3 ok latency=5
+            agent.getState ref=7 #2 -> #4 ok latency=5
+            W007 reference-id-reused [2]: referenceId "7" was sent again (message 2) while message 1 with the same id awaits its reply: replies cannot be told apart; give every request its own referenceId
+        "#]],
+    );
+}
+
+#[test]
+fn reply_before_its_request_in_push_order_is_paired() {
+    // Batches from two frames reach the panel out of order.
+    check(
+        vec![to_client(2, 4.0, ok("0")), to_service(1, 1.0, req("agent.get", "0")), to_service(3, 5000.0, req("agent.get", "1"))],
+        None,
+        expect![[r#"
+            agent.get ref=0 #1 -> #2 ok latency=3
+            agent.get ref=1 #3 -> - pending latency=-
+        "#]],
+    );
+}
+
+#[test]
+fn reply_timed_before_request_is_flagged() {
+    check(
+        vec![to_client(2, 1.0, ok("0")), to_service(1, 4.0, req("agent.get", "0"))],
+        None,
+        expect![[r#"
+            agent.get ref=0 #1 -> #2 ok latency=-3
+            W019 reply-before-request [2]: the reply to agent.get is timed 3.000 ms before its request (message 1): frame clocks disagree or the pairing is wrong
+        "#]],
+    );
+}
+
+#[test]
+fn reply_without_request_and_duplicate_reply() {
+    check(
+        vec![
+            to_client(1, 0.0, ok("41")),
+            to_service(2, 10.0, req("agent.get", "0")),
+            to_client(3, 11.0, ok("0")),
+            to_client(4, 12.0, ok("0")),
+        ],
+        Some(20_000.0),
+        expect![[r#"
+            agent.get ref=0 #2 -> #3 ok latency=1
+            W008 reply-without-request [1]: a reply to referenceId "41" whose request was not captured: if capture started late this is harmless; otherwise WWE answered a request this client did not send
+            W021 duplicate-reply [4]: a second reply to referenceId "0" (request message 2 was already answered): the client ignores it
+        "#]],
+    );
+}
+
+#[test]
+fn timeout_and_late_reply() {
+    check(
+        vec![
+            to_service(1, 0.0, req("agent.get", "0")),
+            to_service(2, 9_999.0, req("agent.getState", "1")),
+            to_client(3, 12_000.0, ok("0")),
+        ],
+        Some(30_000.0),
+        expect![[r#"
+            agent.get ref=0 #1 -> #3 timed-out latency=12000
+            agent.getState ref=1 #2 -> - timed-out latency=-
+            E016 request-timed-out [1]: no reply to agent.get within 10 s: the client library failed it with "Request timeout". Check that WWE accepts this origin (service-client-api.accepted-web-content-origins) and that the client posts to WWE's window with the right targetOrigin
+            I022 late-reply [3]: the reply to agent.get (referenceId "0") came 12000 ms after the request, after the client library had failed it with "Request timeout"
+            E016 request-timed-out [2]: no reply to agent.getState within 10 s: the client library failed it with "Request timeout". Check that WWE accepts this origin (service-client-api.accepted-web-content-origins) and that the client posts to WWE's window with the right targetOrigin
+        "#]],
+    );
+}
+
+#[test]
+fn timeouts_are_judged_against_the_latest_record_time() {
+    let mut s = Session::new();
+    s.push(to_service(1, 0.0, req("agent.get", "0")));
+    s.push(to_service(2, 9_000.0, req("agent.get", "1")));
+    assert_eq!(s.exchanges()[0].state, ExchangeState::Pending);
+    s.push(to_client(3, 10_000.0, json!({"event": "agent", "data": {"eventType": "STATE_CHANGED"}, "userAgent": "WWE"})));
+    assert_eq!(s.exchanges()[0].state, ExchangeState::TimedOut);
+    assert_eq!(s.exchanges()[1].state, ExchangeState::Pending);
+}
+
+#[test]
+fn rate_limit_quarantine_swallows_requests() {
+    let rate_limit = json!({
+        "referenceId": "1",
+        "errorMessage": "The rate limit for the request 'voice.dial' has been reached.\nFurther requests of the same type will be ignored for 30 seconds.",
+        "userAgent": "WWE"
+    });
+    let s = check(
+        vec![
+            to_service(1, 0.0, dial("0")),
+            to_client(2, 3.0, ok("0")),
+            to_service(3, 100.0, dial("1")),
+            to_client(4, 104.0, rate_limit),
+            to_service(5, 1_000.0, dial("2")),
+            to_service(6, 2_000.0, dial("3")),
+            // After the quarantine: answered again.
+            to_service(7, 40_000.0, dial("4")),
+            to_client(8, 40_002.0, ok("4")),
+        ],
+        None,
+        expect![[r#"
+            voice.dial ref=0 #1 -> #2 ok latency=3
+            voice.dial ref=1 #3 -> #4 rate-limited latency=4
+            voice.dial ref=2 #5 -> - swallowed latency=-
+            voice.dial ref=3 #6 -> - swallowed latency=-
+            voice.dial ref=4 #7 -> #8 ok latency=2
+            E017 rate-limited [4]: WWE's rate limit for voice.dial was reached: it ignores further voice.dial requests for 30 s, without replying. Send fewer per minute or raise service-client-api.rate-limit.voice.dial
+            E018 request-swallowed [5, 6]: WWE ignored voice.dial requests during the rate-limit quarantine that began with message 4; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
+        "#]],
+    );
+    let obs = &s.rate_observations()[0];
+    assert_eq!(obs.request, "voice.dial");
+    // T0 is 40 s into a minute: the last request falls in the next window.
+    let windows: Vec<_> = obs.windows.iter().map(|w| (w.start_ms - T0, w.requests, w.hits, w.swallowed)).collect();
+    assert_eq!(windows, [(-40_000.0, 4, 1, 2), (20_000.0, 1, 0, 0)]);
+    assert_eq!(obs.quarantines.len(), 1);
+    assert_eq!(obs.quarantines[0].end_ms - obs.quarantines[0].start_ms, 30_000.0);
+}
+
+#[test]
+fn subscriptions_and_events() {
+    let sub = json!({"event": "subscribe", "data": ["agent", "messenger:sales"], "referenceId": "0", "userAgent": "WWE Client", "protocolVersion": 2});
+    let sub_reply = json!({"referenceId": "0", "data": null, "subscriptionId": "s1", "userAgent": "WWE"});
+    let agent = json!({"event": "agent", "data": {"eventType": "STATE_CHANGED", "mediaState": "READY"}, "userAgent": "WWE"});
+    let interaction = json!({"event": "interaction", "data": {"eventType": "ADDED", "interaction": {"interactionId": "1"}}, "userAgent": "WWE"});
+    let unsub = json!({"event": "unsubscribe", "data": "s1", "referenceId": "1", "userAgent": "WWE Client", "protocolVersion": 2});
+    let s = check(
+        vec![
+            to_service(1, 0.0, sub),
+            to_client(2, 2.0, sub_reply),
+            to_client(3, 10.0, agent.clone()),
+            to_client(4, 11.0, interaction.clone()),
+            to_client(5, 12.0, interaction),
+            to_service(6, 20.0, unsub),
+            to_client(7, 21.0, ok("1")),
+            to_client(8, 30.0, agent),
+        ],
+        Some(60_000.0),
+        expect![[r#"
+            subscribe ref=0 #1 -> #2 ok latency=2
+            W009 event-without-subscription [4, 5]: 'interaction' events reached https://crm.example (frame 5) without a captured subscribe: if capture started after it subscribed, reload that frame to see the subscription; otherwise check which frame subscribed
+            W009 event-without-subscription [8]: 'agent' events reached https://crm.example (frame 5) without a captured subscribe: if capture started after it subscribed, reload that frame to see the subscription; otherwise check which frame subscribed
+        "#]],
+    );
+    let sub = &s.subscriptions()[0];
+    assert_eq!(sub.subscription_id.as_deref(), Some("s1"));
+    assert_eq!(sub.ended_by, Some(6));
+}
+
+#[test]
+fn unknown_sender_frame_pairs_by_origin() {
+    let mut request = to_service(1, 0.0, req("agent.get", "0"));
+    request.source_frame_id = None;
+    let mut reply = to_client(2, 1.0, ok("0"));
+    reply.source_frame_id = None;
+    let s = check(vec![request, reply], None, expect![[r#"
+        agent.get ref=0 #1 -> #2 ok latency=1
+    "#]]);
+    // The client frame is known only from the reply it received.
+    assert_eq!(s.frames().iter().find(|f| f.frame_id == 5).unwrap().role, Role::Client);
+}
+
+#[test]
+fn two_clients_with_the_same_reference_ids_are_kept_apart() {
+    let mut other_req = to_service(3, 1.0, req("agent.getState", "0"));
+    other_req.source_frame_id = Some(6);
+    let mut other_reply = to_client(4, 2.0, ok("0"));
+    other_reply.frame_id = 6;
+    check(
+        vec![to_service(1, 0.0, req("agent.get", "0")), other_req, other_reply, to_client(2, 5.0, ok("0"))],
+        None,
+        expect![[r#"
+            agent.get ref=0 #1 -> #2 ok latency=5
+            agent.getState ref=0 #3 -> #4 ok latency=1
+        "#]],
+    );
+}
+
+#[test]
+fn findings_from_many_messages_are_gathered() {
+    let mut a = to_service(1, 0.0, req("voice.pauseRecording", "0"));
+    a.target_origin = Some("*".into());
+    let mut b = to_service(2, 1.0, req("voice.pauseRecording", "1"));
+    b.target_origin = Some("*".into());
+    let s = check(
+        vec![a, b, to_client(3, 2.0, ok("0")), to_client(4, 3.0, ok("1"))],
+        None,
+        expect![[r#"
+            voice.pauseRecording ref=0 #1 -> #3 ok latency=2
+            voice.pauseRecording ref=1 #2 -> #4 ok latency=2
+            W001 unknown-request [1, 2]: 'voice.pauseRecording' is not a Service Client API request: WWE answers it with an error or not at all; did you mean 'voice.pauseCallRecording'?
+            W012 target-origin-star [1, 2]: the client at https://crm.example posts to WWE with targetOrigin "*": any page in that window could read its requests; pass the WWE origin (https://wwe.example)
+        "#]],
+    );
+    assert_eq!(s.findings()[0].code, Code::UnknownRequest);
+}
+
+#[test]
+fn requests_denied_by_the_given_policy() {
+    let options = wwe_core::options::parse_options(
+        "service-client-api.accepted-web-content-origins=https://crm.example (agent.*)",
+    )
+    .expect("valid options");
+    let mut s = Session::new();
+    s.set_options(Some(options));
+    s.push(to_service(1, 0.0, req("agent.get", "0")));
+    s.push(to_service(2, 1.0, dial("1")));
+    let denied: Vec<_> = s.findings().iter().filter(|f| f.code == Code::RequestDeniedByPolicy).collect();
+    assert_eq!(denied.len(), 1, "{:?}", s.findings());
+    assert_eq!(denied[0].messages, [2]);
+    assert!(denied[0].message.contains("voice.dial"), "{}", denied[0].message);
+}
