@@ -10,6 +10,7 @@ pub mod error;
 pub mod lint;
 pub mod options;
 pub mod policy;
+pub mod query;
 pub mod ratelimit;
 pub mod record;
 pub mod session;
