@@ -263,8 +263,11 @@ pub struct Session {
     by_id: HashMap<u64, usize>,
     exchanges: Vec<Exchange>,
     slots: HashMap<ClientKey, HashMap<String, Slot>>,
-    timeouts: VecDeque<usize>,
-    orphans: VecDeque<(usize, ClientKey, String)>,
+    /// Pending exchanges by deadline, earliest first. Records come nearly
+    /// in time order, so keeping it sorted costs amortised O(1).
+    timeouts: VecDeque<(f64, usize)>,
+    /// Unpaired replies by the time they are judged, earliest first.
+    orphans: VecDeque<(f64, usize, ClientKey, String)>,
     frames: Vec<Frame>,
     frame_index: HashMap<(i64, i64), usize>,
     subscriptions: Vec<Subscription>,
@@ -291,8 +294,14 @@ impl Session {
 
     /// Adds one record. Records may come in any order; pairing tolerates
     /// replies that arrive before their request.
-    pub fn push(&mut self, record: Record) {
-        let time = if record.time.is_finite() { record.time } else { self.latest_time.max(0.0) };
+    ///
+    /// A record whose `time` is not a finite number is given the latest time
+    /// seen (0 if none), so that every time in the session can be compared.
+    pub fn push(&mut self, mut record: Record) {
+        if !record.time.is_finite() {
+            record.time = if self.latest_time.is_finite() { self.latest_time } else { 0.0 };
+        }
+        let time = record.time;
         self.advance_to(time);
         let decoded = decode(&record.data);
         let index = self.messages.len();
@@ -321,24 +330,26 @@ impl Session {
             return;
         }
         self.latest_time = time;
-        while let Some(&ex) = self.timeouts.front() {
-            let e = &self.exchanges[ex];
-            if e.state != ExchangeState::Pending {
-                self.timeouts.pop_front();
-                continue;
-            }
-            if e.request_time + REQUEST_TIMEOUT_MS > time {
+        self.judge_due();
+    }
+
+    /// Judges the exchanges and orphan replies whose time has come.
+    fn judge_due(&mut self) {
+        let now = self.latest_time;
+        while let Some(&(deadline, ex)) = self.timeouts.front() {
+            if deadline > now {
                 break;
             }
             self.timeouts.pop_front();
-            self.expire(ex);
+            if self.exchanges[ex].state == ExchangeState::Pending {
+                self.expire(ex);
+            }
         }
-        while let Some((msg, _, _)) = self.orphans.front() {
-            let msg = *msg;
-            if self.messages[msg].record.time + ORPHAN_GRACE_MS > time {
+        while let Some(&(due, msg, _, _)) = self.orphans.front() {
+            if due > now {
                 break;
             }
-            let (_, client, rid) = self.orphans.pop_front().expect("front exists");
+            let (_, _, client, rid) = self.orphans.pop_front().expect("front exists");
             self.judge_orphan(msg, &client, &rid);
         }
     }
@@ -549,17 +560,23 @@ impl Session {
             subscription: sub,
         });
         self.messages[index].exchange = Some(ex);
-        self.timeouts.push_back(ex);
-        let Some(rid) = rid else { return };
+        insert_sorted(&mut self.timeouts, (time + REQUEST_TIMEOUT_MS, ex), |x| x.0);
+        let Some(rid) = rid else {
+            self.judge_due();
+            return;
+        };
         let slot = self.slots.entry(client).or_default().entry(rid.clone()).or_default();
         let reused = !slot.pending.is_empty();
-        slot.pending.push(ex);
         slot.last = Some(ex);
         slot.unawaited = false;
+        // A reply that came before its request answers it at once.
         let orphan = (!slot.orphans.is_empty()).then(|| slot.orphans.remove(0));
+        if orphan.is_none() {
+            slot.pending.push(ex);
+        }
         if reused {
             let id = self.exchanges[ex].request;
-            let first = self.exchanges[slot.pending[0]].request;
+            let first = slot.pending.first().map_or(id, |&p| self.exchanges[p].request);
             self.report(
                 Issue::new(
                     Code::ReferenceIdReused,
@@ -574,6 +591,8 @@ impl Session {
         if let Some(reply) = orphan {
             self.pair(ex, reply);
         }
+        // A request from a late batch may be past its deadline already.
+        self.judge_due();
     }
 
     fn receive_reply(&mut self, index: usize, time: f64) {
@@ -625,7 +644,9 @@ impl Session {
 
     fn park_orphan(&mut self, index: usize, key: ClientKey, rid: String) {
         self.slots.entry(key.clone()).or_default().entry(rid.clone()).or_default().orphans.push(index);
-        self.orphans.push_back((index, key, rid));
+        let due = self.messages[index].record.time + ORPHAN_GRACE_MS;
+        insert_sorted(&mut self.orphans, (due, index, key, rid), |x| x.0);
+        self.judge_due();
     }
 
     /// A reply still unpaired after the grace period: without request, or a
@@ -822,4 +843,15 @@ impl Session {
             id,
         );
     }
+}
+
+/// Inserts keeping `queue` sorted by `key`, scanning from the back: nearly
+/// ordered input makes this O(1) amortised.
+fn insert_sorted<Q>(queue: &mut VecDeque<Q>, item: Q, key: impl Fn(&Q) -> f64) {
+    let k = key(&item);
+    let mut at = queue.len();
+    while at > 0 && key(&queue[at - 1]) > k {
+        at -= 1;
+    }
+    queue.insert(at, item);
 }
