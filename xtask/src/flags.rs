@@ -11,6 +11,10 @@ Commands:
   test  [--browser chromium|firefox|all] [--no-e2e]
         Unit tests, then a release build and the end-to-end tests in real browsers.
         Installs what is missing (wasm target, browsers, drivers).
+  run   [--release] [--headless]
+        Build, serve the pages on loopback origins and open Chromium with the
+        extension and DevTools. Without a display (or with --headless): drive
+        the traffic, print what was captured, screenshot target/xtask/panel.png.
   tidy  Consistency checks (pinned versions agree, every file says what it is for).
   help  This text.
 ";
@@ -46,8 +50,15 @@ pub struct TestOptions {
 }
 
 #[derive(Debug)]
+pub struct RunOptions {
+    pub release: bool,
+    pub headless: bool,
+}
+
+#[derive(Debug)]
 pub enum Command {
     Help,
+    Run(RunOptions),
     Build(BuildOptions),
     Test(TestOptions),
     Tidy,
@@ -81,6 +92,17 @@ pub fn parse(args: &[String]) -> Result<Command> {
                 }
             }
             Command::Test(options)
+        }
+        "run" => {
+            let mut options = RunOptions { release: false, headless: false };
+            while let Some(flag) = flags.next() {
+                match flag {
+                    "--release" => options.release = true,
+                    "--headless" => options.headless = true,
+                    other => bail!("unknown flag `{other}` for `run`; see `cargo xtask help`"),
+                }
+            }
+            Command::Run(options)
         }
         "tidy" => Command::Tidy,
         other => bail!("unknown command `{other}`; see `cargo xtask help`"),

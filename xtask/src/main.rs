@@ -4,6 +4,7 @@
 
 mod dist;
 mod flags;
+mod run;
 mod setup;
 mod shell;
 mod test;
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
             print!("{}", flags::HELP);
             Ok(())
         }
+        flags::Command::Run(options) => run::run(&options),
         flags::Command::Build(options) => dist::build(&options).map(|_| ()),
         flags::Command::Test(options) => test::run(&options),
         flags::Command::Tidy => tidy::run(),
