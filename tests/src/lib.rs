@@ -19,6 +19,7 @@ use std::path::PathBuf;
 
 pub use error::{Context, Error, Result};
 pub use locate::Tool;
+pub use process::TempDir;
 pub use session::{
     Browser, Element, LaunchOptions, ManifestReport, Session, CHROMIUM_EXTENSION_ID, FIREFOX_ADDON_ID,
     FIREFOX_EXTENSION_UUID,

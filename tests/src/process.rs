@@ -82,7 +82,11 @@ pub struct TempDir {
 }
 
 impl TempDir {
+    /// `<tmp>/<prefix>-<pid>-<n>-<nanos>`. Also removes `wwe-e2e*`
+    /// directories left by harness processes that no longer exist (a
+    /// killed run cannot clean up after itself; the next one does).
     pub fn new(prefix: &str) -> Result<TempDir> {
+        sweep_stale();
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let name = format!(
@@ -108,6 +112,30 @@ impl Drop for TempDir {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Removes `<tmp>/wwe-e2e*-<pid>-<n>-<nanos>` directories (any prefix of
+/// this harness, whichever browser) whose process is gone.
+fn sweep_stale() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("wwe-e2e") {
+            continue;
+        }
+        let fields: Vec<&str> = name.rsplitn(4, '-').collect();
+        let [_nanos, _n, pid, _prefix] = fields.as_slice() else { continue };
+        let Ok(pid) = pid.parse::<i32>() else { continue };
+        if pid as u32 == std::process::id() {
+            continue;
+        }
+        // SAFETY: signal 0 only checks that the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        if !alive {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
 }

@@ -587,11 +587,12 @@ impl Session {
 
     /// What the browser says about the loaded extension's manifest.
     ///
-    /// Chromium: `chrome.developerPrivate.getExtensionInfo` on
-    /// `chrome://extensions` (install warnings and manifest errors; runtime
-    /// errors are left out, this is about loading). Firefox: the id returned
-    /// by the temporary install, plus the "Reading manifest" messages from
-    /// the browser console. The current window is kept.
+    /// Chromium: `chrome.developerPrivate` on `chrome://extensions`, which
+    /// RELOADS the extension (see `chromium_manifest_report`): call this
+    /// before producing traffic. Runtime errors are left out; this is about
+    /// loading. Firefox: the id returned by the temporary install, plus the
+    /// "Reading manifest" messages from the browser console. The current
+    /// window is kept.
     pub fn manifest_report(&self) -> Result<ManifestReport> {
         if !self.extension {
             return Err(Error::new("this session was launched without an extension"));
@@ -599,40 +600,12 @@ impl Session {
         match self.browser {
             Browser::Chromium => {
                 let original = self.current_window()?;
-                let handle = self.new_tab()?;
+                self.new_tab()?;
                 self.goto(&format!("chrome://extensions/?id={CHROMIUM_EXTENSION_ID}"))?;
-                let info = wait_for("chrome.developerPrivate on chrome://extensions", DEFAULT_TIMEOUT, || {
-                    let info = self
-                        .execute_async(
-                            "chrome.developerPrivate.getExtensionInfo(arguments[0]).then(\
-                               (i) => done({ id: i.id, state: i.state,\
-                                 installWarnings: i.installWarnings ?? [],\
-                                 manifestErrors: (i.manifestErrors ?? []).map((e) => e.message) }),\
-                               (e) => done({ error: String(e) }));",
-                            &[json!(CHROMIUM_EXTENSION_ID)],
-                        )
-                        .map_err(|e| e.to_string())?;
-                    if info.get("id").is_some() {
-                        Ok(info)
-                    } else {
-                        Err(info.to_string())
-                    }
-                });
+                let report = self.chromium_manifest_report();
                 self.cmd("DELETE", "/window", Value::Null)?;
-                let _ = handle;
                 self.switch_to_window(&original)?;
-                let info = info?;
-                let strings = |key: &str| -> Vec<String> {
-                    info[key]
-                        .as_array()
-                        .map(|a| a.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect())
-                        .unwrap_or_default()
-                };
-                let mut errors = strings("manifestErrors");
-                if info["state"].as_str() != Some("ENABLED") {
-                    errors.push(format!("extension state is {}", info["state"]));
-                }
-                Ok(ManifestReport { id: info["id"].as_str().unwrap_or("").to_owned(), warnings: strings("installWarnings"), errors })
+                report
             }
             Browser::Firefox => {
                 let installed = self.addon_install.clone().unwrap_or(Value::Null);
@@ -662,6 +635,64 @@ impl Session {
                 Ok(ManifestReport { id: installed.as_str().unwrap_or("").to_owned(), warnings, errors })
             }
         }
+    }
+}
+
+impl Session {
+    /// On `chrome://extensions`: Chromium keeps no install warnings for an
+    /// extension loaded with `--load-extension` (unknown keys, permissions
+    /// or MV2-only keys all give `installWarnings: []`). With developer
+    /// mode on, a reload from disk records each of them as a `MANIFEST`
+    /// entry in `manifestErrors`, which is what the Errors page shows.
+    fn chromium_manifest_report(&self) -> Result<ManifestReport> {
+        let reloaded = self
+            .execute_async(
+                "const dev = chrome.developerPrivate;\
+                 (async () => {\
+                   await dev.updateProfileConfiguration({ inDeveloperMode: true });\
+                   const failure = await dev.reload(arguments[0], { failQuietly: true, populateErrorForUnpacked: true });\
+                   return { failure: failure ?? null };\
+                 })().then(done, (e) => done({ failure: String(e) }));",
+                &[json!(CHROMIUM_EXTENSION_ID)],
+            )
+            .context("reloading the extension from chrome://extensions")?;
+        let mut errors = Vec::new();
+        if !reloaded["failure"].is_null() {
+            errors.push(format!("reload failed: {}", reloaded["failure"]));
+        }
+        let info = wait_for("the reloaded extension to be enabled", DEFAULT_TIMEOUT, || {
+            let info = self
+                .execute_async(
+                    "chrome.developerPrivate.getExtensionInfo(arguments[0]).then(\
+                       (i) => done({ id: i.id, state: i.state,\
+                         installWarnings: i.installWarnings ?? [],\
+                         manifestErrors: (i.manifestErrors ?? []).map((e) => e.message) }),\
+                       (e) => done({ error: String(e) }));",
+                    &[json!(CHROMIUM_EXTENSION_ID)],
+                )
+                .map_err(|e| e.to_string())?;
+            if info["state"] == "ENABLED" {
+                Ok(info)
+            } else {
+                Err(info.to_string())
+            }
+        });
+        let info = match info {
+            Ok(info) => info,
+            Err(e) => {
+                errors.push(e.to_string());
+                return Ok(ManifestReport { id: String::new(), warnings: Vec::new(), errors });
+            }
+        };
+        let strings = |key: &str| -> Vec<String> {
+            info[key]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect())
+                .unwrap_or_default()
+        };
+        let mut warnings = strings("installWarnings");
+        warnings.extend(strings("manifestErrors"));
+        Ok(ManifestReport { id: info["id"].as_str().unwrap_or("").to_owned(), warnings, errors })
     }
 }
 

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use wwe_e2e::{fixtures_dir, Browser, LaunchOptions, Session, DEFAULT_TIMEOUT};
+use wwe_e2e::{fixtures_dir, Browser, LaunchOptions, Session, TempDir, DEFAULT_TIMEOUT, FIREFOX_ADDON_ID};
 use wwe_simulator::{Server, ServerConfig};
 
 fn foundation_round_trip_without_extension(browser: Browser) {
@@ -60,6 +60,39 @@ fn fixtures_and_harness_work_in_chromium() {
 #[test]
 fn fixtures_and_harness_work_in_firefox() {
     foundation_round_trip_without_extension(Browser::Firefox);
+}
+
+/// A throwaway extension with our ids and one unknown manifest key: the
+/// manifest check must see the warning, or it proves nothing.
+fn manifest_check_sees_an_unknown_key(browser: Browser) {
+    let repo_manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(wwe_e2e::repo_root().join("manifest.json")).unwrap()).unwrap();
+    let dir = TempDir::new("wwe-e2e-bad-manifest").unwrap();
+    let mut manifest = serde_json::json!({
+        "manifest_version": 3,
+        "name": "wwe-e2e bad manifest",
+        "version": "0.0.1",
+        "bogus_key": 1,
+    });
+    match browser {
+        Browser::Chromium => manifest["key"] = repo_manifest["key"].clone(),
+        Browser::Firefox => manifest["browser_specific_settings"] = serde_json::json!({"gecko": {"id": FIREFOX_ADDON_ID}}),
+    }
+    std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).unwrap();
+
+    let session = Session::launch(browser, &LaunchOptions::with_extension(dir.path())).expect("browser");
+    let report = session.manifest_report().unwrap();
+    assert!(report.warnings.iter().any(|w| w.contains("bogus_key")), "{browser}: {report:#?}");
+}
+
+#[test]
+fn manifest_check_sees_an_unknown_key_in_chromium() {
+    manifest_check_sees_an_unknown_key(Browser::Chromium);
+}
+
+#[test]
+fn manifest_check_sees_an_unknown_key_in_firefox() {
+    manifest_check_sees_an_unknown_key(Browser::Firefox);
 }
 
 #[test]
