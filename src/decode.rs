@@ -12,6 +12,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+
 use crate::catalog::{self, RequestSpec};
 use crate::lint::{Code, Issue};
 
@@ -319,13 +320,72 @@ pub fn decode(value: &Value) -> Decoded {
     let mut issues = Vec::new();
     let message = match value {
         Value::String(s) if s.starts_with("wwe") => Message::Legacy(s.clone()),
-        Value::Object(obj) => decode_object(obj, &mut issues),
+        Value::Object(obj) => decode_object(&Fields::of(obj), &mut issues),
         _ => Message::Foreign,
     };
     Decoded { message, issues }
 }
 
-fn decode_object(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Message {
+/// The fields of a message the decoder reads, found in one pass over the
+/// object instead of a map lookup per question asked.
+#[derive(Default)]
+struct Fields<'a> {
+    request: Option<&'a Value>,
+    parameters: Option<&'a Value>,
+    reference_id: Option<&'a Value>,
+    user_agent: Option<&'a Value>,
+    protocol_version: Option<&'a Value>,
+    event: Option<&'a Value>,
+    data: Option<&'a Value>,
+    error_message: Option<&'a Value>,
+    frame_id: Option<&'a Value>,
+    subscription_id: Option<&'a Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(obj: &'a Map<String, Value>) -> Fields<'a> {
+        let mut f = Fields::default();
+        for (k, v) in obj {
+            let slot = match k.as_str() {
+                "request" => &mut f.request,
+                "parameters" => &mut f.parameters,
+                "referenceId" => &mut f.reference_id,
+                "userAgent" => &mut f.user_agent,
+                "protocolVersion" => &mut f.protocol_version,
+                "event" => &mut f.event,
+                "data" => &mut f.data,
+                "errorMessage" => &mut f.error_message,
+                "frameId" => &mut f.frame_id,
+                "subscriptionId" => &mut f.subscription_id,
+                _ => continue,
+            };
+            *slot = Some(v);
+        }
+        f
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        match key {
+            "request" => self.request,
+            "parameters" => self.parameters,
+            "referenceId" => self.reference_id,
+            "userAgent" => self.user_agent,
+            "protocolVersion" => self.protocol_version,
+            "event" => self.event,
+            "data" => self.data,
+            "errorMessage" => self.error_message,
+            "frameId" => self.frame_id,
+            "subscriptionId" => self.subscription_id,
+            _ => None,
+        }
+    }
+
+    fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+}
+
+fn decode_object(obj: &Fields<'_>, issues: &mut Vec<Issue>) -> Message {
     let ua = obj.get("userAgent").and_then(Value::as_str);
     let wwe_ua = ua.is_some_and(|u| u.contains("WWE"));
     let has_version = obj.contains_key("protocolVersion");
@@ -400,7 +460,7 @@ fn decode_object(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Message {
 }
 
 /// `userAgent` and `protocolVersion`, which every client message carries.
-fn check_client_envelope(obj: &Map<String, Value>, issues: &mut Vec<Issue>) {
+fn check_client_envelope(obj: &Fields<'_>, issues: &mut Vec<Issue>) {
     match obj.get("userAgent") {
         None => issues.push(Issue::new(
             Code::MissingUserAgent,
@@ -425,7 +485,7 @@ fn check_client_envelope(obj: &Map<String, Value>, issues: &mut Vec<Issue>) {
     }
 }
 
-fn decode_request(obj: &Map<String, Value>, req: &Value, issues: &mut Vec<Issue>) -> Request {
+fn decode_request(obj: &Fields<'_>, req: &Value, issues: &mut Vec<Issue>) -> Request {
     let (name, spec): (Name, _) = match req {
         Value::String(s) => match catalog::request(s) {
             Some(spec) => (Cow::Borrowed(spec.name), Some(spec)),
@@ -457,7 +517,7 @@ fn decode_request(obj: &Map<String, Value>, req: &Value, issues: &mut Vec<Issue>
     Request { name, spec, params, reference_id, frame_id: frame_id(obj, issues) }
 }
 
-fn decode_subscribe(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Message {
+fn decode_subscribe(obj: &Fields<'_>, issues: &mut Vec<Issue>) -> Message {
     let mut names = Vec::new();
     let mut push = |v: &Value, issues: &mut Vec<Issue>| match v {
         Value::String(s) => names.push(event_name(s)),
@@ -475,7 +535,7 @@ fn decode_subscribe(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Messag
     Message::Subscribe { names, reference_id: reference_id(obj, issues), frame_id: frame_id(obj, issues) }
 }
 
-fn decode_event(obj: &Map<String, Value>, ev: &Value, issues: &mut Vec<Issue>) -> Message {
+fn decode_event(obj: &Fields<'_>, ev: &Value, issues: &mut Vec<Issue>) -> Message {
     let name = match ev {
         Value::String(s) => event_name(s),
         other => {
@@ -508,7 +568,7 @@ fn decode_event(obj: &Map<String, Value>, ev: &Value, issues: &mut Vec<Issue>) -
     Message::Event { name, event_type, interaction_id }
 }
 
-fn decode_error(obj: &Map<String, Value>, err: &Value, issues: &mut Vec<Issue>) -> Message {
+fn decode_error(obj: &Fields<'_>, err: &Value, issues: &mut Vec<Issue>) -> Message {
     let reference_id = reference_id(obj, issues);
     let text = match err {
         Value::String(s) => Cow::Borrowed(s.as_str()),
@@ -570,7 +630,7 @@ fn event_name(s: &str) -> Name {
 
 /// `referenceId` as a string; a number is accepted with an issue, since
 /// the client library would never send one but hand-written clients do.
-fn reference_id(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Option<String> {
+fn reference_id(obj: &Fields<'_>, issues: &mut Vec<Issue>) -> Option<String> {
     match obj.get("referenceId") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -585,7 +645,7 @@ fn reference_id(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Option<Str
     }
 }
 
-fn frame_id(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Option<i64> {
+fn frame_id(obj: &Fields<'_>, issues: &mut Vec<Issue>) -> Option<i64> {
     let v = obj.get("frameId")?;
     if v.is_null() {
         return None;

@@ -485,13 +485,19 @@ impl Session {
         }
     }
 
-    /// The receiver of a service message, and the origin fallback used
-    /// when the request's sender frame was unknown.
-    fn receiver_keys(record: &Record) -> [ClientKey; 2] {
-        [
-            ClientKey::Frame { tab_id: record.tab_id, frame_id: record.frame_id },
-            ClientKey::Origin { tab_id: record.tab_id, origin: record.frame_origin.clone() },
-        ]
+    /// The receiver of a service message, then the origin fallback used
+    /// when the request's sender frame was unknown. The fallback is built
+    /// only when the frame does not match, sparing an allocation per reply.
+    fn receiver_key(record: &Record, matches: impl Fn(&ClientKey) -> bool) -> Result<ClientKey, ClientKey> {
+        let frame = ClientKey::Frame { tab_id: record.tab_id, frame_id: record.frame_id };
+        if matches(&frame) {
+            return Ok(frame);
+        }
+        let origin = ClientKey::Origin { tab_id: record.tab_id, origin: record.frame_origin.clone() };
+        if matches(&origin) {
+            return Ok(origin);
+        }
+        Err(frame)
     }
 
     fn relate(&mut self, index: usize, time: f64) {
@@ -608,11 +614,13 @@ impl Session {
             );
             return;
         };
-        let keys = Self::receiver_keys(record);
-        let found = keys.iter().find(|k| self.slots.get(*k).is_some_and(|s| s.contains_key(&rid)));
-        let Some(key) = found.cloned() else {
-            self.park_orphan(index, keys[0].clone(), rid);
-            return;
+        let slots = &self.slots;
+        let key = match Self::receiver_key(record, |k| slots.get(k).is_some_and(|s| s.contains_key(&rid))) {
+            Ok(key) => key,
+            Err(frame) => {
+                self.park_orphan(index, frame, rid);
+                return;
+            }
         };
         let slot = self.slots.get_mut(&key).and_then(|s| s.get_mut(&rid)).expect("found above");
         if !slot.pending.is_empty() {
@@ -814,15 +822,16 @@ impl Session {
 
     fn check_subscribed(&mut self, index: usize, name: &str) {
         let record = &self.messages[index].record;
-        let keys = Self::receiver_keys(record);
-        let subscribed = keys.iter().any(|k| {
-            self.subs_by_client.get(k).is_some_and(|subs| {
+        let (subs_by_client, subscriptions) = (&self.subs_by_client, &self.subscriptions);
+        let subscribed = Self::receiver_key(record, |k| {
+            subs_by_client.get(k).is_some_and(|subs| {
                 subs.iter().any(|&s| {
-                    let sub = &self.subscriptions[s];
+                    let sub = &subscriptions[s];
                     sub.ended_by.is_none() && sub.names.iter().any(|n| n == name)
                 })
             })
-        });
+        })
+        .is_ok();
         if subscribed {
             return;
         }

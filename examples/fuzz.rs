@@ -1,0 +1,47 @@
+//! Time-bounded fuzzing of the decoder and the session on stable Rust:
+//! `cargo run --release -p wwe-core --example fuzz -- --seconds 30 --seed 1`.
+//! `cargo xtask fuzz` runs this. Exits 1 with the failing input on a panic
+//! or a broken pairing invariant.
+
+#[path = "../src/tests/fuzz_driver.rs"]
+mod fuzz_driver;
+
+use std::time::Duration;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut seconds = 30.0f64;
+    let mut seed = None;
+    let mut iterations = u64::MAX;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next();
+        let parsed = match (flag.as_str(), value) {
+            ("--seconds", Some(v)) => v.parse().map(|v| seconds = v).is_ok(),
+            ("--seed", Some(v)) => v.parse().map(|v| seed = Some(v)).is_ok(),
+            ("--iterations", Some(v)) => v.parse().map(|v| iterations = v).is_ok(),
+            _ => false,
+        };
+        if !parsed {
+            eprintln!("fuzz: bad argument `{flag}`\nusage: fuzz [--seconds N] [--seed N] [--iterations N]");
+            std::process::exit(2);
+        }
+    }
+    // Without a seed, vary it per run so repeated runs explore more; it is
+    // printed so a failure can be replayed.
+    let seed = seed.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+    });
+    println!("fuzz: seed {seed}, {seconds} s");
+    match fuzz_driver::run(seed, Duration::from_secs_f64(seconds.max(0.0)), iterations) {
+        Ok(stats) => println!(
+            "fuzz: {} iterations in {:.1} s, no failure (seed {seed})",
+            stats.iterations,
+            stats.elapsed.as_secs_f64()
+        ),
+        Err(failure) => {
+            eprintln!("fuzz: FAILED\n{failure}");
+            std::process::exit(1);
+        }
+    }
+}
