@@ -19,7 +19,7 @@ const panels = new Map();
 function tabState(tabId) {
   let state = tabs.get(tabId);
   if (!state) {
-    state = { records: [], nextId: 0, dropped: 0 };
+    state = { records: [], nextId: 0, dropped: 0, preserve: false };
     tabs.set(tabId, state);
   }
   return state;
@@ -98,6 +98,9 @@ function onPanelMessage(port, message, watched) {
       port.postMessage({ type: "backlog", tabId, records: state.records, dropped: state.dropped });
       break;
     }
+    case "preserve":
+      for (const tabId of watched) tabState(tabId).preserve = message.on === true;
+      break;
     case "clear":
       for (const tabId of watched) {
         const state = tabState(tabId);
@@ -125,6 +128,15 @@ api.runtime.onConnect.addListener((port) => {
   port.onDisconnect.addListener(() => {
     for (const tabId of watched) panels.get(tabId)?.delete(port);
   });
+});
+
+// A top-level navigation starts a new log unless the user preserves it.
+api.webNavigation.onCommitted.addListener((details) => {
+  if (details.frameId !== 0) return;
+  const state = tabs.get(details.tabId);
+  if (!state || state.preserve) return;
+  state.records = [];
+  broadcast(details.tabId, { type: "navigated" });
 });
 
 // A closed tab's records go with it.

@@ -8,6 +8,8 @@ const PROTOCOL = globalThis.WWE_PROTOCOL;
 // Chromium stops an idle service worker after ~30 s; a ping keeps the port
 // (and the worker's buffers) alive while the panel is open.
 const PING_MS = 20000;
+// storage.local key of the panel's settings (the relay reads `sizeCap` from it).
+const SETTINGS_KEY = "wwe.settings";
 
 globalThis.wweBridge = {
   /** The tab this panel watches, from `?tabId=N`, or null. */
@@ -36,6 +38,29 @@ globalThis.wweBridge = {
   /** The message protocol version in `protocol.js`. */
   protocolVersion() {
     return PROTOCOL.version;
+  },
+  /** Copies text; DevTools panels may refuse the async clipboard API. */
+  copyText(text) {
+    const fallback = () => {
+      const area = document.createElement("textarea");
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    };
+    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).catch(fallback);
+    else fallback();
+  },
+  /** The panel's saved settings (JSON text) or null. */
+  async loadSettings() {
+    const stored = await api.storage.local.get(SETTINGS_KEY);
+    const value = stored?.[SETTINGS_KEY];
+    return typeof value === "string" ? value : null;
+  },
+  /** Saves the panel's settings (JSON text). */
+  saveSettings(json) {
+    api.storage.local.set({ [SETTINGS_KEY]: json });
   },
   /** True when DevTools uses its dark theme. */
   darkTheme() {

@@ -3,13 +3,14 @@
 // plain object tagged by `type`; every port opens with `hello` both ways.
 //
 // Version table (bump `version` on every breaking change; one line each):
-//   1  hello, subscribe, backlog, records, dropped, ping; relay-batch.
+//   1  hello, subscribe, clear, preserve, ping; backlog, records, dropped,
+//      navigated, error; relay-batch.
 globalThis.WWE_PROTOCOL = Object.freeze({
   version: 1,
   // The port name a panel uses to connect to the background.
   panelPort: "wwe-panel",
   // Panel -> background.
-  toBackground: Object.freeze(["hello", "subscribe", "clear", "ping"]),
+  toBackground: Object.freeze(["hello", "subscribe", "clear", "preserve", "ping"]),
   // Background -> panel.
-  toPanel: Object.freeze(["hello", "backlog", "records", "dropped", "error"]),
+  toPanel: Object.freeze(["hello", "backlog", "records", "dropped", "navigated", "error"]),
 });

@@ -1,11 +1,20 @@
-//! The panel's top-level components: the capture view for one tab, or a
-//! tab picker when the page was opened without `?tabId=`.
+//! The panel's top-level components: the capture view for one tab (toolbar,
+//! filter bar, message list, detail pane, views), or a tab picker when the
+//! page was opened without `?tabId=`.
 
+use leptos::html::Input;
 use leptos::prelude::*;
+use wwe_core::options::{parse_options, Options};
+use wwe_core::query::Query;
 
-use crate::bridge::{self, TabId};
+use crate::bridge::{self, Port, TabId};
+use crate::detail::DetailPane;
 use crate::feed::{self, FromBackground};
-use crate::store::{clock, Row};
+use crate::filter::FilterBar;
+use crate::findings::FindingsView;
+use crate::model::{visible, ListItem, Store, Toggles, ViewFilter};
+use crate::settings::Settings;
+use crate::table::{CellAction, MessageList};
 
 /// The whole panel.
 #[component]
@@ -21,130 +30,360 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Live capture of one tab: toolbar and message table.
+/// The views of the capture, as tabs under the toolbar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Messages,
+    Findings,
+}
+
+/// Live capture of one tab.
 #[component]
 fn Capture(tab: TabId) -> impl IntoView {
-    let rows = RwSignal::new(Vec::<Row>::new());
-    let dropped = RwSignal::new(0u64);
-    let problem = RwSignal::new(None::<String>);
+    let store = Store::new();
+    let paused = RwSignal::new(false);
+    let missed_while_paused = RwSignal::new(0usize);
+    let settings = RwSignal::new(Settings::default());
+    let settings_loaded = RwSignal::new(false);
 
     let port = bridge::connect(
         tab,
-        move |message| match feed::parse(&message) {
-            Ok(FromBackground::Hello { protocol }) => {
-                if protocol != bridge::protocol_version() {
-                    problem.set(Some(format!(
-                        "The extension's background speaks protocol {protocol}, this panel {}; reload the extension and DevTools.",
-                        bridge::protocol_version()
-                    )));
-                }
-            }
-            Ok(FromBackground::Backlog { records, dropped: total }) => {
-                let backlog: Vec<Row> = records.into_iter().map(|r| Row::from_record(r.into_record())).collect();
-                rows.set(backlog);
-                dropped.set(total);
-            }
-            Ok(FromBackground::Records { records }) => {
-                rows.update(|all| all.extend(records.into_iter().map(|r| Row::from_record(r.into_record()))));
-            }
-            Ok(FromBackground::Dropped { total }) => dropped.set(total),
-            Ok(FromBackground::Error { message }) => problem.set(Some(message)),
-            Err(message) => problem.set(Some(message)),
-        },
-        move || problem.set(Some("Lost the connection to the extension; reload the panel.".into())),
+        move |message| on_background(store, paused, missed_while_paused, message),
+        move || store.problem.set(Some("Lost the connection to the extension; reload the panel.".into())),
     );
     let port = StoredValue::new_local(port);
+
+    // Settings: load once, then save every change and apply what the
+    // background and the core need to know.
+    leptos::task::spawn_local(async move {
+        if let Some(text) = bridge::load_settings().await {
+            settings.set(Settings::from_json(&text));
+        }
+        settings_loaded.set(true);
+    });
+    let options_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if !settings_loaded.get() {
+            return;
+        }
+        let current = settings.get();
+        bridge::save_settings(&current.to_json());
+        port.with_value(|p| post(p, "preserve", &[("on", current.preserve_log.into())]));
+        let options: Option<Options> = if current.options_text.trim().is_empty() {
+            options_error.set(None);
+            None
+        } else {
+            match parse_options(&current.options_text) {
+                Ok(options) => {
+                    options_error.set(None);
+                    Some(options)
+                }
+                Err(error) => {
+                    options_error.set(Some(error.to_string()));
+                    None
+                }
+            }
+        };
+        store.set_options(options);
+    });
+
+    let filter_text = RwSignal::new(String::new());
+    let toggles = RwSignal::new(Toggles::default());
+    let grouped = RwSignal::new(false);
+    let selected = RwSignal::new(None::<u64>);
+    let expanded = RwSignal::new(Vec::<u64>::new());
+    let view = RwSignal::new(View::Messages);
+    let show_settings = RwSignal::new(false);
+    let filter_input = NodeRef::<Input>::new();
+
+    // The saved choices seed the view once loaded; the view writes back.
+    Effect::new(move |_| {
+        if settings_loaded.get() {
+            let s = settings.get_untracked();
+            toggles.update(|t| t.foreign = s.show_foreign);
+            grouped.set(s.grouped);
+        }
+    });
+    Effect::new(move |_| {
+        let (foreign, group) = (toggles.with(|t| t.foreign), grouped.get());
+        if settings_loaded.get_untracked() {
+            settings.update(|s| {
+                s.show_foreign = foreign;
+                s.grouped = group;
+            });
+        }
+    });
+
+    let query = Memo::new(move |_| Query::parse(&filter_text.get()));
+    let listing = Memo::new(move |_| {
+        let filter = ViewFilter {
+            query: query.get(),
+            toggles: toggles.get(),
+            grouped: grouped.get(),
+            expanded: expanded.get(),
+            frame: None,
+        };
+        store.read_with_cache(|session, cache| visible(session, cache, &filter))
+    });
+    let items = Memo::new(move |_| listing.with(|(items, _)| items.clone()));
+    let hidden_foreign = Signal::derive(move || listing.with(|(_, hidden)| *hidden));
+    let shown = Signal::derive(move || items.with(Vec::len));
+    let problems = Signal::derive(move || query.with(|q| q.problems().iter().map(ToString::to_string).collect()));
+
+    let on_action = Callback::new(move |action: CellAction| match action {
+        CellAction::Select(id) => selected.set(Some(id)),
+        CellAction::Filter(term) => filter_text.update(|text| {
+            if !text.split_whitespace().any(|t| t == term) {
+                if !text.trim().is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(&term);
+            }
+        }),
+        CellAction::Toggle(id) => expanded.update(|list| match list.iter().position(|x| *x == id) {
+            Some(at) => {
+                list.remove(at);
+            }
+            None => list.push(id),
+        }),
+    });
+
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        on_key(&ev, filter_input, items, selected, show_settings, expanded, grouped.get_untracked());
+    });
+    on_cleanup(move || keys.remove());
+
     let clear = move |_| {
-        port.with_value(|p| p.post(clear_message()));
-        rows.set(Vec::new());
+        port.with_value(|p| post(p, "clear", &[]));
+        store.clear();
+        selected.set(None);
+        missed_while_paused.set(0);
     };
 
     view! {
         <header class="toolbar">
+            <button
+                class="tool record"
+                class:off=move || paused.get()
+                data-testid="record"
+                aria-pressed=move || (!paused.get()).to_string()
+                title=move || if paused.get() { "Record (resume capture in this panel)" } else { "Stop recording" }
+                on:click=move |_| paused.update(|p| *p = !*p)
+            >
+                {move || if paused.get() { "● Record" } else { "■ Pause" }}
+            </button>
             <button class="tool" title="Clear" on:click=clear data-testid="clear">"⊘ Clear"</button>
+            <label class="check" title="Keep messages across navigation and reload">
+                <input
+                    type="checkbox"
+                    data-testid="preserve"
+                    prop:checked=move || settings.with(|s| s.preserve_log)
+                    on:change=move |ev| settings.update(|s| s.preserve_log = event_target_checked(&ev))
+                />
+                "Preserve log"
+            </label>
+            <span class="sep"></span>
+            <nav class="views">
+                <button class="view-tab" class:on=move || view.get() == View::Messages data-testid="view-messages" on:click=move |_| view.set(View::Messages)>"Messages"</button>
+                <button class="view-tab" class:on=move || view.get() == View::Findings data-testid="view-findings" on:click=move |_| view.set(View::Findings)>
+                    "Findings "
+                    <span class="badge">{move || store.read(|s| s.findings().len())}</span>
+                </button>
+            </nav>
             <span class="spacer"></span>
+            {move || (missed_while_paused.get() > 0).then(|| view! {
+                <span class="count muted" title="Messages that arrived while recording was paused in this panel">
+                    {format!("{} not recorded (paused)", missed_while_paused.get())}
+                </span>
+            })}
             <span class="count">
-                <span data-testid="count-total">{move || rows.with(Vec::len)}</span>
+                <span data-testid="count-total">{move || store.len()}</span>
                 " messages"
             </span>
             <span
                 class="count dropped"
-                class:none=move || dropped.get() == 0
+                class:none=move || store.dropped.get() == 0
                 title="Records the extension could not keep (buffer full or lost in transit)"
             >
-                <span data-testid="count-dropped">{move || dropped.get()}</span>
+                <span data-testid="count-dropped">{move || store.dropped.get()}</span>
                 " dropped"
             </span>
+            <button class="tool" title="Settings" data-testid="settings" on:click=move |_| show_settings.update(|s| *s = !*s)>"⚙"</button>
         </header>
-        {move || problem.get().map(|text| view! { <div class="problem" role="alert">{text}</div> })}
-        <MessageTable rows=rows/>
+        <Show when=move || show_settings.get()>
+            <SettingsDrawer settings=settings options_error=options_error/>
+        </Show>
+        {move || store.problem.get().map(|text| view! { <div class="problem" role="alert">{text}</div> })}
+        <Show when=move || view.get() == View::Messages>
+            <FilterBar
+                text=filter_text
+                toggles=toggles
+                grouped=grouped
+                problems=problems
+                hidden_foreign=hidden_foreign
+                shown=shown
+                input=filter_input
+            />
+            <main class="split" class:with-detail=move || selected.get().is_some()>
+                <section class="list-pane">
+                    <MessageList store=store items=items selected=selected grouped=grouped on_action=on_action/>
+                    {move || (store.len() == 0).then(|| view! {
+                        <p class="empty">"No messages yet. Traffic appears here as the page posts messages."</p>
+                    })}
+                </section>
+                <DetailPane store=store selected=selected/>
+            </main>
+        </Show>
+        <Show when=move || view.get() == View::Findings>
+            <FindingsView store=store on_select=Callback::new(move |id| {
+                selected.set(Some(id));
+                view.set(View::Messages);
+            })/>
+        </Show>
     }
 }
 
-fn clear_message() -> wasm_bindgen::JsValue {
+/// One message from the background.
+fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, message: wasm_bindgen::JsValue) {
+    let records = |list: Vec<feed::WireRecord>| list.into_iter().map(|r| {
+        let json = r.json.clone();
+        (r.into_record(), json)
+    });
+    match feed::parse(&message) {
+        Ok(FromBackground::Hello { protocol }) => {
+            if protocol != bridge::protocol_version() {
+                store.problem.set(Some(format!(
+                    "The extension's background speaks protocol {protocol}, this panel {}; reload the extension and DevTools.",
+                    bridge::protocol_version()
+                )));
+            }
+        }
+        Ok(FromBackground::Backlog { records: list, dropped }) => {
+            store.clear();
+            store.push(records(list));
+            store.dropped.set(dropped);
+        }
+        Ok(FromBackground::Records { records: list }) => {
+            if paused.get_untracked() {
+                missed.update(|n| *n += list.len());
+            } else {
+                store.push(records(list));
+            }
+        }
+        Ok(FromBackground::Dropped { total }) => store.dropped.set(total),
+        Ok(FromBackground::Navigated) => store.clear(),
+        Ok(FromBackground::Error { message }) => store.problem.set(Some(message)),
+        Err(message) => store.problem.set(Some(message)),
+    }
+}
+
+/// Posts `{type, ...fields}` to the background.
+fn post(port: &Port, kind: &str, fields: &[(&str, wasm_bindgen::JsValue)]) {
     let object = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&object, &"type".into(), &"clear".into());
-    object.into()
+    let _ = js_sys::Reflect::set(&object, &"type".into(), &kind.into());
+    for (key, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &(*key).into(), value);
+    }
+    port.post(object.into());
 }
 
-/// The list of captured messages.
-#[component]
-fn MessageTable(rows: RwSignal<Vec<Row>>) -> impl IntoView {
-    view! {
-        <table class="messages">
-            <thead>
-                <tr>
-                    <th class="time">"Time"</th>
-                    <th class="dir">"Dir"</th>
-                    <th class="origin">"From"</th>
-                    <th class="origin">"To"</th>
-                    <th class="summary">"Message"</th>
-                    <th class="size">"Size"</th>
-                </tr>
-            </thead>
-            <tbody>
-                <For each=move || rows.get() key=|row| row.id let:row>
-                    <MessageRow row=row/>
-                </For>
-            </tbody>
-        </table>
-        {move || rows.with(Vec::is_empty).then(|| view! {
-            <p class="empty">"No messages yet. Traffic appears here as the page posts messages."</p>
-        })}
+/// Keyboard: arrows move the selection, Enter expands an exchange, `/`
+/// focuses the filter, Esc closes what is open.
+fn on_key(
+    ev: &leptos::ev::KeyboardEvent,
+    filter_input: NodeRef<Input>,
+    items: Memo<Vec<ListItem>>,
+    selected: RwSignal<Option<u64>>,
+    show_settings: RwSignal<bool>,
+    expanded: RwSignal<Vec<u64>>,
+    grouped: bool,
+) {
+    let typing = ev
+        .target()
+        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"));
+    match ev.key().as_str() {
+        "/" if !typing => {
+            ev.prevent_default();
+            if let Some(input) = filter_input.get_untracked() {
+                let _ = input.focus();
+            }
+        }
+        "Escape" => {
+            if typing {
+                if let Some(input) = filter_input.get_untracked() {
+                    let _ = input.blur();
+                }
+            } else if show_settings.get_untracked() {
+                show_settings.set(false);
+            } else {
+                selected.set(None);
+            }
+        }
+        "ArrowDown" | "ArrowUp" if !typing => {
+            ev.prevent_default();
+            let down = ev.key() == "ArrowDown";
+            let next = items.with_untracked(|list| {
+                let rows: Vec<u64> = list.iter().filter(|i| !i.nested).map(|i| i.id).collect();
+                let at = selected.get_untracked().and_then(|id| rows.iter().position(|r| *r == id));
+                match (at, down) {
+                    (None, _) => rows.first().copied(),
+                    (Some(i), true) => rows.get(i + 1).or(rows.last()).copied(),
+                    (Some(i), false) => rows.get(i.saturating_sub(1)).copied(),
+                }
+            });
+            if next.is_some() {
+                selected.set(next);
+            }
+        }
+        "Enter" if !typing && grouped => {
+            if let Some(id) = selected.get_untracked() {
+                expanded.update(|list| match list.iter().position(|x| *x == id) {
+                    Some(at) => {
+                        list.remove(at);
+                    }
+                    None => list.push(id),
+                });
+            }
+        }
+        _ => {}
     }
 }
 
-/// One captured message.
+/// Settings: the WWE options (used by policy findings and the views) and
+/// the size cap. Saved as they change.
 #[component]
-fn MessageRow(row: Row) -> impl IntoView {
-    let arrow = match row.direction {
-        "to-service" => "→ service",
-        "to-client" => "→ client",
-        _ => "·",
-    };
-    // The view macro builds children before attributes: give each its own copy.
-    let (sender, receiver, marker) = (row.sender_origin.clone(), row.receiver_origin.clone(), row.marker.clone());
+fn SettingsDrawer(settings: RwSignal<Settings>, options_error: RwSignal<Option<String>>) -> impl IntoView {
     view! {
-        <tr
-            data-testid="message"
-            data-id=row.id.to_string()
-            data-direction=row.direction
-            data-kind=row.kind
-            data-origin=sender
-            data-receiver-origin=receiver
-            data-marker=marker
-            class=format!("kind-{}", row.kind)
-        >
-            <td class="time">{clock(row.time)}</td>
-            <td class="dir">{arrow}</td>
-            <td class="origin">{row.sender_origin}</td>
-            <td class="origin">{row.receiver_origin}</td>
-            <td class="summary">
-                {row.marker.map(|m| view! { <span class="marker">{m}</span> " " })}
-                {row.summary}
-            </td>
-            <td class="size">{row.size}</td>
-        </tr>
+        <section class="settings" data-testid="settings-drawer">
+            <label class="setting">
+                <span>"WWE options"</span>
+                <textarea
+                    data-testid="options-input"
+                    rows="5"
+                    spellcheck="false"
+                    placeholder="service-client-api.accepted-web-content-origins=http://localhost:8480 (agent.*, voice.dial)\nservice-client-api.rate-limit.voice.dial=3"
+                    prop:value=move || settings.with(|s| s.options_text.clone())
+                    on:change=move |ev| settings.update(|s| s.options_text = event_target_value(&ev))
+                ></textarea>
+            </label>
+            {move || options_error.get().map(|e| view! { <div class="problem" data-testid="options-error">{e}</div> })}
+            <label class="setting">
+                <span>"Size cap (KB)"</span>
+                <input
+                    type="number"
+                    min="1"
+                    data-testid="size-cap"
+                    prop:value=move || settings.with(|s| (s.size_cap / 1024).to_string())
+                    on:change=move |ev| {
+                        if let Ok(kb) = event_target_value(&ev).trim().parse::<u64>() {
+                            settings.update(|s| s.size_cap = kb.max(1) * 1024);
+                        }
+                    }
+                />
+                <span class="muted">"Messages over the cap are recorded truncated, with their real size."</span>
+            </label>
+        </section>
     }
 }
 

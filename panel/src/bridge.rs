@@ -28,6 +28,15 @@ extern "C" {
     #[wasm_bindgen(js_namespace = wweBridge, js_name = protocolVersion)]
     fn bridge_protocol_version() -> u32;
 
+    #[wasm_bindgen(js_namespace = wweBridge, js_name = copyText)]
+    fn bridge_copy_text(text: &str);
+
+    #[wasm_bindgen(js_namespace = wweBridge, js_name = loadSettings)]
+    fn bridge_load_settings() -> js_sys::Promise;
+
+    #[wasm_bindgen(js_namespace = wweBridge, js_name = saveSettings)]
+    fn bridge_save_settings(json: &str);
+
     #[wasm_bindgen(js_namespace = wweBridge, js_name = darkTheme)]
     fn bridge_dark_theme() -> bool;
 }
@@ -50,6 +59,22 @@ pub fn protocol_version() -> u32 {
 /// True when DevTools shows its dark theme.
 pub fn dark_theme() -> bool {
     bridge_dark_theme()
+}
+
+/// Puts text on the clipboard.
+pub fn copy_text(text: &str) {
+    bridge_copy_text(text);
+}
+
+/// The saved settings as JSON text, if any.
+pub async fn load_settings() -> Option<String> {
+    let value = wasm_bindgen_futures::JsFuture::from(bridge_load_settings()).await.ok()?;
+    value.as_string()
+}
+
+/// Saves the settings (JSON text) in the extension's storage.
+pub fn save_settings(json: &str) {
+    bridge_save_settings(json);
 }
 
 /// A tab the user can pick when the page was opened without `?tabId=`.

@@ -21,6 +21,9 @@ pub enum FromBackground {
     },
     /// Records captured since the last batch.
     Records { records: Vec<WireRecord> },
+    /// The tab's top frame navigated and the background cleared its records
+    /// (preserve log is off).
+    Navigated,
     /// The tab's total count of records dropped so far.
     Dropped { total: u64 },
     /// The background refused something the panel sent.

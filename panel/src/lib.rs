@@ -7,8 +7,15 @@
 
 mod app;
 mod bridge;
+mod clock;
+mod detail;
 mod feed;
-mod store;
+mod filter;
+mod findings;
+mod json_tree;
+mod model;
+mod settings;
+mod table;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

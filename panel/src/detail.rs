@@ -1,0 +1,217 @@
+//! The detail pane of the selected message: what it is by the catalog,
+//! its exchange (jump between request and reply), findings, related events,
+//! the data as a JSON tree and as raw text.
+
+use leptos::prelude::*;
+use serde_json::Value;
+use wwe_core::catalog;
+use wwe_core::decode::Message;
+use wwe_core::session::Session;
+
+use crate::json_tree::JsonTree;
+use crate::model::Store;
+use crate::clock::clock;
+
+/// Everything the pane shows about one message, computed once per change.
+#[derive(Clone, PartialEq)]
+struct Detail {
+    id: u64,
+    title: String,
+    kind: &'static str,
+    status: Option<&'static str>,
+    latency: Option<f64>,
+    time: f64,
+    sender: String,
+    receiver: String,
+    receiver_url: String,
+    request: Option<u64>,
+    reply: Option<u64>,
+    description: Option<&'static str>,
+    params: Vec<(String, String, String)>,
+    findings: Vec<(String, String, &'static str)>,
+    related: Vec<(u64, String)>,
+    issues: Vec<String>,
+    data: Value,
+    marker: Option<String>,
+}
+
+fn detail_of(session: &Session, id: u64) -> Option<Detail> {
+    let captured = session.message(id)?;
+    let exchange = captured.exchange.map(|i| &session.exchanges()[i]);
+    let message = &captured.decoded.message;
+    let (title, description, params) = match message {
+        Message::Request(request) => {
+            let params = request
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let spec = request.spec.and_then(|s| s.params.get(i));
+                    (
+                        p.name.map_or_else(|| format!("#{i}"), str::to_string),
+                        spec.map_or("extra", |s| s.kind.as_str()).to_string(),
+                        p.value.to_string(),
+                    )
+                })
+                .collect();
+            let description = request.spec.map(|s| s.description).or(Some("Not in the Service Client API catalog."));
+            (request.name.to_string(), description, params)
+        }
+        Message::Event { name, event_type, .. } => {
+            let spec = event_type.as_deref().and_then(catalog::event_type);
+            let title = match event_type {
+                Some(t) => format!("{name} / {t}"),
+                None => name.to_string(),
+            };
+            (title, spec.map(|s| s.description).or_else(|| catalog::event(name).map(|e| e.description)), Vec::new())
+        }
+        other if other.is_reply() => {
+            let name = exchange.map_or_else(|| "reply".to_string(), |e| format!("reply to {}", e.name));
+            (name, exchange.and_then(|e| catalog::request(&e.name)).map(|s| s.description), Vec::new())
+        }
+        other => (other.to_string(), None, Vec::new()),
+    };
+    let findings = session
+        .findings()
+        .iter()
+        .filter(|f| f.messages.contains(&id))
+        .map(|f| (f.code.as_str().to_string(), f.message.clone(), f.severity.as_str()))
+        .collect();
+    let interaction = interaction_of(message, &captured.record.data);
+    let related = match &interaction {
+        Some(wanted) => session
+            .messages()
+            .iter()
+            .filter(|m| m.record.id != id)
+            .filter(|m| interaction_of(&m.decoded.message, &m.record.data).as_deref() == Some(wanted.as_str()))
+            .take(200)
+            .map(|m| (m.record.id, format!("{} {}", clock(m.record.time), m.decoded.message)))
+            .collect(),
+        None => Vec::new(),
+    };
+    Some(Detail {
+        id,
+        title,
+        kind: message.kind_str(),
+        status: exchange.map(|e| e.state.as_str()),
+        latency: exchange.and_then(|e| e.latency_ms),
+        time: captured.record.time,
+        sender: captured.record.source_origin.clone(),
+        receiver: captured.record.frame_origin.clone(),
+        receiver_url: captured.record.frame_url.clone(),
+        request: exchange.map(|e| e.request),
+        reply: exchange.and_then(|e| e.reply),
+        description,
+        params,
+        findings,
+        related,
+        issues: captured.decoded.issues.iter().map(|i| i.message.clone()).collect(),
+        data: captured.record.data.clone(),
+        marker: captured.record.marker.clone(),
+    })
+}
+
+/// The interaction a message is about: an event's, or a request's
+/// `interactionId` parameter.
+fn interaction_of(message: &Message, data: &Value) -> Option<String> {
+    match message {
+        Message::Event { interaction_id, .. } => interaction_id.clone(),
+        Message::Request(request) => request
+            .params
+            .iter()
+            .find(|p| p.name.is_some_and(|n| n == "interactionId" || n == "consultInteractionId"))
+            .and_then(|p| p.value.as_str().map(str::to_string).or_else(|| p.value.as_i64().map(|n| n.to_string()))),
+        _ => data.get("data").and_then(|d| d.get("interactionId")).and_then(Value::as_str).map(str::to_string),
+    }
+}
+
+/// The pane for the selected message.
+#[component]
+pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoView {
+    let detail = Memo::new(move |_| selected.get().and_then(|id| store.read(|s| detail_of(s, id))));
+    let raw = RwSignal::new(false);
+    move || {
+        detail.get().map(|d| {
+            let jump = move |target: Option<u64>| move |_| if let Some(t) = target { selected.set(Some(t)) };
+            let pretty = serde_json::to_string_pretty(&d.data).unwrap_or_default();
+            view! {
+                <aside class="detail" data-testid="detail" data-id=d.id.to_string()>
+                    <header class="detail-head">
+                        <span class=format!("c-kind kind-{}", d.kind)>{d.kind}</span>
+                        <strong class="detail-title" data-testid="detail-title">{d.title.clone()}</strong>
+                        {d.status.map(|s| view! { <span class=format!("c-status status-{s}") data-testid="detail-status">{s}</span> })}
+                        {d.latency.map(|l| view! { <span class="muted">{format!("{l:.1} ms")}</span> })}
+                        <span class="spacer"></span>
+                        <button class="tool" title="Close (Esc)" on:click=move |_| selected.set(None)>"✕"</button>
+                    </header>
+                    <section class="detail-meta">
+                        <div>{format!("#{} at {}", d.id, clock(d.time))}</div>
+                        <div>"from " <code>{d.sender.clone()}</code> " to " <code title=d.receiver_url.clone()>{d.receiver.clone()}</code></div>
+                        {d.marker.clone().map(|m| view! { <div class="marker">{format!("captured as {m}: the data shown is not the exact message")}</div> })}
+                        <div class="jumps">
+                            {d.request.filter(|r| *r != d.id).map(|r| view! {
+                                <button class="link" data-testid="jump-request" on:click=jump(Some(r))>{format!("← request #{r}")}</button>
+                            })}
+                            {d.reply.filter(|r| *r != d.id).map(|r| view! {
+                                <button class="link" data-testid="jump-reply" on:click=jump(Some(r))>{format!("reply #{r} →")}</button>
+                            })}
+                        </div>
+                    </section>
+                    {d.description.map(|text| view! {
+                        <section><h4>"Documentation"</h4><p class="doc" data-testid="detail-doc">{text}</p></section>
+                    })}
+                    {(!d.params.is_empty()).then(|| view! {
+                        <section>
+                            <h4>"Parameters"</h4>
+                            <table class="params">
+                                {d.params.clone().into_iter().map(|(name, kind, value)| { let label = name.clone(); view! {
+                                    <tr data-testid="param" data-name=name>
+                                        <td class="param-name">{label}</td>
+                                        <td class="param-kind muted">{kind}</td>
+                                        <td class="param-value"><code>{value}</code></td>
+                                    </tr>
+                                }}).collect_view()}
+                            </table>
+                        </section>
+                    })}
+                    {(!d.findings.is_empty() || !d.issues.is_empty()).then(|| view! {
+                        <section>
+                            <h4>"Findings"</h4>
+                            <ul class="findings">
+                                {d.findings.clone().into_iter().map(|(code, message, severity)| { let label = code.clone(); view! {
+                                    <li class=format!("sev-{severity}") data-testid="detail-finding" data-code=code>
+                                        <code>{label}</code> " " {message}
+                                    </li>
+                                }}).collect_view()}
+                            </ul>
+                        </section>
+                    })}
+                    {(!d.related.is_empty()).then(|| view! {
+                        <section>
+                            <h4>"Same interaction"</h4>
+                            <ul class="related">
+                                {d.related.clone().into_iter().map(|(id, text)| view! {
+                                    <li><button class="link" data-testid="related" on:click=move |_| selected.set(Some(id))>{text}</button></li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    })}
+                    <section>
+                        <h4>
+                            "Data "
+                            <button class="link" class:on=move || !raw.get() on:click=move |_| raw.set(false)>"tree"</button>
+                            " · "
+                            <button class="link" class:on=move || raw.get() data-testid="show-raw" on:click=move |_| raw.set(true)>"raw"</button>
+                        </h4>
+                        <Show when=move || raw.get() fallback={
+                            let data = d.data.clone();
+                            move || view! { <JsonTree value=data.clone() root="data"/> }
+                        }>
+                            <pre class="raw" data-testid="raw">{pretty.clone()}</pre>
+                        </Show>
+                    </section>
+                </aside>
+            }
+        })
+    }
+}

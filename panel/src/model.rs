@@ -1,0 +1,266 @@
+//! The panel's state: the core's `Session` (all protocol knowledge) behind
+//! one version signal, plus the little the panel caches per message to
+//! filter 100,000 rows per keystroke without re-serialising anything.
+
+use leptos::prelude::*;
+use wwe_core::decode::Message;
+use wwe_core::options::Options;
+use wwe_core::query::{Facts, Query};
+use wwe_core::record::Record;
+use wwe_core::session::{Captured, Exchange, Session};
+
+/// What the panel keeps beside each captured message, index-aligned with
+/// `Session::messages()`.
+#[derive(Debug, Clone)]
+pub struct RowCache {
+    /// Request name, `event/eventType`, or the kind word.
+    pub name: String,
+    /// The data as JSON text, what free text searches and the raw view show.
+    pub json: String,
+}
+
+/// The per-message cache and an index from record id to position.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// Index-aligned with `Session::messages()`.
+    pub rows: Vec<RowCache>,
+    by_id: std::collections::HashMap<u64, usize>,
+}
+
+impl Cache {
+    /// Position of the message with this record id.
+    pub fn index_of(&self, id: u64) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
+    /// The cached row of the message with this record id.
+    pub fn row(&self, id: u64) -> Option<&RowCache> {
+        self.index_of(id).and_then(|i| self.rows.get(i))
+    }
+}
+
+/// Everything the views read. `Copy`: hand it to any component.
+#[derive(Clone, Copy)]
+pub struct Store {
+    session: StoredValue<Session, LocalStorage>,
+    cache: StoredValue<Cache, LocalStorage>,
+    /// The options the user set, kept so Clear can carry them over.
+    options: StoredValue<Option<Options>, LocalStorage>,
+    /// Bumped after every change to the session; views track it.
+    version: RwSignal<u64>,
+    /// Records the extension could not keep, as the background counts them.
+    pub dropped: RwSignal<u64>,
+    /// A sentence for the user when something is wrong with the connection.
+    pub problem: RwSignal<Option<String>>,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Store {
+        Store {
+            session: StoredValue::new_local(Session::new()),
+            cache: StoredValue::new_local(Cache::default()),
+            options: StoredValue::new_local(None),
+            version: RwSignal::new(0),
+            dropped: RwSignal::new(0),
+            problem: RwSignal::new(None),
+        }
+    }
+
+    /// Adds records (live or from the backlog) and notifies the views once.
+    pub fn push(&self, records: impl IntoIterator<Item = (Record, String)>) {
+        let mut added = false;
+        self.session.update_value(|session| {
+            self.cache.update_value(|cache| {
+                for (record, json) in records {
+                    session.push(record);
+                    // The session appends every record it is given, so the
+                    // cache stays index-aligned with its messages.
+                    let index = session.len() - 1;
+                    let captured = &session.messages()[index];
+                    cache.by_id.insert(captured.record.id, index);
+                    cache.rows.push(RowCache { name: row_name(captured), json });
+                    added = true;
+                }
+            });
+        });
+        if added {
+            self.version.update(|v| *v += 1);
+        }
+    }
+
+    /// Forgets everything (the Clear button; a new backlog).
+    pub fn clear(&self) {
+        let mut session = Session::new();
+        session.set_options(self.options.get_value());
+        self.session.set_value(session);
+        self.cache.set_value(Cache::default());
+        self.version.update(|v| *v += 1);
+    }
+
+    /// Sets the WWE options used for policy findings from now on.
+    pub fn set_options(&self, options: Option<Options>) {
+        self.options.set_value(options.clone());
+        self.session.update_value(|s| s.set_options(options));
+        self.version.update(|v| *v += 1);
+    }
+
+    /// Reads the session, re-running the caller when it changes.
+    pub fn read<R>(&self, f: impl FnOnce(&Session) -> R) -> R {
+        self.version.track();
+        self.session.with_value(f)
+    }
+
+    /// Reads the session and the per-message cache together.
+    pub fn read_with_cache<R>(&self, f: impl FnOnce(&Session, &Cache) -> R) -> R {
+        self.version.track();
+        self.session.with_value(|s| self.cache.with_value(|c| f(s, c)))
+    }
+
+    /// The number of messages (tracked).
+    pub fn len(&self) -> usize {
+        self.read(Session::len)
+    }
+}
+
+/// The name a row shows and `name:` filters on.
+fn row_name(captured: &Captured) -> String {
+    match &captured.decoded.message {
+        Message::Request(request) => request.name.to_string(),
+        Message::Subscribe { names, .. } => format!("subscribe {}", names.join(", ")),
+        Message::Event { name, event_type, .. } => match event_type {
+            Some(event_type) => format!("{name}/{event_type}"),
+            None => name.to_string(),
+        },
+        other => other.kind_str().to_string(),
+    }
+}
+
+/// The status word of a message: its exchange's state, or empty.
+pub fn status_of<'s>(session: &'s Session, captured: &Captured) -> Option<&'s Exchange> {
+    captured.exchange.map(|index| &session.exchanges()[index])
+}
+
+/// Quick toggles beside the filter box. `foreign` is off by default:
+/// foreign traffic is kept and counted, only hidden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Toggles {
+    pub requests: bool,
+    pub events: bool,
+    pub errors: bool,
+    pub rate_limited: bool,
+    pub foreign: bool,
+}
+
+impl Default for Toggles {
+    fn default() -> Toggles {
+        Toggles { requests: false, events: false, errors: false, rate_limited: false, foreign: false }
+    }
+}
+
+impl Toggles {
+    /// True when no type chip is on: every type shows ("All").
+    pub fn all(&self) -> bool {
+        !(self.requests || self.events || self.errors || self.rate_limited)
+    }
+
+    fn admits(&self, kind: &str, status: &str) -> bool {
+        if kind == "foreign" || kind == "legacy" {
+            return self.foreign;
+        }
+        if self.all() {
+            return true;
+        }
+        (self.requests && matches!(kind, "request" | "subscribe" | "unsubscribe"))
+            || (self.events && kind == "event")
+            || (self.errors && (kind == "error" || matches!(status, "error" | "timed-out" | "swallowed")))
+            || (self.rate_limited && (kind == "rate-limit" || matches!(status, "rate-limited" | "swallowed")))
+    }
+}
+
+/// One entry of the visible list: a message, or (grouped view, expanded)
+/// the reply shown under its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ListItem {
+    /// Record id of the message.
+    pub id: u64,
+    /// True for a reply shown nested under its request.
+    pub nested: bool,
+}
+
+/// The view settings that decide which rows show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewFilter {
+    pub query: Query,
+    pub toggles: Toggles,
+    /// One row per exchange (replies fold into their request).
+    pub grouped: bool,
+    /// Requests whose raw messages are shown under them (grouped view).
+    pub expanded: Vec<u64>,
+    /// Only messages sent or received by this browser frame.
+    pub frame: Option<(i64, i64)>,
+}
+
+/// The rows that pass the filter, in capture order, and how many foreign
+/// messages the toggle hides. Never drops data: it only chooses indexes.
+pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<ListItem>, usize) {
+    let mut items = Vec::new();
+    let mut hidden_foreign = 0;
+    for (index, captured) in session.messages().iter().enumerate() {
+        let kind = captured.decoded.message.kind_str();
+        let exchange = status_of(session, captured);
+        if filter.grouped && captured.decoded.message.is_reply() && exchange.is_some_and(|e| e.reply == Some(captured.record.id)) {
+            continue;
+        }
+        let status = exchange.map_or("", |e| e.state.as_str());
+        if !filter.toggles.admits(kind, status) {
+            if kind == "foreign" || kind == "legacy" {
+                hidden_foreign += 1;
+            }
+            continue;
+        }
+        if let Some((tab, frame)) = filter.frame {
+            let record = &captured.record;
+            let receives = record.tab_id == tab && record.frame_id == frame;
+            let sends = record.tab_id == tab && record.source_frame_id == Some(frame);
+            if !(receives || sends) {
+                continue;
+            }
+        }
+        if !filter.query.is_empty() && !filter.query.matches(&facts(captured, &cache.rows[index], exchange)) {
+            continue;
+        }
+        items.push(ListItem { id: captured.record.id, nested: false });
+        if filter.grouped {
+            let expanded = exchange.filter(|e| e.request == captured.record.id && filter.expanded.contains(&e.request));
+            if let Some(reply) = expanded.and_then(|e| e.reply) {
+                items.push(ListItem { id: reply, nested: true });
+            }
+        }
+    }
+    (items, hidden_foreign)
+}
+
+fn facts<'a>(captured: &'a Captured, cache: &'a RowCache, exchange: Option<&'a Exchange>) -> Facts<'a> {
+    let record = &captured.record;
+    let name = match exchange {
+        // A reply answers to its request's name.
+        Some(exchange) if captured.decoded.message.is_reply() => &*exchange.name,
+        _ => cache.name.as_str(),
+    };
+    let interaction = match &captured.decoded.message {
+        Message::Event { interaction_id, .. } => interaction_id.as_deref(),
+        _ => None,
+    };
+    Facts {
+        kind: captured.decoded.message.kind_str(),
+        name,
+        status: exchange.map_or("", |e| e.state.as_str()),
+        frames: [record.frame_url.as_str(), ""],
+        origins: [record.source_origin.as_str(), record.frame_origin.as_str()],
+        interaction,
+        latency: exchange.and_then(|e| e.latency_ms),
+        size: record.size as f64,
+        text: cache.json.as_str(),
+    }
+}

@@ -1,0 +1,67 @@
+//! The panel's settings: what the user chose, saved in the extension's
+//! storage so the next panel opens the same way.
+
+use serde::{Deserialize, Serialize};
+
+/// Default cap on one captured message, in bytes (issue: 1 MB).
+pub const DEFAULT_SIZE_CAP: u64 = 1024 * 1024;
+
+/// Everything that persists. Unknown or missing fields fall back to the
+/// defaults, so an older or damaged save never breaks the panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Settings {
+    /// The WWE options text the user pasted (properties or JSON).
+    pub options_text: String,
+    /// Messages bigger than this are recorded truncated.
+    pub size_cap: u64,
+    /// Keep records across navigation and reload.
+    pub preserve_log: bool,
+    /// Show foreign (non-WWE) traffic.
+    pub show_foreign: bool,
+    /// One row per exchange.
+    pub grouped: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            options_text: String::new(),
+            size_cap: DEFAULT_SIZE_CAP,
+            preserve_log: false,
+            show_foreign: false,
+            grouped: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads saved settings; anything unreadable gives the defaults.
+    pub fn from_json(text: &str) -> Settings {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    /// The JSON text saved.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damaged_or_partial_saves_fall_back_to_defaults() {
+        assert_eq!(Settings::from_json("not json"), Settings::default());
+        let partial = Settings::from_json(r#"{"grouped": true, "unknown": 1}"#);
+        assert!(partial.grouped);
+        assert_eq!(partial.size_cap, DEFAULT_SIZE_CAP);
+    }
+
+    #[test]
+    fn round_trips() {
+        let s = Settings { options_text: "a=b".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true };
+        assert_eq!(Settings::from_json(&s.to_json()), s);
+    }
+}
