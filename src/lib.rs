@@ -13,6 +13,7 @@ pub mod policy;
 pub mod query;
 pub mod ratelimit;
 pub mod record;
+pub mod reply;
 pub mod session;
 
 pub use error::{Error, ErrorKind};

@@ -1,0 +1,1324 @@
+//! The simulated agent desktop: agent state, media, interactions, toasts,
+//! dialogs, subscriptions and frame ids, and the Service Client API on top
+//! of them. Plain Rust, no browser: the page feeds it messages (with the
+//! sender's origin and a key standing for the sender's window) and posts
+//! what it returns.
+//!
+//! Security options are enforced with the core's own code: origins and
+//! request filters by [`wwe_core::policy::evaluate`], rate limits by
+//! [`wwe_core::ratelimit::Limiter`], `userData` access by the policy's
+//! read filter and write check. Every message sent is built by
+//! [`wwe_core::reply`].
+//!
+//! What the simulator decides where the guide is silent: a message from an
+//! origin that no entry accepts is ignored (no reply, no frame id), as a
+//! browser-side security check would; a request that an entry's filters
+//! refuse gets an error reply naming the entry; a `setUserData` with any key
+//! that may not be written is refused whole.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+use wwe_core::catalog;
+use wwe_core::options::{parse_options, Options};
+use wwe_core::policy::{self, Decision};
+use wwe_core::ratelimit::{Limiter, Verdict};
+use wwe_core::reply;
+
+/// The `userAgent` of every message the simulator sends (it contains `WWE`,
+/// which the client library requires).
+pub const USER_AGENT: &str = "WWE Simulator";
+
+/// How long an outbound call rings before it is answered, in ms.
+pub const DIAL_TO_ESTABLISHED_MS: f64 = 1000.0;
+
+/// Stands for one sender window; the page assigns one per distinct
+/// `event.source`.
+pub type ClientKey = u32;
+
+/// A message to post: to the window of `to`, with `targetOrigin` =
+/// `target_origin` (the origin the request came from).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub to: ClientKey,
+    pub target_origin: String,
+    pub message: Value,
+}
+
+/// One line of the page's traffic log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub time_ms: f64,
+    pub origin: String,
+    pub summary: String,
+    pub outcome: String,
+}
+
+/// An agent state the agent may choose, as `agent.getStateList` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentState {
+    pub operation_name: &'static str,
+    pub display_name: &'static str,
+    pub media_state: &'static str,
+    pub reason: Option<&'static str>,
+    pub reason_code: Option<&'static str>,
+}
+
+impl AgentState {
+    fn to_json(&self) -> Value {
+        let mut v = json!({
+            "operationName": self.operation_name,
+            "displayName": self.display_name,
+            "mediaState": self.media_state,
+        });
+        if let (Some(r), Some(c)) = (self.reason, self.reason_code) {
+            v["reason"] = json!(r);
+            v["reasonCode"] = json!(c);
+        }
+        v
+    }
+}
+
+/// The state list: Ready, and Not Ready with and without reasons.
+pub const STATES: &[AgentState] = &[
+    AgentState {
+        operation_name: "Ready",
+        display_name: "Ready",
+        media_state: "READY",
+        reason: None,
+        reason_code: None,
+    },
+    AgentState {
+        operation_name: "NotReady",
+        display_name: "Not Ready",
+        media_state: "NOT_READY",
+        reason: None,
+        reason_code: None,
+    },
+    AgentState {
+        operation_name: "NotReadyReasonBreak",
+        display_name: "Not Ready - Break",
+        media_state: "NOT_READY_ACTION_CODE",
+        reason: Some("Break"),
+        reason_code: Some("1511"),
+    },
+    AgentState {
+        operation_name: "NotReadyReasonLunch",
+        display_name: "Not Ready - Lunch",
+        media_state: "NOT_READY_ACTION_CODE",
+        reason: Some("Lunch"),
+        reason_code: Some("1512"),
+    },
+    AgentState {
+        operation_name: "AfterCallWork",
+        display_name: "After Call Work",
+        media_state: "NOT_READY_AFTER_CALL_WORK",
+        reason: None,
+        reason_code: None,
+    },
+];
+
+/// The channels the agent is logged on.
+pub const MEDIA: &[&str] = &["voice", "email", "chat"];
+
+/// An interaction on the desktop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interaction {
+    pub id: String,
+    pub media: &'static str,
+    pub state: &'static str,
+    pub previous_state: &'static str,
+    /// `IN` or `OUT`.
+    pub direction: &'static str,
+    pub party: String,
+    pub user_data: Map<String, Value>,
+    pub case_id: String,
+    pub case_selected: bool,
+    /// `STOPPED`, `RECORDING` or `PAUSED` (voice only).
+    pub recording_state: &'static str,
+    /// The warning shown instead of marking done, when a client blocked it.
+    pub markdone_blocked: Option<String>,
+    pub is_consultation: bool,
+    pub messages: Vec<String>,
+}
+
+impl Interaction {
+    /// Whether the interaction is over (may be marked done).
+    pub fn is_ended(&self) -> bool {
+        matches!(
+            self.state,
+            "RELEASED" | "ENDED" | "SENT" | "CANCELLED" | "REVOKED"
+        )
+    }
+}
+
+/// A toast shown by `system.popupToast`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub id: String,
+    pub title: String,
+    pub message: String,
+    pub buttons: Vec<String>,
+    pub owner: ClientKey,
+}
+
+/// A dialog opened by `system.openDialog`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialog {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+}
+
+/// How an embedded app is shown, as in WWE's `interaction.web-content` sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    Tab,
+    Popup,
+    Background,
+    Hidden,
+}
+
+impl Show {
+    pub fn parse(text: &str) -> Option<Show> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "tab" => Some(Show::Tab),
+            "popup" => Some(Show::Popup),
+            "background" => Some(Show::Background),
+            "hidden" => Some(Show::Hidden),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Show::Tab => "tab",
+            Show::Popup => "popup",
+            Show::Background => "background",
+            Show::Hidden => "hidden",
+        }
+    }
+}
+
+struct Client {
+    origin: String,
+    frame_id: i64,
+    visible: bool,
+}
+
+struct Subscription {
+    client: ClientKey,
+    names: Vec<String>,
+}
+
+enum Scheduled {
+    Establish(String),
+}
+
+/// The whole simulated desktop.
+pub struct Service {
+    options: Options,
+    options_text: String,
+    limiter: Limiter,
+    pub agent_state: usize,
+    pub media_states: BTreeMap<&'static str, usize>,
+    pub interactions: Vec<Interaction>,
+    pub toasts: Vec<Toast>,
+    pub dialogs: Vec<Dialog>,
+    pub menu_views: BTreeMap<String, Value>,
+    pub microphone_muted: bool,
+    pub speaker_muted: bool,
+    pub direct_push_preview: bool,
+    pub log: Vec<LogEntry>,
+    clients: BTreeMap<ClientKey, Client>,
+    subscriptions: BTreeMap<String, Subscription>,
+    scheduled: Vec<(f64, Scheduled)>,
+    outbox: Vec<Outgoing>,
+    next_frame_id: i64,
+    next_interaction: u64,
+    next_subscription: u64,
+    next_toast: u64,
+    next_dialog: u64,
+}
+
+/// The most log lines kept.
+const LOG_LIMIT: usize = 300;
+
+fn text_param(params: &[Value], i: usize) -> String {
+    match params.get(i) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn object_param(params: &[Value], i: usize) -> Map<String, Value> {
+    params
+        .get(i)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+impl Service {
+    /// A desktop with the agent Ready and no interaction, under `options`.
+    pub fn new(options_text: &str) -> Result<Service, String> {
+        let options = parse_options(options_text).map_err(|e| e.to_string())?;
+        Ok(Service {
+            limiter: Limiter::new(&options.rate_limits),
+            options,
+            options_text: options_text.to_owned(),
+            agent_state: 0,
+            media_states: MEDIA.iter().map(|m| (*m, 0)).collect(),
+            interactions: Vec::new(),
+            toasts: Vec::new(),
+            dialogs: Vec::new(),
+            menu_views: BTreeMap::new(),
+            microphone_muted: false,
+            speaker_muted: false,
+            direct_push_preview: false,
+            log: Vec::new(),
+            clients: BTreeMap::new(),
+            subscriptions: BTreeMap::new(),
+            scheduled: Vec::new(),
+            outbox: Vec::new(),
+            next_frame_id: 1,
+            next_interaction: 1,
+            next_subscription: 1,
+            next_toast: 1,
+            next_dialog: 1,
+        })
+    }
+
+    /// Replaces the options; rate-limit counters start afresh.
+    pub fn set_options(&mut self, options_text: &str) -> Result<(), String> {
+        let options = parse_options(options_text).map_err(|e| e.to_string())?;
+        self.limiter = Limiter::new(&options.rate_limits);
+        self.options = options;
+        self.options_text = options_text.to_owned();
+        Ok(())
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    pub fn options_text(&self) -> &str {
+        &self.options_text
+    }
+
+    /// Tells the model whether a client's frame is on screen (for
+    /// `system.amIVisible`); clients not told about are visible.
+    pub fn set_visible(&mut self, key: ClientKey, visible: bool) {
+        if let Some(c) = self.clients.get_mut(&key) {
+            c.visible = visible;
+        }
+    }
+
+    /// The frame id assigned to a client, if it was assigned one.
+    pub fn frame_id_of(&self, key: ClientKey) -> Option<i64> {
+        self.clients.get(&key).map(|c| c.frame_id)
+    }
+
+    /// How many subscriptions are open.
+    pub fn subscription_count(&self) -> usize {
+        self.subscriptions.len()
+    }
+
+    fn log(&mut self, time_ms: f64, origin: &str, summary: String, outcome: impl Into<String>) {
+        if self.log.len() >= LOG_LIMIT {
+            self.log.remove(0);
+        }
+        self.log.push(LogEntry {
+            time_ms,
+            origin: origin.to_owned(),
+            summary,
+            outcome: outcome.into(),
+        });
+    }
+
+    fn send(&mut self, to: ClientKey, message: Value) {
+        let Some(client) = self.clients.get(&to) else {
+            return;
+        };
+        self.outbox.push(Outgoing {
+            to,
+            target_origin: client.origin.clone(),
+            message,
+        });
+    }
+
+    fn take_outbox(&mut self) -> Vec<Outgoing> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Whether any entry of the accepted-origins option matches `origin`
+    /// (its filters aside).
+    fn origin_accepted(&self, origin: &str) -> bool {
+        match policy::evaluate(&self.options, origin, "") {
+            Decision::Allowed { .. } => true,
+            Decision::Denied { entry, .. } => entry.is_some(),
+        }
+    }
+
+    /// Handles one message a client posted: `data` is `event.data`,
+    /// `origin` is `event.origin`, `key` stands for `event.source`.
+    pub fn handle(
+        &mut self,
+        key: ClientKey,
+        origin: &str,
+        data: &Value,
+        now_ms: f64,
+    ) -> Vec<Outgoing> {
+        let decoded = wwe_core::decode::decode(data);
+        let summary = decoded.message.to_string();
+        let Some(obj) = data.as_object() else {
+            self.log(
+                now_ms,
+                origin,
+                summary,
+                "ignored: not a Service Client API message",
+            );
+            return Vec::new();
+        };
+        let is_request =
+            obj.get("request").is_some_and(Value::is_string) && !obj.contains_key("errorMessage");
+        let sub_event = obj
+            .get("event")
+            .and_then(Value::as_str)
+            .filter(|e| matches!(*e, "subscribe" | "unsubscribe"));
+        if !is_request && sub_event.is_none() {
+            self.log(now_ms, origin, summary, "ignored: not a request");
+            return Vec::new();
+        }
+        if !self.origin_accepted(origin) {
+            let why = policy::evaluate(&self.options, origin, "").explanation();
+            self.log(now_ms, origin, summary, format!("ignored: {why}"));
+            return Vec::new();
+        }
+        if !self.clients.contains_key(&key) {
+            let frame_id = self.next_frame_id;
+            self.next_frame_id += 1;
+            self.clients.insert(
+                key,
+                Client {
+                    origin: origin.to_owned(),
+                    frame_id,
+                    visible: true,
+                },
+            );
+            self.send(key, reply::frame_id_assignment(frame_id, USER_AGENT));
+        } else if let Some(c) = self.clients.get_mut(&key) {
+            c.origin = origin.to_owned();
+        }
+        let reference_id = match obj.get("referenceId") {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let rid = reference_id.as_deref();
+
+        if let Some(ev) = sub_event {
+            let outcome = if ev == "subscribe" {
+                self.subscribe(key, obj.get("data"), rid)
+            } else {
+                self.unsubscribe(key, obj.get("data"), rid)
+            };
+            self.log(now_ms, origin, summary, outcome);
+            return self.take_outbox();
+        }
+
+        let name = obj
+            .get("request")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let decision = policy::evaluate(&self.options, origin, &name);
+        if !decision.is_allowed() {
+            let why = decision.explanation();
+            self.send(
+                key,
+                reply::reply_error(
+                    rid,
+                    &format!("Request '{name}' is not allowed: {why}"),
+                    USER_AGENT,
+                ),
+            );
+            self.log(now_ms, origin, summary, format!("error: {why}"));
+            return self.take_outbox();
+        }
+        match self.limiter.check(&name, now_ms) {
+            Verdict::Allowed => {}
+            Verdict::LimitReached {
+                quarantine_seconds, ..
+            } => {
+                self.send(
+                    key,
+                    reply::rate_limit_reply(rid, &name, quarantine_seconds, USER_AGENT),
+                );
+                self.log(
+                    now_ms,
+                    origin,
+                    summary,
+                    format!("rate limit reached: quarantine {quarantine_seconds} s"),
+                );
+                return self.take_outbox();
+            }
+            Verdict::Ignored { .. } => {
+                self.log(now_ms, origin, summary, "ignored: in rate-limit quarantine");
+                return self.take_outbox();
+            }
+        }
+        let params: Vec<Value> = match obj.get("parameters") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a.clone(),
+            Some(other) => vec![other.clone()],
+        };
+        let result = match catalog::request(&name) {
+            None => Err(reply::unknown_request_message(&name)),
+            Some(spec) => reply::check_params(spec, &params)
+                .and_then(|()| self.execute(key, &name, &params, now_ms)),
+        };
+        match result {
+            Ok(data) => {
+                self.send(key, reply::reply_ok(rid, data, USER_AGENT));
+                self.log(now_ms, origin, summary, "replied");
+            }
+            Err(message) => {
+                self.send(key, reply::reply_error(rid, &message, USER_AGENT));
+                self.log(now_ms, origin, summary, format!("error: {message}"));
+            }
+        }
+        // The reply goes before the events it caused, as a client expects.
+        let mut out = self.take_outbox();
+        let first_event = out.iter().position(|o| o.message.get("event").is_some());
+        if let Some(i) = first_event {
+            if let Some(j) = out
+                .iter()
+                .rposition(|o| o.to == key && o.message.get("referenceId").is_some())
+            {
+                if j > i {
+                    let reply = out.remove(j);
+                    out.insert(i, reply);
+                }
+            }
+        }
+        out
+    }
+
+    fn subscribe(&mut self, key: ClientKey, data: Option<&Value>, rid: Option<&str>) -> String {
+        let names: Vec<String> = match data {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if names.is_empty() {
+            self.send(
+                key,
+                reply::reply_error(rid, "subscribe needs event names in data", USER_AGENT),
+            );
+            return "error: no event names".into();
+        }
+        if let Some(bad) = names.iter().find(|n| catalog::event(n).is_none()) {
+            let hint = catalog::suggest_event(bad)
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
+            let message = format!("Unknown event '{bad}'{hint}");
+            self.send(key, reply::reply_error(rid, &message, USER_AGENT));
+            return format!("error: {message}");
+        }
+        let id = self.next_subscription.to_string();
+        self.next_subscription += 1;
+        self.send(key, reply::subscribe_reply(rid, &id, &names, USER_AGENT));
+        let outcome = format!("subscribed {} as {id}", names.join(", "));
+        self.subscriptions
+            .insert(id, Subscription { client: key, names });
+        outcome
+    }
+
+    fn unsubscribe(&mut self, key: ClientKey, data: Option<&Value>, rid: Option<&str>) -> String {
+        let id = match data {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let removed = match self.subscriptions.get(&id) {
+            Some(s) if s.client == key => self.subscriptions.remove(&id).is_some(),
+            _ => false,
+        };
+        // Unsubscribe is sent without a callback; answer only when asked.
+        if rid.is_some() {
+            let message = if removed {
+                reply::reply_ok(rid, Value::Null, USER_AGENT)
+            } else {
+                reply::reply_error(rid, &format!("No subscription '{id}'"), USER_AGENT)
+            };
+            self.send(key, message);
+        }
+        if removed {
+            format!("unsubscribed {id}")
+        } else {
+            format!("error: no subscription '{id}' of this client")
+        }
+    }
+
+    /// Pushes an event to every client with a subscription to `name`
+    /// (once per client), except `except`.
+    fn emit(&mut self, name: &str, data: Value, except: Option<ClientKey>) {
+        let targets: BTreeSet<ClientKey> = self
+            .subscriptions
+            .values()
+            .filter(|s| s.names.iter().any(|n| n == name) && Some(s.client) != except)
+            .map(|s| s.client)
+            .collect();
+        for to in targets {
+            self.send(to, reply::event(name, data.clone(), USER_AGENT));
+        }
+    }
+
+    fn emit_interaction(&mut self, event_type: &str, index: usize) {
+        let interaction = self.interaction_json(&self.interactions[index]);
+        let media = self.interactions[index].media;
+        self.emit(
+            "interaction",
+            json!({"eventType": event_type, "media": media, "interaction": interaction}),
+            None,
+        );
+    }
+
+    fn emit_agent_state(&mut self) {
+        let s = &STATES[self.agent_state];
+        let mut data = json!({"eventType": "STATE_CHANGED", "mediaState": s.media_state});
+        if let (Some(r), Some(c)) = (s.reason, s.reason_code) {
+            data["reason"] = json!(r);
+            data["reasonCode"] = json!(c);
+        }
+        self.emit("agent", data, None);
+    }
+
+    /// An interaction as clients see it: `userData` filtered by
+    /// `user-data.read-allowed`.
+    pub fn interaction_json(&self, i: &Interaction) -> Value {
+        let (user_data, _) =
+            policy::filter_user_data_read(&self.options, &Value::Object(i.user_data.clone()));
+        let mut v = json!({
+            "interactionId": i.id,
+            "media": i.media,
+            "state": i.state,
+            "previousState": i.previous_state,
+            "direction": i.direction,
+            "parties": [{"name": i.party}],
+            "userData": user_data,
+            "caseId": i.case_id,
+            "isCaseSelected": i.case_selected,
+            "isCaseExpanded": i.case_selected,
+            "isMainCaseInteraction": true,
+            "isConsultation": i.is_consultation,
+            "isMarkDoneBlocked": i.markdone_blocked.is_some(),
+        });
+        if i.media == "voice" {
+            v["recordingState"] = json!(i.recording_state);
+            v["callUuid"] = json!(format!("SIMCALL{:0>25}", i.id));
+            v["dnis"] = json!(i.party);
+            v["callType"] = json!(if i.party.len() <= 5 {
+                "Internal"
+            } else {
+                "External"
+            });
+        }
+        v
+    }
+
+    fn index_of(&self, id: &str) -> Result<usize, String> {
+        self.interactions
+            .iter()
+            .position(|i| i.id == id)
+            .ok_or_else(|| format!("Interaction '{id}' not found"))
+    }
+
+    fn set_state(&mut self, index: usize, state: &'static str) {
+        let i = &mut self.interactions[index];
+        i.previous_state = i.state;
+        i.state = state;
+    }
+
+    /// Moves an interaction to `state` (from one of `from`) and pushes the
+    /// event named like the state.
+    fn transition(
+        &mut self,
+        id: &str,
+        from: &[&str],
+        state: &'static str,
+    ) -> Result<Value, String> {
+        let index = self.index_of(id)?;
+        let current = self.interactions[index].state;
+        if !from.contains(&current) {
+            return Err(format!(
+                "Interaction '{id}' is {current}; expected {}",
+                from.join(" or ")
+            ));
+        }
+        self.set_state(index, state);
+        self.emit_interaction(state, index);
+        Ok(self.interaction_json(&self.interactions[index]))
+    }
+
+    /// Adds an interaction and pushes `ADDED` and the event of its first state.
+    fn add_interaction(
+        &mut self,
+        media: &'static str,
+        state: &'static str,
+        direction: &'static str,
+        party: &str,
+        user_data: Map<String, Value>,
+    ) -> usize {
+        let id = self.next_interaction.to_string();
+        self.next_interaction += 1;
+        self.interactions.push(Interaction {
+            case_id: format!("case-{id}"),
+            id,
+            media,
+            state,
+            previous_state: "UNKNOWN",
+            direction,
+            party: party.to_owned(),
+            user_data,
+            case_selected: false,
+            recording_state: "STOPPED",
+            markdone_blocked: None,
+            is_consultation: false,
+            messages: Vec::new(),
+        });
+        let index = self.interactions.len() - 1;
+        self.emit_interaction("ADDED", index);
+        self.emit_interaction(state, index);
+        index
+    }
+
+    fn dial(&mut self, destination: &str, user_data: Map<String, Value>, now_ms: f64) -> usize {
+        let index = self.add_interaction("voice", "DIALING", "OUT", destination, user_data);
+        let id = self.interactions[index].id.clone();
+        self.scheduled
+            .push((now_ms + DIAL_TO_ESTABLISHED_MS, Scheduled::Establish(id)));
+        index
+    }
+
+    fn set_recording(
+        &mut self,
+        id: &str,
+        from: &[&str],
+        to: &'static str,
+    ) -> Result<Value, String> {
+        let index = self.index_of(id)?;
+        let i = &self.interactions[index];
+        if i.media != "voice" || !matches!(i.state, "ESTABLISHED" | "HELD") {
+            return Err(format!("Interaction '{id}' is not a connected call"));
+        }
+        if !from.contains(&i.recording_state) {
+            return Err(format!("The recording of '{id}' is {}", i.recording_state));
+        }
+        self.interactions[index].recording_state = to;
+        self.emit_interaction("CALL_RECORDING_STATE_CHANGED", index);
+        Ok(json!({"interactionId": id, "recordingState": to}))
+    }
+
+    fn write_user_data(&mut self, id: &str, keys: &[String]) -> Result<usize, String> {
+        let index = self.index_of(id)?;
+        let denied: Vec<String> = policy::check_user_data_write(&self.options, keys)
+            .into_iter()
+            .filter(|(_, ok)| !ok)
+            .filter_map(|(k, _)| policy::user_data_denial(&self.options, &k, true))
+            .collect();
+        if denied.is_empty() {
+            Ok(index)
+        } else {
+            Err(denied.join("; "))
+        }
+    }
+
+    fn mark_done(&mut self, id: &str) -> Result<Value, String> {
+        let index = self.index_of(id)?;
+        let i = &self.interactions[index];
+        if let Some(warning) = &i.markdone_blocked {
+            return Err(format!("Mark done is blocked: {warning}"));
+        }
+        if !i.is_ended() && i.media == "voice" {
+            return Err(format!(
+                "Interaction '{id}' is {}; release it before marking it done",
+                i.state
+            ));
+        }
+        if i.media != "voice" {
+            self.set_state(index, "COMPLETED");
+            self.emit_interaction("COMPLETED", index);
+        }
+        self.emit_interaction("REMOVED", index);
+        let removed = self.interactions.remove(index);
+        self.emit(
+            "markdone",
+            json!({"eventType": "MARKDONE", "interactionId": removed.id}),
+            None,
+        );
+        Ok(json!({"interactionId": removed.id}))
+    }
+
+    /// Runs one request whose parameters fit the catalog; the reply's `data`
+    /// or the error text.
+    fn execute(
+        &mut self,
+        key: ClientKey,
+        name: &str,
+        p: &[Value],
+        now_ms: f64,
+    ) -> Result<Value, String> {
+        let id = text_param(p, 0);
+        match name {
+            "auth.getJwtToken" => Ok(json!(
+                "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZ2VudDEiLCJpc3MiOiJXV0UgU2ltdWxhdG9yIn0."
+            )),
+            "agent.get" => Ok(json!({
+                "username": "agent1", "firstname": "Alex", "lastname": "Agent", "employeeId": "1001",
+                "userName": "agent1", "dbid": 1001
+            })),
+            "agent.getStateList" => Ok(Value::Array(STATES.iter().map(AgentState::to_json).collect())),
+            "agent.getState" => Ok(STATES[self.agent_state].to_json()),
+            "agent.setState" => {
+                let index = match &p[0] {
+                    Value::Number(n) => n.as_u64().map(|n| n as usize).filter(|&n| n < STATES.len()),
+                    Value::String(s) => STATES.iter().position(|st| st.operation_name == s || st.display_name == s),
+                    _ => None,
+                }
+                .ok_or_else(|| format!("Unknown agent state {}", p[0]))?;
+                self.apply_agent_state(index);
+                Ok(STATES[index].to_json())
+            }
+            "interaction.getInteractions" => {
+                Ok(Value::Array(self.interactions.iter().map(|i| self.interaction_json(i)).collect()))
+            }
+            "interaction.getByInteractionId" => {
+                let index = self.index_of(&id)?;
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "interaction.setUserData" => {
+                let kv = object_param(p, 1);
+                let keys: Vec<String> = kv.keys().cloned().collect();
+                let index = self.write_user_data(&id, &keys)?;
+                self.interactions[index].user_data.extend(kv);
+                self.emit_interaction("ATTACHED_DATA_CHANGED", index);
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "interaction.deleteUserData" => {
+                let k = text_param(p, 1);
+                let index = self.write_user_data(&id, std::slice::from_ref(&k))?;
+                self.interactions[index].user_data.remove(&k);
+                self.emit_interaction("ATTACHED_DATA_CHANGED", index);
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "interaction.selectCaseByCaseId" => {
+                let index = self
+                    .interactions
+                    .iter()
+                    .position(|i| i.case_id == id)
+                    .ok_or_else(|| format!("No interaction with case '{id}'"))?;
+                for (n, i) in self.interactions.iter_mut().enumerate() {
+                    i.case_selected = n == index;
+                }
+                self.emit_interaction("CASE_OR_BUNDLE_ID_CHANGED", index);
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "interaction.markdone" => self.mark_done(&id),
+            "interaction.blockMarkdone" => {
+                let index = self.index_of(&id)?;
+                self.interactions[index].markdone_blocked = Some(text_param(p, 1));
+                Ok(json!({"interactionId": id, "isMarkDoneBlocked": true}))
+            }
+            "interaction.unblockMarkdone" => {
+                let index = self.index_of(&id)?;
+                self.interactions[index].markdone_blocked = None;
+                Ok(json!({"interactionId": id, "isMarkDoneBlocked": false}))
+            }
+            "interaction.accept" | "voice.answer" => self.accept(&id),
+            "interaction.reject" => {
+                let index = self.index_of(&id)?;
+                if !matches!(self.interactions[index].state, "RINGING" | "INVITED") {
+                    return Err(format!("Interaction '{id}' is {}; only an offered one can be rejected", self.interactions[index].state));
+                }
+                let state = if self.interactions[index].media == "voice" { "RELEASED" } else { "REVOKED" };
+                self.set_state(index, state);
+                self.emit_interaction(state, index);
+                self.emit_interaction("REMOVED", index);
+                self.interactions.remove(index);
+                Ok(json!({"interactionId": id}))
+            }
+            "interaction.singleStepTransfer" => {
+                let index = self.index_of(&id)?;
+                let ended = if self.interactions[index].media == "voice" { "RELEASED" } else { "TRANSFER_COMPLETED" };
+                self.transition(&id, &["ESTABLISHED", "HELD", "ACCEPTED"], ended)
+            }
+            "interaction.singleStepConference" => {
+                let index = self.index_of(&id)?;
+                let target = text_param(p, 1);
+                let party = &mut self.interactions[index].party;
+                party.push_str(&format!(", {target}"));
+                self.emit_interaction("PARTY_CHANGED", index);
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "interaction.consult" => {
+                let main = self.index_of(&id)?;
+                if !matches!(self.interactions[main].state, "ESTABLISHED" | "HELD") {
+                    return Err(format!("Interaction '{id}' is {}; consult needs a connected call", self.interactions[main].state));
+                }
+                if self.interactions[main].state == "ESTABLISHED" {
+                    self.set_state(main, "HELD");
+                    self.emit_interaction("HELD", main);
+                }
+                let index = self.dial(&text_param(p, 1), object_param(p, 2), now_ms);
+                self.interactions[index].is_consultation = true;
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "interaction.completeTransfer" | "interaction.completeConference" => {
+                let consult = self.index_of(&id)?;
+                if !self.interactions[consult].is_consultation {
+                    return Err(format!("Interaction '{id}' is not a consultation"));
+                }
+                let target = self.interactions[consult].party.clone();
+                self.set_state(consult, "RELEASED");
+                self.emit_interaction("RELEASED", consult);
+                let main = self.interactions.iter().position(|i| i.media == "voice" && i.state == "HELD" && !i.is_consultation);
+                if let Some(main) = main {
+                    if name == "interaction.completeTransfer" {
+                        self.set_state(main, "RELEASED");
+                        self.emit_interaction("RELEASED", main);
+                    } else {
+                        self.interactions[main].party.push_str(&format!(", {target}"));
+                        self.set_state(main, "ESTABLISHED");
+                        self.emit_interaction("PARTY_CHANGED", main);
+                    }
+                }
+                Ok(json!({"interactionId": id}))
+            }
+            "voice.dial" | "voice.dialEx" => {
+                let index = self.dial(&id, object_param(p, 1), now_ms);
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "voice.hold" => self.transition(&id, &["ESTABLISHED"], "HELD"),
+            "voice.resume" => self.transition(&id, &["HELD"], "ESTABLISHED"),
+            "voice.hangUp" => {
+                let index = self.index_of(&id)?;
+                if self.interactions[index].media != "voice" {
+                    return Err(format!("Interaction '{id}' is not a call"));
+                }
+                self.scheduled.retain(|(_, Scheduled::Establish(s))| *s != id);
+                let r = self.transition(&id, &["DIALING", "RINGING", "ESTABLISHED", "HELD"], "RELEASED");
+                if r.is_ok() {
+                    self.interactions[index].recording_state = "STOPPED";
+                }
+                r
+            }
+            "voice.startCallRecording" => self.set_recording(&id, &["STOPPED"], "RECORDING"),
+            "voice.stopCallRecording" => self.set_recording(&id, &["RECORDING", "PAUSED"], "STOPPED"),
+            "voice.pauseCallRecording" => self.set_recording(&id, &["RECORDING"], "PAUSED"),
+            "voice.resumeCallRecording" => self.set_recording(&id, &["PAUSED"], "RECORDING"),
+            "sipEndpoint.muteMicrophone" => {
+                self.microphone_muted = true;
+                Ok(json!(true))
+            }
+            "sipEndpoint.unmuteMicrophone" => {
+                self.microphone_muted = false;
+                Ok(json!(false))
+            }
+            "sipEndpoint.muteSpeaker" => {
+                self.speaker_muted = true;
+                Ok(json!(true))
+            }
+            "sipEndpoint.unmuteSpeaker" => {
+                self.speaker_muted = false;
+                Ok(json!(false))
+            }
+            "sipEndpoint.isMicrophoneMute" => Ok(json!(self.microphone_muted)),
+            "sipEndpoint.isSpeakerMute" => Ok(json!(self.speaker_muted)),
+            "email.create" => {
+                let index = self.add_interaction("email", "COMPOSING", "OUT", &id, object_param(p, 1));
+                self.emit_interaction("CREATED", index);
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "outbound.getCampaigns" => Ok(json!([
+                {"name": "Spring Renewals", "description": "Preview campaign", "mode": "Preview", "isActive": true},
+                {"name": "Collections", "description": "Progressive campaign", "mode": "Progressive", "isActive": false}
+            ])),
+            "outbound.getPreviewRecord" => {
+                if id != "Spring Renewals" {
+                    return Err(format!("No preview record in campaign '{id}'"));
+                }
+                Ok(json!({"campaignName": id, "recordHandle": 42, "phone": "5551234", "fields": {"name": "Jo Customer"}}))
+            }
+            "outbound.getChainedRecords" => {
+                self.index_of(&id)?;
+                Ok(json!([{"recordHandle": 42, "phone": "5551234"}]))
+            }
+            "outbound.getRecordFields" => {
+                self.index_of(&id)?;
+                Ok(json!({"name": "Jo Customer", "account": "A-1001"}))
+            }
+            "outbound.callPreviewRecord" => {
+                self.index_of(&id)?;
+                let index = self.dial("5551234", Map::new(), now_ms);
+                Ok(self.interaction_json(&self.interactions[index]))
+            }
+            "outbound.startDirectPushPreview" => {
+                self.direct_push_preview = true;
+                Ok(Value::Null)
+            }
+            "outbound.stopDirectPushPreview" => {
+                self.direct_push_preview = false;
+                Ok(Value::Null)
+            }
+            "outbound.getListOfCallResults" => Ok(json!(["Answered", "Busy", "NoAnswer", "AnsweringMachine", "WrongParty"])),
+            "outbound.getCallResult" => {
+                let index = self.index_of(&id)?;
+                Ok(self.interactions[index].user_data.get("GSW_CALL_RESULT").cloned().unwrap_or(json!("Unknown")))
+            }
+            "outbound.setCallResult" => {
+                let index = self.index_of(&id)?;
+                self.interactions[index].user_data.insert("GSW_CALL_RESULT".into(), json!(text_param(p, 1)));
+                Ok(Value::Null)
+            }
+            n if n.starts_with("outbound.") => {
+                self.index_of(&id)?;
+                Ok(Value::Null)
+            }
+            "media.getMediaList" => Ok(Value::Array(MEDIA.iter().map(|m| self.media_json(m)).collect())),
+            "media.getMediaByName" => {
+                let m = MEDIA.iter().find(|m| **m == id).ok_or_else(|| format!("Unknown media '{id}'"))?;
+                Ok(self.media_json(m))
+            }
+            "media.setState" => {
+                let m = *MEDIA.iter().find(|m| **m == id).ok_or_else(|| format!("Unknown media '{id}'"))?;
+                let index = match &p[1] {
+                    Value::Number(n) => n.as_u64().map(|n| n as usize).filter(|&n| n < STATES.len()),
+                    Value::String(s) => STATES.iter().position(|st| st.operation_name == s),
+                    _ => None,
+                }
+                .ok_or_else(|| format!("Unknown state {}", p[1]))?;
+                self.media_states.insert(m, index);
+                let data = json!({"eventType": "STATE_CHANGED", "media": m, "state": STATES[index].to_json()});
+                self.emit("media", data, None);
+                Ok(self.media_json(m))
+            }
+            "system.getAllowedServices" => {
+                let origin = self.clients.get(&key).map(|c| c.origin.clone()).unwrap_or_default();
+                Ok(Value::Array(
+                    catalog::requests()
+                        .iter()
+                        .filter(|r| policy::evaluate(&self.options, &origin, r.name).is_allowed())
+                        .map(|r| json!(r.name))
+                        .collect(),
+                ))
+            }
+            "system.triggerActivity" => Ok(Value::Null),
+            "system.popupToast" => {
+                let params = object_param(p, 0);
+                let id = format!("toast-{}", self.next_toast);
+                self.next_toast += 1;
+                self.toasts.push(toast_from(&id, &params, key));
+                Ok(json!(id))
+            }
+            "system.updateToast" => {
+                let index = self.toasts.iter().position(|t| t.id == id).ok_or_else(|| format!("No toast '{id}'"))?;
+                let params = object_param(p, 1);
+                let owner = self.toasts[index].owner;
+                let mut updated = toast_from(&id, &params, owner);
+                if params.get("title").is_none() {
+                    updated.title = self.toasts[index].title.clone();
+                }
+                if params.get("buttons").is_none() {
+                    updated.buttons = self.toasts[index].buttons.clone();
+                }
+                self.toasts[index] = updated;
+                Ok(json!(id))
+            }
+            "system.closeToast" => {
+                let before = self.toasts.len();
+                self.toasts.retain(|t| t.id != id);
+                if self.toasts.len() == before {
+                    return Err(format!("No toast '{id}'"));
+                }
+                Ok(Value::Null)
+            }
+            "system.openDialog" => {
+                let opts = object_param(p, 1);
+                let dialog_id = format!("dialog-{}", self.next_dialog);
+                self.next_dialog += 1;
+                let title = opts.get("title").and_then(Value::as_str).unwrap_or("Dialog").to_owned();
+                self.dialogs.push(Dialog { id: dialog_id.clone(), url: id, title });
+                Ok(json!(dialog_id))
+            }
+            "system.closeDialog" => {
+                let before = self.dialogs.len();
+                self.dialogs.retain(|d| d.id != id);
+                if self.dialogs.len() == before {
+                    return Err(format!("No dialog '{id}'"));
+                }
+                Ok(Value::Null)
+            }
+            "system.updateViewInApplicationMenuBar" => {
+                let params = object_param(p, 0);
+                let view = params.get("name").and_then(Value::as_str).map(str::to_owned);
+                let view = view.ok_or("updateViewInApplicationMenuBar needs parameters.name")?;
+                self.menu_views.insert(view, Value::Object(params));
+                Ok(Value::Null)
+            }
+            "system.closeViewInApplicationMenuBar" => {
+                self.menu_views.remove(&id).ok_or_else(|| format!("No view '{id}' in the menu bar"))?;
+                Ok(Value::Null)
+            }
+            "system.amIVisible" => Ok(json!(self.clients.get(&key).is_some_and(|c| c.visible))),
+            "system.isFrameLeading" | "system.isFrameLeadingOrNegotiating" => Ok(json!(self.is_leading(key))),
+            "system.isFrameFollowing" => Ok(json!(!self.is_leading(key))),
+            "system.isFrameNegotiating" => Ok(json!(false)),
+            "system.isLastActiveFrame" => {
+                let newest = self.clients.iter().max_by_key(|(_, c)| c.frame_id).map(|(k, _)| *k);
+                Ok(json!(newest == Some(key)))
+            }
+            "messenger.broadcastMessage" => {
+                let channel = format!("messenger:{id}");
+                let from = self.clients.get(&key).map(|c| c.frame_id);
+                let data = json!({"eventType": "MESSAGE", "channel": id, "message": p[1], "frameId": from});
+                self.emit(&channel, data, Some(key));
+                Ok(Value::Null)
+            }
+            "configuration.getOption" => {
+                let names: Vec<String> = match &p[0] {
+                    Value::String(s) => vec![s.clone()],
+                    Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+                    Value::Object(o) => match o.get("name").or_else(|| o.get("names")) {
+                        Some(Value::String(s)) => vec![s.clone()],
+                        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                let mut out = Map::new();
+                for n in names {
+                    out.insert(n.clone(), self.option_value(&n));
+                }
+                Ok(Value::Object(out))
+            }
+            other => Err(format!("The simulator does not implement '{other}'")),
+        }
+    }
+
+    fn option_value(&self, name: &str) -> Value {
+        for line in self.options_text.lines() {
+            let line = line.trim();
+            if let Some(rest) = line.strip_prefix(name) {
+                let rest = rest.trim_start();
+                if let Some(v) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) {
+                    return json!(v.trim());
+                }
+            }
+        }
+        match name {
+            "interaction.web-content" => json!("console, background"),
+            "voice.prompt-for-end" => json!("false"),
+            _ => Value::Null,
+        }
+    }
+
+    fn is_leading(&self, key: ClientKey) -> bool {
+        let lowest = self
+            .clients
+            .iter()
+            .min_by_key(|(_, c)| c.frame_id)
+            .map(|(k, _)| *k);
+        lowest == Some(key)
+    }
+
+    fn media_json(&self, media: &str) -> Value {
+        let index = self.media_states.get(media).copied().unwrap_or(0);
+        json!({"media": media, "name": media, "state": STATES[index].to_json(), "available": true})
+    }
+
+    fn accept(&mut self, id: &str) -> Result<Value, String> {
+        let index = self.index_of(id)?;
+        let to = if self.interactions[index].media == "voice" {
+            "ESTABLISHED"
+        } else {
+            "ACCEPTED"
+        };
+        self.transition(id, &["RINGING", "INVITED"], to)
+    }
+
+    // ---- controls on the page --------------------------------------------
+
+    /// The agent picks a state on the page (or a client asked).
+    pub fn set_agent_state(&mut self, index: usize) -> Vec<Outgoing> {
+        self.apply_agent_state(index);
+        self.take_outbox()
+    }
+
+    fn apply_agent_state(&mut self, index: usize) {
+        if index < STATES.len() && index != self.agent_state {
+            self.agent_state = index;
+            for m in MEDIA {
+                self.media_states.insert(m, index);
+            }
+            self.emit_agent_state();
+        }
+    }
+
+    /// An inbound call rings.
+    pub fn ring_inbound(&mut self, caller: &str, user_data: Map<String, Value>) -> Vec<Outgoing> {
+        self.add_interaction("voice", "RINGING", "IN", caller, user_data);
+        self.take_outbox()
+    }
+
+    /// An inbound chat or email is offered.
+    pub fn offer_open_media(
+        &mut self,
+        media: &'static str,
+        from: &str,
+        user_data: Map<String, Value>,
+    ) -> Vec<Outgoing> {
+        self.add_interaction(media, "INVITED", "IN", from, user_data);
+        self.take_outbox()
+    }
+
+    /// The customer writes in a chat.
+    pub fn chat_message(&mut self, id: &str, text: &str) -> Vec<Outgoing> {
+        if let Ok(index) = self.index_of(id) {
+            self.interactions[index].messages.push(text.to_owned());
+            let interaction = self.interaction_json(&self.interactions[index]);
+            self.emit(
+                "interaction",
+                json!({"eventType": "NEW_MESSAGE", "media": "chat", "message": text, "interaction": interaction}),
+                None,
+            );
+        }
+        self.take_outbox()
+    }
+
+    /// A button on the page acting on an interaction, named like the
+    /// request it mirrors (`voice.answer`, `voice.hold`, `voice.hangUp`,
+    /// `interaction.markdone`, ...). The error text, if it cannot be done.
+    pub fn agent_action(
+        &mut self,
+        request: &str,
+        id: &str,
+        now_ms: f64,
+    ) -> (Vec<Outgoing>, Option<String>) {
+        let params = [json!(id)];
+        let error = self.execute(ClientKey::MAX, request, &params, now_ms).err();
+        if request == "interaction.accept" || request == "voice.answer" {
+            self.scheduled
+                .retain(|(_, Scheduled::Establish(s))| s != id);
+        }
+        (self.take_outbox(), error)
+    }
+
+    /// Ends an open-media interaction from the page (chat ended, email sent).
+    pub fn end_open_media(&mut self, id: &str) -> Vec<Outgoing> {
+        if let Ok(index) = self.index_of(id) {
+            let state = if self.interactions[index].media == "chat" {
+                "ENDED"
+            } else {
+                "SENT"
+            };
+            self.set_state(index, state);
+            self.emit_interaction(state, index);
+        }
+        self.take_outbox()
+    }
+
+    /// The agent clicks button `button` of a toast: system
+    /// `CUSTOM_TOAST_BUTTON_CLICK` to the subscribers of `system`.
+    pub fn click_toast(&mut self, toast_id: &str, button: usize) -> Vec<Outgoing> {
+        if self.toasts.iter().any(|t| t.id == toast_id) {
+            self.emit(
+                "system",
+                json!({"eventType": "CUSTOM_TOAST_BUTTON_CLICK", "customToastId": toast_id, "buttonIndex": button}),
+                None,
+            );
+            self.toasts.retain(|t| t.id != toast_id);
+        }
+        self.take_outbox()
+    }
+
+    /// Closes a dialog from the page.
+    pub fn close_dialog(&mut self, id: &str) {
+        self.dialogs.retain(|d| d.id != id);
+    }
+
+    /// Whether something is scheduled at or before `now_ms`.
+    pub fn has_due(&self, now_ms: f64) -> bool {
+        self.scheduled.iter().any(|(t, _)| *t <= now_ms)
+    }
+
+    /// Runs what is due by `now_ms` (calls answered by the far end).
+    pub fn tick(&mut self, now_ms: f64) -> Vec<Outgoing> {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.scheduled)
+            .into_iter()
+            .partition(|(t, _)| *t <= now_ms);
+        self.scheduled = later;
+        for (_, action) in due {
+            match action {
+                Scheduled::Establish(id) => {
+                    let _ = self.transition(&id, &["DIALING"], "ESTABLISHED");
+                }
+            }
+        }
+        self.take_outbox()
+    }
+
+    /// Forgets a client whose window went away (its subscriptions end).
+    pub fn forget_client(&mut self, key: ClientKey) {
+        self.clients.remove(&key);
+        self.subscriptions.retain(|_, s| s.client != key);
+    }
+}
+
+fn toast_from(id: &str, params: &Map<String, Value>, owner: ClientKey) -> Toast {
+    let s = |k: &str| {
+        params
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let buttons = match params.get("buttons") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|b| match b {
+                Value::String(s) => s.clone(),
+                Value::Object(o) => o
+                    .get("label")
+                    .or_else(|| o.get("text"))
+                    .or_else(|| o.get("title"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("Button")
+                    .to_owned(),
+                other => other.to_string(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let title = if s("title").is_empty() {
+        "Notification".to_owned()
+    } else {
+        s("title")
+    };
+    Toast {
+        id: id.to_owned(),
+        title,
+        message: s("message"),
+        buttons,
+        owner,
+    }
+}
+
+#[cfg(test)]
+mod tests;

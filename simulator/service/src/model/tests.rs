@@ -1,0 +1,338 @@
+//! Tests of the simulated desktop: wire shapes, policy, rate limits,
+//! subscriptions and a reply for every request of the catalog.
+
+use serde_json::{json, Value};
+use wwe_core::catalog::{self, ParamKind};
+use wwe_core::decode::decode;
+
+use super::*;
+
+const CLIENT: &str = "http://localhost:8480";
+const OTHER: &str = "http://[::1]:8490";
+const T0: f64 = 1_700_000_000_000.0; // 22:13:20 UTC: 40 s into its minute
+
+fn options() -> String {
+    format!(
+        "service-client-api.accepted-web-content-origins={CLIENT}, http://localhost:9999 (agent.*)\n\
+         service-client-api.user-data.read-allowed=Key1,Key2\n\
+         service-client-api.user-data.write-allowed=Key1\n\
+         service-client-api.rate-limit.voice.dial=3\n\
+         service-client-api.rate-limit-quarantine-delay=5\n"
+    )
+}
+
+fn service() -> Service {
+    Service::new(&options()).unwrap()
+}
+
+fn request(name: &str, params: Value, rid: &str) -> Value {
+    json!({"request": name, "parameters": params, "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2})
+}
+
+/// Sends a request and returns the reply to it (asserting there is one).
+fn ask(s: &mut Service, name: &str, params: Value) -> Value {
+    let out = s.handle(1, CLIENT, &request(name, params, "r"), T0);
+    out.into_iter()
+        .map(|o| o.message)
+        .find(|m| m.get("referenceId").is_some())
+        .unwrap_or_else(|| panic!("no reply to {name}"))
+}
+
+fn kinds(out: &[Outgoing]) -> Vec<String> {
+    out.iter()
+        .map(|o| decode(&o.message).message.to_string())
+        .collect()
+}
+
+#[test]
+fn first_message_gets_a_frame_id_then_the_reply_to_the_sender_origin() {
+    let mut s = service();
+    let out = s.handle(7, CLIENT, &request("agent.get", json!([]), "0"), T0);
+    assert_eq!(
+        kinds(&out),
+        ["frame-id 1", "reply ref=\"0\" object of 6 keys"]
+    );
+    assert!(out.iter().all(|o| o.to == 7 && o.target_origin == CLIENT));
+    assert!(out
+        .iter()
+        .all(|o| o.message["userAgent"].as_str().unwrap().contains("WWE")));
+    assert_eq!(out[1].message["data"]["username"], "agent1");
+    let again = s.handle(7, CLIENT, &request("agent.get", json!([]), "1"), T0);
+    assert_eq!(again.len(), 1, "the frame id is assigned once");
+    let other = s.handle(8, CLIENT, &request("agent.get", json!([]), "0"), T0);
+    assert_eq!(
+        other[0].message,
+        json!({"frameId": 2, "userAgent": USER_AGENT})
+    );
+}
+
+#[test]
+fn unknown_origin_is_ignored_and_filtered_request_gets_an_error() {
+    let mut s = service();
+    assert!(s
+        .handle(1, OTHER, &request("agent.get", json!([]), "0"), T0)
+        .is_empty());
+    assert!(s
+        .log
+        .last()
+        .unwrap()
+        .outcome
+        .starts_with("ignored: origin http://[::1]:8490 is not in"));
+    let out = s.handle(
+        2,
+        "http://localhost:9999",
+        &request("voice.dial", json!(["5001"]), "0"),
+        T0,
+    );
+    let error = out[1].message["errorMessage"].as_str().unwrap();
+    assert!(
+        error.contains("allows only agent.*; voice.dial is not among them"),
+        "{error}"
+    );
+    let ok = s.handle(
+        2,
+        "http://localhost:9999",
+        &request("agent.getState", json!([]), "1"),
+        T0,
+    );
+    assert_eq!(ok[0].message["data"]["operationName"], "Ready");
+}
+
+#[test]
+fn unknown_request_and_bad_parameters_get_error_replies() {
+    let mut s = service();
+    let r = ask(&mut s, "voice.pauseRecording", json!(["1"]));
+    assert_eq!(
+        r["errorMessage"],
+        "Unknown request 'voice.pauseRecording' (did you mean 'voice.pauseCallRecording'?)"
+    );
+    let r = ask(&mut s, "voice.dial", json!([]));
+    assert!(
+        r["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bad parameters for 'voice.dial'"),
+        "{r}"
+    );
+}
+
+#[test]
+fn rate_limit_three_replies_then_the_error_then_silence_until_the_quarantine_ends() {
+    let mut s = service();
+    let mut replies = Vec::new();
+    for (i, dt) in [0.0, 100.0, 200.0, 300.0, 1000.0].iter().enumerate() {
+        let out = s.handle(
+            1,
+            CLIENT,
+            &request("voice.dial", json!(["5001"]), &i.to_string()),
+            T0 + dt,
+        );
+        replies.push(
+            out.into_iter()
+                .find(|o| o.message.get("referenceId").is_some())
+                .map(|o| o.message),
+        );
+    }
+    assert!(replies[..3]
+        .iter()
+        .all(|r| r.as_ref().is_some_and(|r| r.get("data").is_some())));
+    assert_eq!(
+        replies[3].as_ref().unwrap()["errorMessage"],
+        wwe_core::ratelimit::rate_limit_error_message("voice.dial", 5)
+    );
+    assert_eq!(replies[4], None, "inside the quarantine: no reply");
+    assert_eq!(
+        s.log.last().unwrap().outcome,
+        "ignored: in rate-limit quarantine"
+    );
+    // After the quarantine, in the same minute, the count is still at the limit.
+    let out = s.handle(
+        1,
+        CLIENT,
+        &request("voice.dial", json!(["5001"]), "5"),
+        T0 + 5400.0,
+    );
+    assert_eq!(decode(&out[0].message).message.kind_str(), "rate-limit");
+    // Other requests are not limited.
+    assert!(ask(&mut s, "agent.get", json!([])).get("data").is_some());
+}
+
+#[test]
+fn call_flow_events_reach_subscribers_only() {
+    let mut s = service();
+    let sub = s.handle(1, CLIENT, &json!({"event": "subscribe", "data": ["interaction"], "referenceId": "0", "userAgent": "WWE Client"}), T0);
+    assert_eq!(sub[1].message["subscriptionId"], "1");
+    // Client 2 is known but not subscribed.
+    s.handle(2, CLIENT, &request("agent.get", json!([]), "0"), T0);
+
+    let out = s.handle(
+        2,
+        CLIENT,
+        &request(
+            "voice.dial",
+            json!(["5001", {"Key1": "a", "Secret": "b"}]),
+            "1",
+        ),
+        T0,
+    );
+    assert_eq!(
+        kinds(&out),
+        [
+            "reply ref=\"1\" object of 17 keys",
+            "event interaction ADDED interaction=\"1\"",
+            "event interaction DIALING interaction=\"1\""
+        ]
+    );
+    assert_eq!(out[0].to, 2);
+    assert!(out[1..].iter().all(|o| o.to == 1));
+    assert_eq!(
+        out[1].message["data"]["interaction"]["userData"],
+        json!({"Key1": "a"}),
+        "read filter on events"
+    );
+
+    assert!(s.tick(T0 + 500.0).is_empty());
+    let est = s.tick(T0 + DIAL_TO_ESTABLISHED_MS);
+    assert_eq!(
+        kinds(&est),
+        ["event interaction ESTABLISHED interaction=\"1\""]
+    );
+
+    let r = ask(
+        &mut s,
+        "interaction.setUserData",
+        json!(["1", {"Key1": "x"}]),
+    );
+    assert_eq!(r["data"]["userData"], json!({"Key1": "x"}));
+    let r = ask(
+        &mut s,
+        "interaction.setUserData",
+        json!(["1", {"Key2": "x"}]),
+    );
+    assert!(
+        r["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("`Key2` is not in service-client-api.user-data.write-allowed"),
+        "{r}"
+    );
+    let out = s.handle(
+        1,
+        CLIENT,
+        &request("voice.hangUp", json!(["1"]), "h"),
+        T0 + 2000.0,
+    );
+    assert_eq!(
+        kinds(&out),
+        [
+            "reply ref=\"h\" object of 17 keys",
+            "event interaction RELEASED interaction=\"1\""
+        ]
+    );
+
+    // Unsubscribed: no more events.
+    s.handle(
+        1,
+        CLIENT,
+        &json!({"event": "unsubscribe", "data": "1", "userAgent": "WWE Client"}),
+        T0,
+    );
+    assert_eq!(s.subscription_count(), 0);
+    let out = s.ring_inbound("5002", Map::new());
+    assert!(out.is_empty());
+}
+
+#[test]
+fn agent_state_toasts_and_messenger() {
+    let mut s = service();
+    s.handle(1, CLIENT, &json!({"event": "subscribe", "data": ["agent", "system", "messenger:team"], "referenceId": "0", "userAgent": "WWE Client"}), T0);
+    s.handle(2, CLIENT, &json!({"event": "subscribe", "data": "messenger:team", "referenceId": "0", "userAgent": "WWE Client"}), T0);
+    let out = s.set_agent_state(2);
+    assert_eq!(
+        out[0].message["data"],
+        json!({"eventType": "STATE_CHANGED", "mediaState": "NOT_READY_ACTION_CODE", "reason": "Break", "reasonCode": "1511"})
+    );
+    let toast = ask(
+        &mut s,
+        "system.popupToast",
+        json!([{"title": "Hi", "buttons": ["OK", {"label": "Later"}]}]),
+    );
+    let id = toast["data"].as_str().unwrap().to_owned();
+    assert_eq!(s.toasts[0].buttons, ["OK", "Later"]);
+    let out = s.click_toast(&id, 1);
+    assert_eq!(
+        out[0].message["data"],
+        json!({"eventType": "CUSTOM_TOAST_BUTTON_CLICK", "customToastId": id, "buttonIndex": 1})
+    );
+    let out = s.handle(
+        1,
+        CLIENT,
+        &request(
+            "messenger.broadcastMessage",
+            json!(["team", {"hello": 1}]),
+            "m",
+        ),
+        T0,
+    );
+    let to_2: Vec<_> = out.iter().filter(|o| o.to == 2).collect();
+    assert_eq!(to_2.len(), 1, "the sender does not get its own broadcast");
+    assert_eq!(to_2[0].message["event"], "messenger:team");
+}
+
+#[test]
+fn markdone_blocking() {
+    let mut s = service();
+    s.offer_open_media("chat", "Jo", Map::new());
+    assert!(ask(&mut s, "interaction.accept", json!(["1"]))
+        .get("data")
+        .is_some());
+    ask(
+        &mut s,
+        "interaction.blockMarkdone",
+        json!(["1", "Fill in the form first"]),
+    );
+    let r = ask(&mut s, "interaction.markdone", json!(["1"]));
+    assert_eq!(
+        r["errorMessage"],
+        "Mark done is blocked: Fill in the form first"
+    );
+    ask(&mut s, "interaction.unblockMarkdone", json!(["1"]));
+    assert!(ask(&mut s, "interaction.markdone", json!(["1"]))
+        .get("data")
+        .is_some());
+    assert!(s.interactions.is_empty());
+}
+
+fn sample(kind: ParamKind, name: &str) -> Value {
+    match kind {
+        ParamKind::InteractionId => json!("1"),
+        ParamKind::KeyValues => json!({"Key1": "v"}),
+        ParamKind::Number => json!(1),
+        ParamKind::StringOrNumber | ParamKind::Date => json!(1),
+        ParamKind::StateIndexOrName => json!(0),
+        ParamKind::Options => json!({"name": "view", "title": "t"}),
+        ParamKind::String if name == "mediaName" => json!("voice"),
+        ParamKind::String if name == "campaignName" => json!("Spring Renewals"),
+        ParamKind::String => json!("5001"),
+        ParamKind::Any => json!("voice.prompt-for-end"),
+    }
+}
+
+#[test]
+fn every_catalog_request_gets_a_reply_none_unimplemented() {
+    for spec in catalog::requests() {
+        let mut s = service();
+        s.ring_inbound("5002", Map::new()); // interaction "1", RINGING
+        let params: Vec<Value> = spec.params.iter().map(|p| sample(p.kind, p.name)).collect();
+        let r = ask(&mut s, spec.name, Value::Array(params));
+        let kind = decode(&r).message.kind_str();
+        assert!(kind == "reply" || kind == "error", "{}: {r}", spec.name);
+        if let Some(e) = r.get("errorMessage").and_then(Value::as_str) {
+            assert!(
+                !e.contains("does not implement") && !e.starts_with("Bad parameters"),
+                "{}: {e}",
+                spec.name
+            );
+        }
+    }
+}
