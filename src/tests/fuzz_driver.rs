@@ -197,7 +197,7 @@ pub fn run(seed: u64, budget: Duration, max_iterations: u64) -> Result<Stats, St
             let _ = decode(&record_json["data"]).message.to_string();
             let record = Record::from_json(&record_json.to_string()).map_err(|e| e.to_string())?;
             session.push(record);
-            if iterations % 64 == 0 {
+            if iterations.is_multiple_of(64) {
                 check(&session)?;
             }
             Ok::<(), String>(())
