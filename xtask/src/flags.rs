@@ -11,10 +11,12 @@ Commands:
   test  [--browser chromium|firefox|all] [--no-e2e]
         Unit tests, then a release build and the end-to-end tests in real browsers.
         Installs what is missing (wasm target, browsers, drivers).
-  run   [--release] [--headless]
-        Build, serve the pages on loopback origins and open Chromium with the
-        extension and DevTools. Without a display (or with --headless): drive
-        the traffic, print what was captured, screenshot target/xtask/panel.png.
+  run   [--release] [--headless] [--options FILE] [--web-content URL]...
+        Build, serve the WWE simulator on loopback origins and open Chromium with
+        the extension and DevTools. --options: Service Client API options
+        (properties or JSON) for the simulator; --web-content: your own app,
+        embedded as a tab (repeatable). Without a display (or with --headless):
+        drive a call, print what was captured, screenshot target/xtask/panel.png.
   tidy  Consistency checks (pinned versions agree, every file says what it is for).
   help  This text.
 ";
@@ -53,6 +55,8 @@ pub struct TestOptions {
 pub struct RunOptions {
     pub release: bool,
     pub headless: bool,
+    pub options: Option<std::path::PathBuf>,
+    pub web_content: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -94,11 +98,13 @@ pub fn parse(args: &[String]) -> Result<Command> {
             Command::Test(options)
         }
         "run" => {
-            let mut options = RunOptions { release: false, headless: false };
+            let mut options = RunOptions { release: false, headless: false, options: None, web_content: Vec::new() };
             while let Some(flag) = flags.next() {
                 match flag {
                     "--release" => options.release = true,
                     "--headless" => options.headless = true,
+                    "--options" => options.options = Some(flags.value("--options")?.into()),
+                    "--web-content" => options.web_content.push(flags.value("--web-content")?.to_owned()),
                     other => bail!("unknown flag `{other}` for `run`; see `cargo xtask help`"),
                 }
             }

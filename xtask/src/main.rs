@@ -7,6 +7,7 @@ mod flags;
 mod run;
 mod setup;
 mod shell;
+mod simulator;
 mod test;
 mod tidy;
 

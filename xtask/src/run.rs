@@ -1,13 +1,15 @@
-//! `cargo xtask run`: the main job. Builds the extension, serves the pages
-//! on loopback origins, and opens Chromium with the extension loaded and
-//! DevTools open. Without a display it drives the traffic headless, prints
-//! what was captured and writes a screenshot of the panel.
+//! `cargo xtask run`: the main job. Builds the extension and the WWE
+//! simulator, serves the simulator on loopback origins (service, clients,
+//! and a third origin the default options do not accept), and opens
+//! Chromium on the simulator with the extension loaded and DevTools open.
+//! Without a display it drives a call through the sample console headless,
+//! prints what the panel captured and writes a screenshot of the panel.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use wwe_e2e::{Browser as E2eBrowser, LaunchOptions, Session};
 use wwe_simulator::server::{Port, Server, ServerConfig};
 
@@ -15,6 +17,7 @@ use crate::dist;
 use crate::flags::{Browser, BuildOptions, RunOptions};
 use crate::setup;
 use crate::shell::project_root;
+use crate::simulator::{self, SiteConfig};
 
 /// Fixed ports keep demo URLs stable; the server moves up when one is taken.
 const SERVICE_PORT: u16 = 8470;
@@ -27,19 +30,36 @@ pub fn run(options: &RunOptions) -> Result<()> {
     let dist = dist::build(&BuildOptions { browsers: vec![Browser::Chromium], release: options.release })?;
     let extension = dist.into_iter().next().context("the build produced no folder")?;
 
+    let options_text = match &options.options {
+        Some(path) => Some(
+            std::fs::read_to_string(path).with_context(|| format!("could not read the options file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    if let Some(text) = &options_text {
+        // Say now, not in the browser, when the file does not parse.
+        if let Err(e) = wwe_simulator_service::model::Service::new(text) {
+            bail!("{}: {e}", options.options.as_deref().unwrap_or(Path::new("")).display());
+        }
+    }
+    let site = simulator::build_site(
+        options.release,
+        &SiteConfig { options: options_text, web_content: options.web_content.clone() },
+    )?;
+
     let server = Server::start(ServerConfig {
-        root: project_root().join("tests/fixtures"),
+        root: site,
         service: Port::Preferred(SERVICE_PORT),
         client: Port::Preferred(CLIENT_PORT),
         third: Some(Port::Preferred(THIRD_PORT)),
     })
     .context("could not start the loopback server")?;
     let origins = server.origins().clone();
-    let start_url = format!("{}/foundation/service.html", origins.service);
-    println!("service  {}", origins.service);
-    println!("clients  {}", origins.client);
+    let start_url = format!("{}/service.html", origins.service);
+    println!("service  {}   (WWE simulator: {start_url})", origins.service);
+    println!("clients  {}   (console: {}/console.html, CRM embedding WWE: {}/crm.html)", origins.client, origins.client, origins.client);
     if let Some(third) = &origins.third {
-        println!("third    {third}");
+        println!("third    {third}   (not accepted by the default options)");
     }
 
     let headful = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) && !options.headless;
@@ -71,14 +91,17 @@ fn open_browser(chromium: &Path, extension: &Path, url: &str) -> Result<()> {
     Ok(())
 }
 
-/// No display: drive the fixture traffic in headless Chromium, then report
-/// what the panel captured and save a screenshot of it.
+/// No display: in headless Chromium, drive a call from the simulator's
+/// Console app (subscribe, dial, wait for ESTABLISHED, set user data, hang
+/// up), then report what the panel captured and save a screenshot of it.
 fn headless_demo(extension: &Path, url: &str, screenshot: &Path) -> Result<()> {
     println!("No display: running headless.");
     let e2e = |e: wwe_e2e::Error| anyhow!("{}", e.message());
     let mut session = Session::launch(E2eBrowser::Chromium, &LaunchOptions::with_extension(extension)).map_err(e2e)?;
     session.goto(url).map_err(e2e)?;
     let tab = session.tab_id_of(url).map_err(e2e)?;
+    drive_call(&session).map_err(e2e)?;
+    session.switch_to_frame(None).map_err(e2e)?;
     session.open_extension_page(&format!("panel.html?tabId={tab}")).map_err(e2e)?;
     let count = session
         .wait_for("the panel to show the captured messages", Duration::from_secs(30), || {
@@ -86,13 +109,36 @@ fn headless_demo(extension: &Path, url: &str, screenshot: &Path) -> Result<()> {
             let first = total.first().ok_or("no count-total element yet")?;
             let text = session.text(first).map_err(|e| e.message().to_string())?;
             match text.trim().parse::<u64>() {
-                Ok(n) if n >= 2 => Ok(n),
+                Ok(n) if n >= 10 => Ok(n),
                 _ => Err(format!("count-total is {text:?}")),
             }
         })
         .map_err(e2e)?;
     session.screenshot(screenshot).map_err(e2e)?;
     println!("Captured {count} messages. Screenshot of the panel: {}", display_relative(screenshot));
+    Ok(())
+}
+
+/// The call flow, run inside the Console frame with the sample client.
+fn drive_call(session: &Session) -> wwe_e2e::Result<()> {
+    let frame = session.wait_for("the Console app frame", Duration::from_secs(30), || {
+        let frames = session.find_all("iframe[data-label=Console]").map_err(|e| e.to_string())?;
+        frames.into_iter().next().ok_or_else(|| "no Console iframe yet".to_owned())
+    })?;
+    session.switch_to_frame(Some(&frame))?;
+    let steps = session.execute(
+        "await window.wweConsole.ready;\
+         const c = window.wweConsole;\
+         await c.subscribe(['agent', 'interaction']);\
+         const dial = await c.call('voice.dial', ['5001', {Key1: 'demo'}]);\
+         const id = dial.reply.data.interactionId;\
+         await new Promise((r) => setTimeout(r, 1500));\
+         const set = await c.call('interaction.setUserData', [id, {Key2: 'from the demo'}]);\
+         const hang = await c.call('voice.hangUp', [id]);\
+         return [dial.outcome, set.outcome, hang.outcome];",
+        &[],
+    )?;
+    println!("Drove a call from the Console app: dial, setUserData, hangUp -> {steps}");
     Ok(())
 }
 
