@@ -33,7 +33,11 @@ fn main() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
     });
     println!("fuzz: seed {seed}, {seconds} s");
-    match fuzz_driver::run(seed, Duration::from_secs_f64(seconds.max(0.0)), iterations) {
+    // Two thirds of the time for the decoder and session, one third for the
+    // option parser (whose driver panics with the offending input).
+    let total = Duration::from_secs_f64(seconds.max(0.0));
+    fuzz_options(seed, total / 3);
+    match fuzz_driver::run(seed, total - total / 3, iterations) {
         Ok(stats) => println!(
             "fuzz: {} iterations in {:.1} s, no failure (seed {seed})",
             stats.iterations,
@@ -44,4 +48,19 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// Bounded fuzzing of the WWE options parser and policy, in batches until
+/// the time is up.
+fn fuzz_options(seed: u64, budget: Duration) {
+    const BATCH: u64 = 2_000;
+    let start = std::time::Instant::now();
+    let mut inputs = 0;
+    let mut batch = 0;
+    while start.elapsed() < budget {
+        let stats = wwe_core::options::fuzzing::fuzz_options_bounded(seed.wrapping_add(batch), BATCH);
+        inputs += stats.inputs;
+        batch += 1;
+    }
+    println!("fuzz: options parser: {inputs} inputs in {:.1} s, no failure (seed {seed})", start.elapsed().as_secs_f64());
 }

@@ -17,6 +17,9 @@ Commands:
         (properties or JSON) for the simulator; --web-content: your own app,
         embedded as a tab (repeatable). Without a display (or with --headless):
         drive a call, print what was captured, screenshot target/xtask/panel.png.
+  fuzz  [--seconds N] [--seed N]
+        Time-bounded fuzzing (stable Rust) of the decoder, the session and the
+        options parser; a failure prints the input and the seed to replay.
   tidy  Consistency checks (pinned versions agree, every file says what it is for).
   help  This text.
 ";
@@ -66,6 +69,7 @@ pub enum Command {
     Build(BuildOptions),
     Test(TestOptions),
     Tidy,
+    Fuzz(Vec<String>),
 }
 
 pub fn parse(args: &[String]) -> Result<Command> {
@@ -111,6 +115,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
             Command::Run(options)
         }
         "tidy" => Command::Tidy,
+        "fuzz" => Command::Fuzz(rest.to_vec()),
         other => bail!("unknown command `{other}`; see `cargo xtask help`"),
     };
     Ok(command)

@@ -4,6 +4,7 @@
 
 mod dist;
 mod flags;
+mod fuzz;
 mod run;
 mod setup;
 mod shell;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         flags::Command::Build(options) => dist::build(&options).map(|_| ()),
         flags::Command::Test(options) => test::run(&options),
         flags::Command::Tidy => tidy::run(),
+        flags::Command::Fuzz(args) => fuzz::run(&args).map_err(anyhow::Error::msg),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
