@@ -12,6 +12,9 @@ use crate::detail::DetailPane;
 use crate::feed::{self, FromBackground};
 use crate::filter::FilterBar;
 use crate::findings::FindingsView;
+use crate::frames::FramesSidebar;
+use crate::policy::PolicyView;
+use crate::ratelimits::RateLimitView;
 use crate::model::{visible, ListItem, Store, Toggles, ViewFilter};
 use crate::settings::Settings;
 use crate::table::{CellAction, MessageList};
@@ -34,7 +37,9 @@ pub fn App() -> impl IntoView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum View {
     Messages,
+    RateLimits,
     Findings,
+    Policy,
 }
 
 /// Live capture of one tab.
@@ -92,6 +97,7 @@ fn Capture(tab: TabId) -> impl IntoView {
     let grouped = RwSignal::new(false);
     let selected = RwSignal::new(None::<u64>);
     let expanded = RwSignal::new(Vec::<u64>::new());
+    let frame_filter = RwSignal::new(None::<(i64, i64)>);
     let view = RwSignal::new(View::Messages);
     let show_settings = RwSignal::new(false);
     let filter_input = NodeRef::<Input>::new();
@@ -121,7 +127,7 @@ fn Capture(tab: TabId) -> impl IntoView {
             toggles: toggles.get(),
             grouped: grouped.get(),
             expanded: expanded.get(),
-            frame: None,
+            frame: frame_filter.get(),
         };
         store.read_with_cache(|session, cache| visible(session, cache, &filter))
     });
@@ -185,10 +191,12 @@ fn Capture(tab: TabId) -> impl IntoView {
             <span class="sep"></span>
             <nav class="views">
                 <button class="view-tab" class:on=move || view.get() == View::Messages data-testid="view-messages" on:click=move |_| view.set(View::Messages)>"Messages"</button>
+                <button class="view-tab" class:on=move || view.get() == View::RateLimits data-testid="view-ratelimits" on:click=move |_| view.set(View::RateLimits)>"Rate limits"</button>
                 <button class="view-tab" class:on=move || view.get() == View::Findings data-testid="view-findings" on:click=move |_| view.set(View::Findings)>
                     "Findings "
-                    <span class="badge">{move || store.read(|s| s.findings().len())}</span>
+                    <span class="badge" data-testid="count-findings">{move || store.read(|s| s.findings().len())}</span>
                 </button>
+                <button class="view-tab" class:on=move || view.get() == View::Policy data-testid="view-policy" on:click=move |_| view.set(View::Policy)>"Policy"</button>
             </nav>
             <span class="spacer"></span>
             {move || (missed_while_paused.get() > 0).then(|| view! {
@@ -225,6 +233,7 @@ fn Capture(tab: TabId) -> impl IntoView {
                 input=filter_input
             />
             <main class="split" class:with-detail=move || selected.get().is_some()>
+                <FramesSidebar store=store selected=frame_filter/>
                 <section class="list-pane">
                     <MessageList store=store items=items selected=selected grouped=grouped on_action=on_action/>
                     {move || (store.len() == 0).then(|| view! {
@@ -233,6 +242,12 @@ fn Capture(tab: TabId) -> impl IntoView {
                 </section>
                 <DetailPane store=store selected=selected/>
             </main>
+        </Show>
+        <Show when=move || view.get() == View::RateLimits>
+            <RateLimitView store=store/>
+        </Show>
+        <Show when=move || view.get() == View::Policy>
+            <PolicyView store=store settings=settings options_error=options_error/>
         </Show>
         <Show when=move || view.get() == View::Findings>
             <FindingsView store=store on_select=Callback::new(move |id| {

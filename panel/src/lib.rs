@@ -12,8 +12,11 @@ mod detail;
 mod feed;
 mod filter;
 mod findings;
+mod frames;
 mod json_tree;
 mod model;
+mod policy;
+mod ratelimits;
 mod settings;
 mod table;
 

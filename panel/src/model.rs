@@ -117,6 +117,12 @@ impl Store {
         self.session.with_value(|s| self.cache.with_value(|c| f(s, c)))
     }
 
+    /// The WWE options the user set, if any (tracked).
+    pub fn options(&self) -> Option<Options> {
+        self.version.track();
+        self.options.get_value()
+    }
+
     /// The number of messages (tracked).
     pub fn len(&self) -> usize {
         self.read(Session::len)

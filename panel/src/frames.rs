@@ -1,0 +1,89 @@
+//! The frames sidebar: every browser frame that sent or received messages,
+//! with its origin, role (service or client), WWE frame id and counts.
+//! Selecting a frame filters the message list to its traffic.
+
+use leptos::prelude::*;
+
+use crate::model::Store;
+
+#[derive(Clone, PartialEq)]
+struct FrameRow {
+    key: (i64, i64),
+    label: String,
+    origin: String,
+    url: String,
+    role: &'static str,
+    wwe_frame_id: Option<i64>,
+    received: u64,
+    sent: u64,
+}
+
+/// The sidebar. `selected` is the (tab, browser frame id) filtering the list.
+#[component]
+pub fn FramesSidebar(store: Store, selected: RwSignal<Option<(i64, i64)>>) -> impl IntoView {
+    let frames = Memo::new(move |_| {
+        store.read(|session| {
+            let mut rows: Vec<FrameRow> = session
+                .frames()
+                .iter()
+                .map(|f| FrameRow {
+                    key: (f.tab_id, f.frame_id),
+                    label: if f.frame_id == 0 { "top".to_string() } else { format!("frame {}", f.frame_id) },
+                    origin: f.origin.clone(),
+                    url: f.url.clone(),
+                    role: f.role.as_str(),
+                    wwe_frame_id: f.wwe_frame_id,
+                    received: f.received,
+                    sent: f.sent,
+                })
+                .collect();
+            // The top frame first, then its subframes in id order: the order
+            // the browser created them in.
+            rows.sort_by_key(|r| (r.key.0, r.key.1 != 0, r.key.1));
+            rows
+        })
+    });
+    view! {
+        <nav class="frames" data-testid="frames">
+            <div class="frames-head">
+                "Frames"
+                {move || selected.get().is_some().then(|| view! {
+                    <button class="link" data-testid="frame-all" on:click=move |_| selected.set(None)>"show all"</button>
+                })}
+            </div>
+            <ul>
+                <For each=move || frames.get() key=|f| (f.key, f.received, f.sent, f.role, f.wwe_frame_id) let:frame>
+                    {
+                        let key = frame.key;
+                        let count = frame.received + frame.sent;
+                        view! {
+                            <li
+                                class="frame"
+                                class:nested=key.1 != 0
+                                class:selected=move || selected.get() == Some(key)
+                                data-testid="frame"
+                                data-frame-id=key.1.to_string()
+                                data-role=frame.role
+                                data-origin=frame.origin.clone()
+                                data-wwe-frame-id=frame.wwe_frame_id.map(|id| id.to_string())
+                                data-count=count.to_string()
+                                title=frame.url.clone()
+                                on:click=move |_| selected.update(|s| *s = if *s == Some(key) { None } else { Some(key) })
+                            >
+                                <div class="frame-line">
+                                    <span class=format!("role role-{}", frame.role)>{frame.role}</span>
+                                    <span class="frame-origin">{frame.origin.clone()}</span>
+                                </div>
+                                <div class="frame-line muted">
+                                    {frame.label.clone()}
+                                    {frame.wwe_frame_id.map(|id| format!(" · WWE frameId {id}"))}
+                                    {format!(" · {} in / {} out", frame.received, frame.sent)}
+                                </div>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </nav>
+    }
+}
