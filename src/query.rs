@@ -110,10 +110,11 @@ pub struct Facts<'a> {
     pub name: &'a str,
     /// Exchange state word, or empty for messages outside an exchange.
     pub status: &'a str,
-    /// Sender and receiver frame descriptions (URLs, WWE frame ids).
-    pub frames: &'a [&'a str],
-    /// Sender and receiver origins.
-    pub origins: &'a [&'a str],
+    /// Sender and receiver frame descriptions (URLs, WWE frame ids); empty
+    /// when unknown.
+    pub frames: [&'a str; 2],
+    /// Sender and receiver origins; empty when unknown.
+    pub origins: [&'a str; 2],
     /// Interaction id, when the message names one.
     pub interaction: Option<&'a str>,
     /// Latency in ms, when the row is an answered exchange.
@@ -172,8 +173,8 @@ impl Test {
                     let namespace = facts.name.split(['.', '/']).next().unwrap_or("");
                     pattern.is_word(namespace)
                 }
-                Field::Frame => facts.frames.iter().any(|frame| pattern.matches(frame)),
-                Field::Origin => facts.origins.iter().any(|origin| pattern.matches(origin)),
+                Field::Frame => facts.frames.iter().any(|frame| !frame.is_empty() && pattern.matches(frame)),
+                Field::Origin => facts.origins.iter().any(|origin| !origin.is_empty() && pattern.matches(origin)),
                 Field::Interaction => facts.interaction.is_some_and(|id| pattern.matches(id)),
             },
             Test::Compare(number, comparison, limit) => {
@@ -359,14 +360,14 @@ fn glob(pattern: &str, value: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn facts<'a>(kind: &'a str, name: &'a str, status: &'a str, origins: &'a [&'a str]) -> Facts<'a> {
-        Facts { kind, name, status, origins, frames: &[], interaction: None, latency: None, size: 200.0, text: name }
+    fn facts<'a>(kind: &'a str, name: &'a str, status: &'a str, origins: [&'a str; 2]) -> Facts<'a> {
+        Facts { kind, name, status, origins, frames: ["", ""], interaction: None, latency: None, size: 200.0, text: name }
     }
 
     #[test]
     fn fields_globs_and_negation() {
-        let dial = facts("request", "voice.dial", "ok", &["http://localhost:8480", "http://127.0.0.1:8470"]);
-        let event = facts("event", "interaction/RINGING", "", &["http://127.0.0.1:8470"]);
+        let dial = facts("request", "voice.dial", "ok", ["http://localhost:8480", "http://127.0.0.1:8470"]);
+        let event = facts("event", "interaction/RINGING", "", ["http://127.0.0.1:8470", ""]);
         let q = Query::parse("kind:request name:voice.*");
         assert!(q.matches(&dial));
         assert!(!q.matches(&event));
@@ -375,6 +376,7 @@ mod tests {
         assert!(Query::parse("-kind:event").matches(&dial));
         assert!(!Query::parse("-kind:event").matches(&event));
         assert!(Query::parse("origin:localhost").matches(&dial));
+        assert!(!Query::parse("-origin:127.0.0.1").matches(&dial), "either end may match");
         assert!(!Query::parse("origin:localhost").matches(&event));
         assert!(Query::parse("status:ok").matches(&dial));
         assert!(!Query::parse("status:o").matches(&dial), "status names a whole word");
@@ -383,9 +385,9 @@ mod tests {
 
     #[test]
     fn latency_and_size_comparisons() {
-        let mut slow = facts("request", "agent.get", "ok", &[]);
+        let mut slow = facts("request", "agent.get", "ok", ["", ""]);
         slow.latency = Some(750.0);
-        let mut pending = facts("request", "agent.get", "pending", &[]);
+        let mut pending = facts("request", "agent.get", "pending", ["", ""]);
         pending.latency = None;
         assert!(Query::parse("latency>500").matches(&slow));
         assert!(!Query::parse("latency<500").matches(&slow));
@@ -411,7 +413,7 @@ mod tests {
         let q = Query::parse(r#"name:"voice.dial" foo:bar"#);
         assert_eq!(q.terms().len(), 2);
         assert_eq!(q.terms()[1].test, Test::Text("foo:bar".into()), "an unknown key is plain text");
-        let dial = facts("request", "voice.dial", "ok", &[]);
+        let dial = facts("request", "voice.dial", "ok", ["", ""]);
         assert!(q.terms()[0].test.matches(&dial));
     }
 

@@ -81,7 +81,8 @@ impl WireRecord {
             data,
             marker,
             size: self.size,
-            target_origin: None,
+            // Fields the glue does not send yet keep their defaults.
+            ..wwe_core::record::Record::default()
         }
     }
 }
