@@ -25,12 +25,26 @@ pub struct Cache {
     /// Index-aligned with `Session::messages()`.
     pub rows: Vec<RowCache>,
     by_id: std::collections::HashMap<u64, usize>,
+    /// Message indexes in time order. Frames flush in batches, so records
+    /// arrive nearly but not exactly in time order; inserting from the end
+    /// keeps this sorted in amortised O(1) per record.
+    order: Vec<usize>,
 }
 
 impl Cache {
     /// Position of the message with this record id.
     pub fn index_of(&self, id: u64) -> Option<usize> {
         self.by_id.get(&id).copied()
+    }
+
+    fn insert_in_time_order(&mut self, session: &Session, index: usize) {
+        let key = |i: usize| {
+            let r = &session.messages()[i].record;
+            (r.time, r.id)
+        };
+        let new = key(index);
+        let at = self.order.iter().rposition(|&i| key(i) <= new).map_or(0, |p| p + 1);
+        self.order.insert(at, index);
     }
 
     /// The cached row of the message with this record id.
@@ -80,6 +94,7 @@ impl Store {
                     let captured = &session.messages()[index];
                     cache.by_id.insert(captured.record.id, index);
                     cache.rows.push(RowCache { name: row_name(captured), json });
+                    cache.insert_in_time_order(session, index);
                     added = true;
                 }
             });
@@ -212,7 +227,8 @@ pub struct ViewFilter {
 pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<ListItem>, usize) {
     let mut items = Vec::new();
     let mut hidden_foreign = 0;
-    for (index, captured) in session.messages().iter().enumerate() {
+    for &index in &cache.order {
+        let captured = &session.messages()[index];
         let kind = captured.decoded.message.kind_str();
         let exchange = status_of(session, captured);
         if filter.grouped && captured.decoded.message.is_reply() && exchange.is_some_and(|e| e.reply == Some(captured.record.id)) {
