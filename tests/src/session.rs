@@ -108,7 +108,8 @@ pub struct Element {
 }
 
 impl Element {
-    fn to_json(&self) -> Value {
+    /// The WebDriver reference, to pass the element as a script argument.
+    pub fn to_json(&self) -> Value {
         json!({ ELEMENT_KEY: self.id })
     }
 }
@@ -538,6 +539,26 @@ impl Session {
     pub fn text(&self, element: &Element) -> Result<String> {
         let value = self.cmd("GET", &format!("/element/{}/text", element.id), Value::Null)?;
         Ok(value.as_str().unwrap_or("").to_owned())
+    }
+
+    /// Clicks an element (scrolled into view first, as WebDriver does).
+    pub fn click(&self, element: &Element) -> Result<()> {
+        self.cmd("POST", &format!("/element/{}/click", element.id), json!({}))?;
+        Ok(())
+    }
+
+    /// Types `text` into an element as key presses, so the page sees real
+    /// `input` events.
+    pub fn send_keys(&self, element: &Element, text: &str) -> Result<()> {
+        self.cmd("POST", &format!("/element/{}/value", element.id), json!({ "text": text }))?;
+        Ok(())
+    }
+
+    /// Empties an editable element (WebDriver's Element Clear; what events
+    /// the page sees varies by driver: to retype a filter, prefer keys).
+    pub fn clear(&self, element: &Element) -> Result<()> {
+        self.cmd("POST", &format!("/element/{}/clear", element.id), json!({}))?;
+        Ok(())
     }
 
     /// A consistent snapshot of every element matching `css`: for each, the

@@ -138,6 +138,31 @@ fn fixture_server() -> Server {
     Server::start(ServerConfig::ephemeral(fixtures_dir())).expect("starting the fixture server")
 }
 
+/// Non-WWE ("foreign") messages are counted but hidden until the panel's
+/// Foreign toggle is on; the bad input is foreign, so turn it on. A panel
+/// without the toggle (it came later) shows every message anyway.
+fn show_foreign(session: &Session) -> Result<()> {
+    // The toggle and the count are rendered together: once the count is
+    // there, a missing toggle is really missing.
+    let toggle = session.wait_for("the panel to render its count and Foreign toggle", DEFAULT_TIMEOUT, || {
+        let count = session.find_all("[data-testid=count-total]").map_err(|e| e.to_string())?;
+        if count.is_empty() {
+            return Err("no [data-testid=count-total] yet".to_owned());
+        }
+        session.find_all("[data-testid=toggle-foreign]").map(|t| t.into_iter().next()).map_err(|e| e.to_string())
+    })?;
+    let Some(toggle) = toggle else { return Ok(()) };
+    let checked = || session.execute("return arguments[0].checked;", &[toggle.to_json()]);
+    if checked()? != true {
+        session.click(&toggle)?;
+    }
+    session.wait_for("the Foreign toggle to be on", DEFAULT_TIMEOUT, || match checked() {
+        Ok(v) if v == true => Ok(()),
+        Ok(v) => Err(format!("checked = {v}")),
+        Err(e) => Err(e.to_string()),
+    })
+}
+
 fn round_trip(browser: Browser) {
     scenario("foundation-round-trip", browser, &fixture_server(), |session, origins| {
         let Origins { service, client, .. } = origins.clone();
@@ -226,6 +251,7 @@ fn bad_input(browser: Browser) {
 
         let Origins { service, client, .. } = origins.clone();
         open_panel_for(session, &service)?;
+        show_foreign(session)?;
         let allowed = ["cyclic", "truncated", "unserializable"];
         session.wait_for(
             "three marked rows from the client (one \"cyclic\"), then the unmarked done message, count-total >= 4",
