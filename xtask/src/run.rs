@@ -127,7 +127,7 @@ fn drive_call(session: &Session) -> wwe_e2e::Result<()> {
     })?;
     session.switch_to_frame(Some(&frame))?;
     let steps = session.execute(
-        "await window.wweConsole.ready;\
+        "return (async () => { await window.wweConsole.ready;\
          const c = window.wweConsole;\
          await c.subscribe(['agent', 'interaction']);\
          const dial = await c.call('voice.dial', ['5001', {Key1: 'demo'}]);\
@@ -135,7 +135,7 @@ fn drive_call(session: &Session) -> wwe_e2e::Result<()> {
          await new Promise((r) => setTimeout(r, 1500));\
          const set = await c.call('interaction.setUserData', [id, {Key2: 'from the demo'}]);\
          const hang = await c.call('voice.hangUp', [id]);\
-         return [dial.outcome, set.outcome, hang.outcome];",
+         return [dial.outcome, set.outcome, hang.outcome]; })();",
         &[],
     )?;
     println!("Drove a call from the Console app: dial, setUserData, hangUp -> {steps}");

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test. Unit and property tests of every native
 //! crate, then a release build of the extension and the end-to-end tests in
-//! real Chromium and Firefox. Installs what is missing first.
+//! real Chromium and Firefox (with the WWE simulator site built for them).
+//! Installs what is missing first.
 
 use anyhow::Result;
 
@@ -8,6 +9,7 @@ use crate::dist;
 use crate::flags::{BuildOptions, TestOptions};
 use crate::setup;
 use crate::shell::{self, cargo, project_root};
+use crate::simulator::{self, SiteConfig};
 
 pub fn run(options: &TestOptions) -> Result<()> {
     shell::run(cargo().args(["test", "--workspace", "--exclude", "wwe-panel", "--exclude", "wwe-e2e"]))?;
@@ -16,9 +18,13 @@ pub fn run(options: &TestOptions) -> Result<()> {
     }
     let browsers = setup::ensure_browsers(&options.browsers)?;
     dist::build(&BuildOptions { browsers: options.browsers.clone(), release: true })?;
+    // The simulator scenarios' pages; a dev build of the service page is
+    // enough for them and skips the slow optimised wasm build.
+    let site = simulator::build_site(false, &SiteConfig::default())?;
     let mut e2e = cargo();
     e2e.args(["test", "--package", "wwe-e2e"]);
     e2e.env("WWE_DIST", project_root().join("dist"));
+    e2e.env("WWE_SIMULATOR_SITE", site);
     e2e.env("WWE_BROWSERS", options.browsers.iter().map(|b| b.name()).collect::<Vec<_>>().join(","));
     for (name, path) in browsers.env() {
         e2e.env(name, path);

@@ -1,0 +1,384 @@
+//! End-to-end scenarios on the WWE simulator, in Chromium and Firefox with
+//! the built extension: a call flow, a rate-limit quarantine, an origin
+//! filter denial and a user-data read filter. Each is asserted on what the
+//! client app received (the sample console writes every reply, failure,
+//! timeout and event into its DOM) and on what the panel captured.
+//!
+//! Needs the extension (`WWE_DIST`) and the simulator site
+//! (`WWE_SIMULATOR_SITE`, else `<repo>/target/xtask/simulator-site`); both
+//! are built by `cargo xtask test`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+use wwe_e2e::{extension_dir, repo_root, scaled, Browser, Element, LaunchOptions, Session, DEFAULT_TIMEOUT};
+use wwe_simulator::{Origins, Port, Server, ServerConfig};
+
+fn site_dir() -> PathBuf {
+    let dir = std::env::var_os("WWE_SIMULATOR_SITE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/xtask/simulator-site"));
+    assert!(
+        dir.join("service.html").is_file() && dir.join("wwe_simulator_service_bg.wasm").is_file(),
+        "no simulator site at {}: run `cargo xtask test` (or `cargo xtask run`) to build it",
+        dir.display()
+    );
+    dir
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+type Row = Map<String, Value>;
+
+/// One browser on the simulator's service page, with the panel beside it.
+struct Sim {
+    session: Session,
+    origins: Origins,
+    service_window: String,
+    tab: i64,
+    _server: Server,
+}
+
+impl Sim {
+    /// Opens the service page with `options` (properties text, `{{CLIENT}}`
+    /// and `{{THIRD}}` replaced by the origins) and the given apps
+    /// (`show|label|path-on-origin`, the origin chosen by `client`/`third`).
+    fn open(browser: Browser, options: &str, apps: &[(&str, &str, bool)]) -> Sim {
+        let server = Server::start(ServerConfig {
+            root: site_dir(),
+            service: Port::Ephemeral,
+            client: Port::Ephemeral,
+            third: Some(Port::Ephemeral),
+        })
+        .expect("server");
+        let origins = server.origins().clone();
+        let third = origins.third.clone().expect("third origin");
+        let options = options.replace("{{CLIENT}}", &origins.client).replace("{{THIRD}}", &third);
+        let mut url = format!("{}/service.html?apps=none&options={}", origins.service, url_encode(&options));
+        for (label, path, on_third) in apps {
+            let origin = if *on_third { &third } else { &origins.client };
+            url.push_str(&format!("&app={}", url_encode(&format!("tab|{label}|{origin}{path}"))));
+        }
+        let mut session =
+            Session::launch(browser, &LaunchOptions::with_extension(extension_dir(browser).expect("extension")))
+                .expect("browser");
+        session.goto(&url).unwrap();
+        let service_window = session.current_window().unwrap();
+        let tab = session.tab_id_of(&origins.service).unwrap();
+        session.switch_to_window(&service_window).unwrap();
+        Sim { session, origins, service_window, tab, _server: server }
+    }
+
+    fn third(&self) -> String {
+        self.origins.third.clone().unwrap()
+    }
+
+    /// Switches into the app iframe labelled `label` once its console is ready.
+    fn enter(&self, label: &str) {
+        let s = &self.session;
+        s.switch_to_window(&self.service_window).unwrap();
+        s.switch_to_frame(None).unwrap();
+        let frame: Element = s
+            .wait_for(&format!("the {label} app frame"), DEFAULT_TIMEOUT, || {
+                let found = s.find_all(&format!("iframe[data-label='{label}']")).map_err(|e| e.to_string())?;
+                found.into_iter().next().ok_or_else(|| "not yet".to_owned())
+            })
+            .unwrap();
+        s.switch_to_frame(Some(&frame)).unwrap();
+        s.wait_for(&format!("the {label} console to load the catalog"), DEFAULT_TIMEOUT, || {
+            let ready = s.execute("return document.documentElement.dataset.ready ?? null;", &[]).map_err(|e| e.to_string())?;
+            if ready == "1" {
+                Ok(())
+            } else {
+                Err(format!("data-ready = {ready}"))
+            }
+        })
+        .unwrap();
+    }
+
+    /// Runs `body` (async JS with `c` = the console's scripting door) in
+    /// the current frame and returns its value.
+    fn js(&self, body: &str) -> Value {
+        self.session
+            // An async function: Firefox refuses `await` at a script's top level.
+            .execute(&format!("return (async () => {{ const c = window.wweConsole; await c.ready;\n{body}\n}})();"), &[])
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{body}"))
+    }
+
+    /// The console's result list, oldest first: (request, outcome, text).
+    fn results(&self) -> Vec<(String, String, String)> {
+        let mut rows = self.session.snapshot("#results li[data-testid=result]", &["data-request", "data-outcome"]).unwrap();
+        rows.reverse();
+        rows.iter()
+            .map(|r| (field(r, "data-request"), field(r, "data-outcome"), field(r, "text")))
+            .collect()
+    }
+
+    /// The event types the console received, oldest first.
+    fn event_types(&self) -> Vec<String> {
+        let mut rows = self.session.snapshot("#events li[data-testid=event]", &["data-event-type"]).unwrap();
+        rows.reverse();
+        rows.iter().map(|r| field(r, "data-event-type")).collect()
+    }
+
+    /// Opens the panel on the simulator's tab and waits until `ready`
+    /// holds for its rows; returns them.
+    fn panel_rows(&self, what: &str, ready: impl Fn(&[Row]) -> bool) -> Vec<Row> {
+        let s = &self.session;
+        s.switch_to_frame(None).unwrap();
+        s.open_extension_page(&format!("panel.html?tabId={}", self.tab)).unwrap();
+        let rows = s
+            .wait_for(what, scaled(DEFAULT_TIMEOUT), || {
+                let rows = s
+                    .snapshot("[data-testid=message]", &["data-direction", "data-kind", "data-origin", "data-receiver-origin"])
+                    .map_err(|e| e.to_string())?;
+                if ready(&rows) {
+                    Ok(rows)
+                } else {
+                    Err(format!("{} rows: {:?}", rows.len(), rows.iter().map(summary).collect::<Vec<_>>()))
+                }
+            })
+            .unwrap();
+        let total = s.find_all("[data-testid=count-total]").unwrap();
+        let total: usize = s.text(&total[0]).unwrap().trim().parse().unwrap();
+        assert!(total >= rows.len(), "count-total {total} < {} rows", rows.len());
+        let shot = wwe_e2e::artifacts_dir().join(format!("simulator-{}-{}.png", s.browser(), what.replace(' ', "-")));
+        let _ = s.screenshot(&shot);
+        rows
+    }
+}
+
+fn field(row: &Row, name: &str) -> String {
+    row.get(name).and_then(Value::as_str).unwrap_or("").to_owned()
+}
+
+fn summary(row: &Row) -> String {
+    format!("{}/{} {}→{}", field(row, "data-direction"), field(row, "data-kind"), field(row, "data-origin"), field(row, "data-receiver-origin"))
+}
+
+/// Rows of `kind` going from `from` to `to`.
+fn count(rows: &[Row], kind: &str, from: &str, to: &str) -> usize {
+    rows.iter()
+        .filter(|r| field(r, "data-kind") == kind && field(r, "data-origin") == from && field(r, "data-receiver-origin") == to)
+        .count()
+}
+
+fn direction_ok(rows: &[Row]) {
+    for r in rows {
+        let expected = match field(r, "data-kind").as_str() {
+            "request" | "subscribe" | "unsubscribe" => "to-service",
+            "reply" | "error" | "rate-limit" | "event" | "frame-id" => "to-client",
+            _ => continue,
+        };
+        assert_eq!(field(r, "data-direction"), expected, "{}", summary(r));
+    }
+}
+
+const CONSOLE: (&str, &str, bool) = ("Console", "/console.html?name=Console", false);
+
+// ---------------------------------------------------------------- scenarios
+
+fn call_flow(browser: Browser) {
+    let sim = Sim::open(
+        browser,
+        "service-client-api.accepted-web-content-origins={{CLIENT}}\n\
+         service-client-api.user-data.read-allowed=Key1,Key2\n\
+         service-client-api.user-data.write-allowed=Key1,Key2\n",
+        &[CONSOLE],
+    );
+    sim.enter("Console");
+    let steps = sim.js(
+        "await c.subscribe(['interaction']);\
+         const dial = await c.call('voice.dial', ['5001', {Key1: 'a'}]);\
+         const id = dial.reply.data.interactionId;\
+         const until = (t) => new Promise((ok) => { const i = setInterval(() => {\
+           if (c.events.some((e) => e.data.eventType === t)) { clearInterval(i); ok(); } }, 50); });\
+         await until('ESTABLISHED');\
+         const set = await c.call('interaction.setUserData', [id, {Key2: 'b'}]);\
+         const hang = await c.call('voice.hangUp', [id]);\
+         await until('RELEASED');\
+         return {id, userData: set.reply.data.userData, state: hang.reply.data.state};",
+    );
+    assert_eq!(steps, json!({"id": "1", "userData": {"Key1": "a", "Key2": "b"}, "state": "RELEASED"}));
+    let results: Vec<(String, String)> = sim.results().into_iter().map(|(r, o, _)| (r, o)).collect();
+    assert_eq!(
+        results,
+        [("voice.dial", "ok"), ("interaction.setUserData", "ok"), ("voice.hangUp", "ok")].map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    assert_eq!(sim.event_types(), ["ADDED", "DIALING", "ESTABLISHED", "ATTACHED_DATA_CHANGED", "RELEASED"]);
+
+    let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
+    let rows = sim.panel_rows("the call flow", |rows| count(rows, "event", &service, &client) >= 5 && count(rows, "reply", &service, &client) >= 4);
+    direction_ok(&rows);
+    assert_eq!(count(&rows, "request", &client, &service), 3, "dial, setUserData, hangUp");
+    assert_eq!(count(&rows, "subscribe", &client, &service), 1);
+    assert_eq!(count(&rows, "reply", &service, &client), 4, "three replies and the subscribe reply");
+    assert_eq!(count(&rows, "event", &service, &client), 5);
+    assert_eq!(count(&rows, "frame-id", &service, &client), 1);
+}
+
+fn rate_limit(browser: Browser) {
+    let sim = Sim::open(
+        browser,
+        "service-client-api.accepted-web-content-origins={{CLIENT}}\n\
+         service-client-api.rate-limit.voice.dial=3\n\
+         service-client-api.rate-limit-quarantine-delay=5\n",
+        &[CONSOLE],
+    );
+    sim.enter("Console");
+    // Windows are wall-clock minutes: start early enough in one that the
+    // whole flow (about 6 s before the last request) stays inside it.
+    sim.session
+        .wait_for("a minute with room for the flow", Duration::from_secs(70), || {
+            let s = sim.session.execute("return new Date().getUTCSeconds();", &[]).map_err(|e| e.to_string())?;
+            match s.as_u64() {
+                Some(s) if (1..=40).contains(&s) => Ok(()),
+                _ => Err(format!("second {s}")),
+            }
+        })
+        .unwrap();
+    let outcome = sim.js(
+        "const out = [];\
+         for (let i = 0; i < 4; i++) out.push((await c.call('voice.dial', ['500' + i])).outcome);\
+         const hit = Date.now();\
+         const fifth = c.call('voice.dial', ['5005']);\
+         await new Promise((ok) => setTimeout(ok, 5500 - (Date.now() - hit)));\
+         const sixth = await c.call('voice.dial', ['5006']);\
+         out.push((await fifth).outcome, sixth.outcome);\
+         return out;",
+    );
+    assert_eq!(outcome, json!(["ok", "ok", "ok", "error", "timeout", "error"]));
+    let results = sim.results();
+    let message = "The rate limit for the request 'voice.dial' has been reached.\nFurther requests of the same type will be ignored for 5 seconds.";
+    let errors: Vec<&(String, String, String)> = results.iter().filter(|r| r.1 == "error").collect();
+    assert_eq!(errors.len(), 2);
+    for e in errors {
+        assert!(e.2.contains(&serde_json::to_string(message).unwrap()), "{}", e.2);
+    }
+    assert!(results.iter().any(|r| r.1 == "timeout" && r.2.ends_with("timeout: Request timeout")), "{results:?}");
+
+    let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
+    let rows = sim.panel_rows("the rate-limit flow", |rows| count(rows, "request", &client, &service) >= 6 && count(rows, "rate-limit", &service, &client) >= 2);
+    direction_ok(&rows);
+    assert_eq!(count(&rows, "request", &client, &service), 6);
+    assert_eq!(count(&rows, "reply", &service, &client), 3, "three served");
+    assert_eq!(count(&rows, "rate-limit", &service, &client), 2, "the hit, and again after the quarantine in the same minute");
+    assert_eq!(count(&rows, "error", &service, &client), 0);
+}
+
+fn origin_filter(browser: Browser) {
+    let sim = Sim::open(
+        browser,
+        "service-client-api.accepted-web-content-origins={{CLIENT}} (agent.*)\n",
+        &[CONSOLE, ("Third", "/console.html?name=Third", true)],
+    );
+    // The third origin is in no entry: WWE does not answer it at all.
+    sim.enter("Third");
+    sim.js("c.call('agent.get', []); return null;");
+    sim.enter("Console");
+    let outcome = sim.js(
+        "const a = await c.call('agent.get', []); const d = await c.call('voice.dial', ['5001']);\
+         return [a.outcome, a.reply.data.username, d.outcome, d.reply.errorMessage];",
+    );
+    assert_eq!(outcome.as_array().unwrap()[..3], [json!("ok"), json!("agent1"), json!("error")]);
+    let error = outcome[3].as_str().unwrap();
+    assert!(error.contains("allows only agent.*; voice.dial is not among them"), "{error}");
+
+    sim.enter("Third");
+    let third_result = sim
+        .session
+        .wait_for("the third origin's request to time out", scaled(Duration::from_secs(15)), || {
+            sim.results().into_iter().next().ok_or_else(|| "no result yet".to_owned())
+        })
+        .unwrap();
+    assert_eq!((third_result.0.as_str(), third_result.1.as_str()), ("agent.get", "timeout"));
+
+    let (service, client, third) = (sim.origins.service.clone(), sim.origins.client.clone(), sim.third());
+    let rows = sim.panel_rows("the origin filter", |rows| count(rows, "error", &service, &client) >= 1 && count(rows, "request", &third, &service) >= 1);
+    direction_ok(&rows);
+    assert_eq!(count(&rows, "request", &client, &service), 2);
+    assert_eq!(count(&rows, "reply", &service, &client), 1);
+    assert_eq!(count(&rows, "error", &service, &client), 1);
+    assert_eq!(count(&rows, "request", &third, &service), 1);
+    assert!(rows.iter().all(|r| field(r, "data-receiver-origin") != third), "nothing was sent to the third origin");
+}
+
+fn user_data_read_filter(browser: Browser) {
+    let sim = Sim::open(
+        browser,
+        "service-client-api.accepted-web-content-origins={{CLIENT}}\n\
+         service-client-api.user-data.read-allowed=Key1\n\
+         service-client-api.user-data.write-allowed=Key1,Secret\n",
+        &[CONSOLE],
+    );
+    sim.enter("Console");
+    let seen = sim.js(
+        "await c.subscribe(['interaction']);\
+         const dial = await c.call('voice.dial', ['5001', {Key1: 'a', Secret: 's'}]);\
+         const id = dial.reply.data.interactionId;\
+         const set = await c.call('interaction.setUserData', [id, {Secret: 't'}]);\
+         const get = await c.call('interaction.getByInteractionId', [id]);\
+         const changed = c.events.find((e) => e.data.eventType === 'ATTACHED_DATA_CHANGED');\
+         return [dial.reply.data.userData, set.outcome, set.reply.data.userData, get.reply.data.userData,\
+                 changed && changed.data.interaction.userData];",
+    );
+    let only_key1 = json!({"Key1": "a"});
+    assert_eq!(seen, json!([only_key1, "ok", only_key1, only_key1, only_key1]));
+    let texts: Vec<String> = sim.results().into_iter().map(|r| r.2).collect();
+    assert!(texts.iter().all(|t| !t.contains("Secret")), "{texts:?}");
+
+    let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
+    let rows = sim.panel_rows("the user-data read filter", |rows| count(rows, "reply", &service, &client) >= 4);
+    direction_ok(&rows);
+    assert_eq!(count(&rows, "request", &client, &service), 3);
+    assert_eq!(count(&rows, "reply", &service, &client), 4, "three replies and the subscribe reply");
+}
+
+#[test]
+fn call_flow_in_chromium() {
+    call_flow(Browser::Chromium);
+}
+
+#[test]
+fn call_flow_in_firefox() {
+    call_flow(Browser::Firefox);
+}
+
+#[test]
+fn rate_limit_in_chromium() {
+    rate_limit(Browser::Chromium);
+}
+
+#[test]
+fn rate_limit_in_firefox() {
+    rate_limit(Browser::Firefox);
+}
+
+#[test]
+fn origin_filter_in_chromium() {
+    origin_filter(Browser::Chromium);
+}
+
+#[test]
+fn origin_filter_in_firefox() {
+    origin_filter(Browser::Firefox);
+}
+
+#[test]
+fn user_data_read_filter_in_chromium() {
+    user_data_read_filter(Browser::Chromium);
+}
+
+#[test]
+fn user_data_read_filter_in_firefox() {
+    user_data_read_filter(Browser::Firefox);
+}
