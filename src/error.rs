@@ -36,6 +36,52 @@ pub enum ErrorKind {
         /// What was found instead.
         found: String,
     },
+    /// The trace text is empty (or only white space).
+    EmptyTrace,
+    /// The trace is larger than [`crate::har::MAX_TRACE_BYTES`].
+    TraceTooLarge {
+        /// Its size in bytes.
+        bytes: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A HAR file without wwe-devtools data (a plain browser HAR).
+    NoWweData {
+        /// `log.creator.name` and `version` of the tool that saved it, if
+        /// it says.
+        creator: Option<String>,
+    },
+    /// JSON that is neither a HAR nor JSON Lines of records.
+    NotATrace {
+        /// What was found instead, e.g. `a JSON array`.
+        found: String,
+    },
+    /// A HAR written by a newer wwe-devtools whose trace format this
+    /// version does not read.
+    UnsupportedTraceFormat {
+        /// `log._wweFormat` in the file.
+        found: u64,
+        /// The newest format this version reads.
+        supported: u64,
+    },
+    /// One line of a JSON Lines trace is not a record.
+    BadRecordLine {
+        /// 1-based line in the file.
+        line: usize,
+        /// 1-based number of the record (blank lines are not counted).
+        record: usize,
+        /// 1-based column in that line.
+        column: usize,
+        /// What the JSON parser said.
+        message: String,
+    },
+    /// A redaction rule that could not be parsed.
+    BadRedactionRule {
+        /// The rule as written.
+        rule: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Error {
@@ -70,6 +116,32 @@ impl fmt::Display for Error {
                 f,
                 "in option `{option}` at position {position}: expected {expected}, found {found}"
             ),
+            ErrorKind::EmptyTrace => f.write_str("the trace is empty"),
+            ErrorKind::TraceTooLarge { bytes, limit } => write!(
+                f,
+                "the trace is {} MiB, more than the {} MiB this tool opens",
+                bytes.div_ceil(1 << 20),
+                limit >> 20
+            ),
+            ErrorKind::NoWweData { creator: Some(creator) } => write!(
+                f,
+                "this HAR has no wwe-devtools data: it was saved by {creator}; export it from the WWE API panel instead"
+            ),
+            ErrorKind::NoWweData { creator: None } => f.write_str(
+                "this HAR has no wwe-devtools data and does not say what saved it; export it from the WWE API panel instead",
+            ),
+            ErrorKind::NotATrace { found } => write!(
+                f,
+                "not a trace: expected a HAR file (a JSON object with `log`) or JSON Lines of records, found {found}"
+            ),
+            ErrorKind::UnsupportedTraceFormat { found, supported } => write!(
+                f,
+                "this HAR uses wwe-devtools trace format {found}, newer than the format {supported} this version reads; update wwe-devtools"
+            ),
+            ErrorKind::BadRecordLine { line, record, column, message } => {
+                write!(f, "line {line} (record {record}) is not a valid record at column {column}: {message}")
+            }
+            ErrorKind::BadRedactionRule { rule, message } => write!(f, "bad redaction rule `{rule}`: {message}"),
         }
     }
 }

@@ -7,12 +7,14 @@
 pub mod catalog;
 pub mod decode;
 pub mod error;
+pub mod har;
 pub mod lint;
 pub mod options;
 pub mod policy;
 pub mod query;
 pub mod ratelimit;
 pub mod record;
+pub mod redact;
 pub mod reply;
 pub mod session;
 

@@ -1,0 +1,154 @@
+//! Trace files: HAR 1.2 export and import, and JSON Lines of raw records.
+//!
+//! A trace is the list of captured [`Record`]s. Two formats hold one:
+//!
+//! - **HAR 1.2** ([`to_har`]), for people and other tools: one `entries`
+//!   item per exchange (request → reply), and every record, events and
+//!   foreign traffic included, in `log._wweMessages`, so that [`import`]
+//!   gets back exactly the records that were exported.
+//! - **JSON Lines** ([`to_jsonl`]): one record's JSON per line, as the
+//!   extension sends it.
+//!
+//! [`import`] reads either, and says clearly when a file is a plain browser
+//! HAR, or what is wrong and where.
+//!
+//! # The HAR
+//!
+//! - `log.version` `"1.2"`; `log.creator` `{name: "wwe-devtools", version}`;
+//!   `log._wweFormat` [`FORMAT`] (the version of everything `_wwe*` below).
+//! - `log.pages`: one page per top-level navigation, i.e. per change of the
+//!   top frame's (frame 0's) URL in a tab, titled with that URL. A tab whose
+//!   top frame received nothing gets one page titled `tab <id>`; there is
+//!   always at least one page.
+//! - `log.entries`: one per exchange ([`crate::session::Exchange`]), in the
+//!   order the requests were captured:
+//!   - `startedDateTime`: the request's capture time, RFC 3339 in UTC with
+//!     milliseconds; `pageref`: the page of the request.
+//!   - `request`: method `POST`, the synthetic URL
+//!     `<service origin>/wwe-service-client-api/<request>?referenceId=<id>`
+//!     (the service origin is the receiving frame's origin, or
+//!     `https://wwe.invalid` when unknown), an `Origin` header with the
+//!     client's origin, and `postData` `{mimeType: "application/json", text:
+//!     <the request message as JSON>}`.
+//!   - `response`: the reply message as JSON in `content.text`, and a
+//!     status that says what became of the request:
+//!
+//!     | state          | status | statusText                         |
+//!     |----------------|--------|------------------------------------|
+//!     | `ok`           | 200    | `OK`                               |
+//!     | `error`        | 400    | `WWE error`                        |
+//!     | `rate-limited` | 429    | `Rate limit reached`               |
+//!     | `swallowed`    | 503    | `Ignored during rate-limit quarantine` |
+//!     | `timed-out`    | 504    | `Request timeout`                  |
+//!     | `pending`      | 0      | `No reply yet`                     |
+//!
+//!   - `time` and `timings`: `send` 0, `wait` the latency, `receive` 0;
+//!     `blocked`, `dns`, `connect` and `ssl` -1 (not applicable). Without a
+//!     reply, `wait` is the client library's 10 s timeout for `timed-out` and
+//!     `swallowed` (when it gave up), and 0 for `pending`. A negative latency
+//!     (frame clocks disagree) is written as 0; `_wwe.latencyMs` keeps it.
+//!   - `_wwe`: the request name, `referenceId`, `state`, `latencyMs`, the
+//!     record ids of request and reply, the client and service frames
+//!     (tab, frame id, origin, URL), the client's `targetOrigin`, and the
+//!     findings about either message (code, name, severity, message).
+//! - `log._wweMessages`: every record, in capture order, following Chrome's
+//!   `_webSocketMessages`: `type` (`send` for messages to WWE, `receive` for
+//!   the rest), `time` (seconds since the epoch), `opcode` 1, `data` (the
+//!   message as JSON text), and `_direction`, `_kind`, `_entry` (index in
+//!   `entries`, or null) and `_record`: the whole record, which is what
+//!   [`import`] reads.
+//! - `log._wweRedactions`: what redaction removed ([`crate::redact::Summary`]:
+//!   rule, count, messages, paths), empty when nothing was.
+
+mod export;
+mod import;
+mod jsonl;
+
+#[cfg(test)]
+mod tests;
+
+pub use export::{to_har, HarOptions};
+pub use import::import;
+pub use jsonl::{parse_jsonl, to_jsonl};
+
+use crate::options::Options;
+use crate::record::Record;
+use crate::redact::Summary;
+use crate::session::Session;
+
+/// The version of the `_wwe*` data this crate writes and the newest it
+/// reads.
+pub const FORMAT: u64 = 1;
+
+/// `log.creator.name` of the HARs this crate writes.
+pub const CREATOR: &str = "wwe-devtools";
+
+/// Traces larger than this (in bytes of text) are refused by [`import`]
+/// rather than risk freezing the panel: 512 MiB.
+pub const MAX_TRACE_BYTES: usize = 512 << 20;
+
+/// Which kind of file a trace came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// HAR 1.2 with wwe-devtools data.
+    Har,
+    /// JSON Lines of records.
+    JsonLines,
+}
+
+impl Format {
+    /// `"har"` or `"jsonl"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Har => "har",
+            Format::JsonLines => "jsonl",
+        }
+    }
+}
+
+/// A trace read by [`import`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// The kind of file.
+    pub format: Format,
+    /// Every record, in the file's order.
+    pub records: Vec<Record>,
+    /// `log.creator` of a HAR, as `name version`.
+    pub creator: Option<String>,
+    /// What was redacted before the file was written (HAR only).
+    pub redactions: Vec<Summary>,
+}
+
+impl Trace {
+    /// A session of the trace's records, in order, with time advanced past
+    /// the last record by the request timeout, so that requests left
+    /// without a reply at the end of the capture count as timed out (a
+    /// trace is finished: nothing more will come).
+    pub fn session(&self) -> Session {
+        session_of(self.records.iter().cloned(), None)
+    }
+}
+
+/// Builds a finished session from records (see [`Trace::session`]),
+/// checking requests against `options` when given.
+pub fn session_of(records: impl IntoIterator<Item = Record>, options: Option<Options>) -> Session {
+    let mut session = Session::new();
+    session.set_options(options);
+    for r in records {
+        session.push(r);
+    }
+    if let Some(t) = session.latest_time() {
+        session.advance_to(t + crate::session::REQUEST_TIMEOUT_MS);
+    }
+    session
+}
+
+/// A serde_json error's message without its " at line L column C" tail
+/// (the position is reported in fields of its own).
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}

@@ -1,0 +1,272 @@
+//! Tests of HAR and JSON Lines export and import: the shape of the HAR,
+//! errors that say what and where, and the round trip of every record.
+
+use expect_test::{expect, Expect};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::*;
+use crate::ErrorKind;
+
+const WWE: &str = "https://wwe.example";
+const CRM: &str = "https://crm.example";
+const T0: f64 = 1_700_000_020_000.0;
+
+fn to_service(id: u64, t: f64, data: Value) -> Record {
+    Record {
+        id,
+        seq: id,
+        tab_id: 1,
+        frame_id: 0,
+        frame_url: format!("{WWE}/ui/ad/v1/index.html"),
+        frame_origin: WWE.into(),
+        source_origin: CRM.into(),
+        source_frame_id: Some(5),
+        time: T0 + t,
+        size: data.to_string().len() as u64,
+        target_origin: Some("*".into()),
+        data,
+        ..Record::default()
+    }
+}
+
+fn to_client(id: u64, t: f64, data: Value) -> Record {
+    Record {
+        id,
+        seq: id,
+        tab_id: 1,
+        frame_id: 5,
+        frame_url: format!("{CRM}/app.html"),
+        frame_origin: CRM.into(),
+        source_origin: WWE.into(),
+        source_frame_id: Some(0),
+        time: T0 + t,
+        size: data.to_string().len() as u64,
+        data,
+        ..Record::default()
+    }
+}
+
+fn req(name: &str, rid: &str, params: Value) -> Value {
+    json!({"request": name, "parameters": params, "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2})
+}
+
+fn sample() -> Vec<Record> {
+    vec![
+        to_service(1, 0.0, req("agent.get", "0", json!([]))),
+        to_client(2, 4.5, json!({"referenceId": "0", "data": {"username": "ada"}, "userAgent": "WWE Web Edition"})),
+        to_service(3, 10.0, req("voice.pauseRecording", "1", json!(["017c"]))),
+        to_client(4, 12.0, json!({"referenceId": "1", "errorMessage": "Unknown request", "userAgent": "WWE Web Edition"})),
+        to_client(5, 20.0, json!({"event": "agent", "data": {"eventType": "STATE_CHANGED"}, "userAgent": "WWE Web Edition"})),
+        to_client(6, 21.0, json!({"type": "webpackOk"})),
+        to_service(7, 30.0, req("voice.dial", "2", json!(["5001", {}]))),
+        to_service(8, 20_000.0, json!("wwe-ready")),
+    ]
+}
+
+fn export(records: &[Record]) -> String {
+    to_har(&session_of(records.iter().cloned(), None), &HarOptions { creator_version: Some("test"), ..HarOptions::default() })
+}
+
+fn check_err(text: &str, expect: Expect) {
+    match import(text) {
+        Ok(t) => panic!("imported {} records", t.records.len()),
+        Err(e) => expect.assert_eq(&e.to_string()),
+    }
+}
+
+#[test]
+fn har_shape() {
+    let har: Value = serde_json::from_str(&export(&sample())).unwrap();
+    let log = &har["log"];
+    assert_eq!(log["version"], "1.2");
+    assert_eq!(log["creator"], json!({"name": "wwe-devtools", "version": "test"}));
+    assert_eq!(log["_wweFormat"], 1);
+    let mut out = String::new();
+    for p in log["pages"].as_array().unwrap() {
+        out += &format!("page {} {} {}\n", p["id"], p["startedDateTime"], p["title"]);
+    }
+    for e in log["entries"].as_array().unwrap() {
+        out += &format!(
+            "{} {} {} {} {} wait={} {} {}\n",
+            e["pageref"],
+            e["startedDateTime"],
+            e["request"]["url"],
+            e["response"]["status"],
+            e["response"]["statusText"],
+            e["timings"]["wait"],
+            e["_wwe"]["state"],
+            e["_wwe"]["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect::<Vec<_>>().join(",")
+        );
+    }
+    for m in log["_wweMessages"].as_array().unwrap() {
+        out += &format!("{} {} {} {} {}\n", m["type"], m["time"], m["_direction"], m["_kind"], m["_entry"]);
+    }
+    expect![[r#"
+        page "page_1" "2023-11-14T22:13:40.000Z" "https://wwe.example/ui/ad/v1/index.html"
+        "page_1" "2023-11-14T22:13:40.000Z" "https://wwe.example/wwe-service-client-api/agent.get?referenceId=0" 200 "OK" wait=4.5 "ok" W012
+        "page_1" "2023-11-14T22:13:40.010Z" "https://wwe.example/wwe-service-client-api/voice.pauseRecording?referenceId=1" 400 "WWE error" wait=2.0 "error" W012,W001
+        "page_1" "2023-11-14T22:13:40.030Z" "https://wwe.example/wwe-service-client-api/voice.dial?referenceId=2" 504 "Request timeout" wait=10000.0 "timed-out" W012,E016
+        "send" 1700000020.0 "to-service" "request" 0
+        "receive" 1700000020.0045 "to-client" "reply" 0
+        "send" 1700000020.01 "to-service" "request" 1
+        "receive" 1700000020.012 "to-client" "error" 1
+        "receive" 1700000020.02 "to-client" "event" null
+        "receive" 1700000020.021 "unknown" "foreign" null
+        "send" 1700000020.03 "to-service" "request" 2
+        "receive" 1700000040.0 "unknown" "legacy" null
+    "#]]
+    .assert_eq(&out);
+    let e = &log["entries"][0];
+    assert_eq!(e["request"]["method"], "POST");
+    assert_eq!(e["request"]["postData"]["mimeType"], "application/json");
+    let body: Value = serde_json::from_str(e["request"]["postData"]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(body["request"], "agent.get");
+    let reply: Value = serde_json::from_str(e["response"]["content"]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(reply["data"]["username"], "ada");
+    assert_eq!(e["request"]["headers"], json!([{"name": "Origin", "value": CRM}]));
+    assert_eq!(e["_wwe"]["client"], json!({"tabId": 1, "frameId": 5, "origin": CRM}));
+    assert_eq!(e["_wwe"]["targetOrigin"], "*");
+}
+
+#[test]
+fn pages_follow_top_frame_navigations_per_tab() {
+    let mut a = to_service(1, 0.0, req("agent.get", "0", json!([])));
+    a.frame_url = "https://wwe.example/a".into();
+    let mut child = to_client(2, 1.0, json!({"referenceId": "0", "data": 1, "userAgent": "WWE"}));
+    child.tab_id = 2;
+    let mut b = to_service(3, 2.0, req("agent.get", "1", json!([])));
+    b.frame_url = "https://wwe.example/b".into();
+    let mut top2 = child.clone();
+    top2.id = 4;
+    top2.frame_id = 0;
+    top2.frame_url = "https://crm.example/top".into();
+    let har: Value = serde_json::from_str(&export(&[a, child, b, top2])).unwrap();
+    let titles: Vec<&str> = har["log"]["pages"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["https://wwe.example/a", "https://crm.example/top", "https://wwe.example/b"]);
+    let refs: Vec<&str> = har["log"]["entries"].as_array().unwrap().iter().map(|e| e["pageref"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["page_1", "page_3"]);
+    let empty: Value = serde_json::from_str(&export(&[])).unwrap();
+    assert_eq!(empty["log"]["pages"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn har_round_trips_records() {
+    let records = sample();
+    let trace = import(&export(&records)).unwrap();
+    assert_eq!(trace.format, Format::Har);
+    assert_eq!(trace.creator.as_deref(), Some("wwe-devtools test"));
+    assert_eq!(trace.records, records);
+}
+
+#[test]
+fn jsonl_round_trips_records() {
+    let records = sample();
+    let text = to_jsonl(&records);
+    assert_eq!(text.lines().count(), records.len());
+    let trace = import(&text).unwrap();
+    assert_eq!(trace.format, Format::JsonLines);
+    assert_eq!(trace.records, records);
+}
+
+#[test]
+fn a_minified_har_is_not_mistaken_for_json_lines() {
+    let text = export(&sample());
+    assert_eq!(text.lines().count(), 1);
+    assert_eq!(import(&text).unwrap().format, Format::Har);
+    let reordered = format!("{{\"x\": 1, {}", &text[1..]);
+    assert_eq!(import(&reordered).unwrap().format, Format::Har);
+}
+
+#[test]
+fn import_errors_say_what_and_where() {
+    check_err("", expect![[r#"the trace is empty"#]]);
+    check_err("\u{feff}  \n", expect![[r#"the trace is empty"#]]);
+    check_err("[1, 2]", expect![[r#"not a trace: expected a HAR file (a JSON object with `log`) or JSON Lines of records, found a JSON array"#]]);
+    check_err("<html>", expect![[r#"not a trace: expected a HAR file (a JSON object with `log`) or JSON Lines of records, found markup (HTML or XML?)"#]]);
+    check_err(
+        r#"{"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [], "entries": []}}"#,
+        expect![[r#"this HAR has no wwe-devtools data: it was saved by WebInspector 537.36; export it from the WWE API panel instead"#]],
+    );
+    check_err(
+        r#"{"log": {"entries": []}}"#,
+        expect![[r#"this HAR has no wwe-devtools data and does not say what saved it; export it from the WWE API panel instead"#]],
+    );
+    check_err(r#"{"log": {"_wweFormat": 9, "_wweMessages": []}}"#, expect![[r#"this HAR uses wwe-devtools trace format 9, newer than the format 1 this version reads; update wwe-devtools"#]]);
+    let har = export(&sample());
+    check_err(
+        &har[..har.len() / 2],
+        expect!["not valid JSON at line 1, column 4855: EOF while parsing a string: the file is truncated (was it still being written, or cut by a size limit?)"],
+    );
+    check_err(
+        "{\n  \"log\": {\n    \"_wweMessages\": [{\"_record\": {\"id\": \"seven\"}}]\n  }\n}",
+        expect![[r#"not valid JSON at line 3, column 47: invalid type: string "seven", expected u64"#]],
+    );
+    let mut lines = to_jsonl(&sample());
+    lines.insert(lines.find('\n').unwrap() + 1, '\n');
+    lines.truncate(lines.len() - 10);
+    check_err(&lines, expect!["line 9 (record 8) is not a valid record at column 258: EOF while parsing a string: the line is cut short"]);
+    check_err("{\"id\": 1}\n{\"id\": -2}\n", expect![[r#"line 2 (record 2) is not a valid record at column 9: invalid value: integer `-2`, expected u64"#]]);
+}
+
+#[test]
+fn huge_input_is_refused_before_parsing() {
+    let huge = " ".repeat(MAX_TRACE_BYTES + 1);
+    assert!(matches!(import(&huge).unwrap_err().kind(), ErrorKind::TraceTooLarge { .. }));
+}
+
+#[test]
+fn junk_never_panics() {
+    let har = export(&sample());
+    for cut in (0..har.len()).step_by(97) {
+        let _ = import(&har[..cut]);
+        let _ = import(&har[cut..]);
+    }
+}
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        ".{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(".{0,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn arb_wwe_data() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        arb_json(),
+        ("[a-z]{1,6}\\.[a-zA-Z]{1,8}", "[0-9]{1,2}").prop_map(|(n, r)| req(&n, &r, json!([]))),
+        ("[0-9]{1,2}", arb_json()).prop_map(|(r, d)| json!({"referenceId": r, "data": d, "userAgent": "WWE"})),
+    ]
+}
+
+fn arb_record() -> impl Strategy<Value = Record> {
+    (
+        (any::<u64>(), any::<u64>(), any::<i64>(), 0i64..4, ".{0,10}", ".{0,10}", ".{0,10}"),
+        (prop::option::of(0i64..4), -1e13f64..1e13, arb_wwe_data(), prop::option::of(".{0,8}"), any::<u64>(), prop::option::of(".{0,8}")),
+    )
+        .prop_map(|((id, seq, tab_id, frame_id, frame_url, frame_origin, source_origin), (source_frame_id, time, data, marker, size, target_origin))| {
+            Record { id, seq, tab_id, frame_id, frame_url, frame_origin, source_origin, source_frame_id, time, data, marker, size, target_origin, ..Record::default() }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn export_then_import_gives_back_every_record(records in prop::collection::vec(arb_record(), 0..12)) {
+        let har = export(&records);
+        prop_assert_eq!(&import(&har).unwrap().records, &records);
+        let pretty = to_har(&session_of(records.iter().cloned(), None), &HarOptions { pretty: true, ..HarOptions::default() });
+        prop_assert_eq!(&import(&pretty).unwrap().records, &records);
+        prop_assert_eq!(&import(&to_jsonl(&records)).map(|t| t.records).unwrap_or_default(), &if records.is_empty() { vec![] } else { records.clone() });
+    }
+}
