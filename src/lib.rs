@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod decode;
 pub mod error;
 pub mod har;
+pub mod interactions;
 pub mod lint;
 pub mod options;
 pub mod policy;
