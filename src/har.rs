@@ -54,15 +54,17 @@
 //! - `log._wweMessages`: every record, in capture order, following Chrome's
 //!   `_webSocketMessages`: `type` (`send` for messages to WWE, `receive` for
 //!   the rest), `time` (seconds since the epoch), `opcode` 1, `data` (the
-//!   message as JSON text), and `_direction`, `_kind`, `_entry` (index in
-//!   `entries`, or null) and `_record`: the whole record, which is what
-//!   [`import`] reads.
+//!   message; a JSON value, not text as in Chrome's WebSocket frames, since
+//!   a `postMessage` payload is structured), and `_direction`, `_kind`,
+//!   `_entry` (index in `entries`, or null) and `_record`: every other field
+//!   of the record. `data` and `_record` are what [`import`] reads.
 //! - `log._wweRedactions`: what redaction removed ([`crate::redact::Summary`]:
 //!   rule, count, messages, paths), empty when nothing was.
 
 mod export;
 mod import;
 mod jsonl;
+mod without_data;
 
 #[cfg(test)]
 mod tests;
@@ -73,7 +75,7 @@ pub use jsonl::{parse_jsonl, to_jsonl};
 
 use crate::options::Options;
 use crate::record::Record;
-use crate::redact::Summary;
+use crate::redact::{self, Hit, Rules, Summary};
 use crate::session::Session;
 
 /// The version of the `_wwe*` data this crate writes and the newest it
@@ -127,6 +129,43 @@ impl Trace {
     pub fn session(&self) -> Session {
         session_of(self.records.iter().cloned(), None)
     }
+}
+
+/// A trace written for saving, and what redaction removed from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exported {
+    /// The file's text.
+    pub text: String,
+    /// What was redacted (for the HAR, also summarised in
+    /// `log._wweRedactions`).
+    pub hits: Vec<Hit>,
+}
+
+/// Writes the session for saving: redacted by `rules` (pass
+/// [`Rules::default`] for the default, [`Rules::none`] for nothing), as
+/// HAR (indented when `pretty`) or JSON Lines.
+///
+/// When the rules find nothing the session is written as it is; otherwise
+/// the redacted records are written through a session of their own, judged
+/// at the same time as `session` (so pending requests stay pending).
+pub fn export(session: &Session, rules: &Rules, format: Format, pretty: bool) -> Exported {
+    let (hits, redacted) = redact::redact_if_needed(session, rules);
+    let summary = redact::summarize(&hits);
+    let write = |s: &Session| match format {
+        Format::Har => to_har(s, &HarOptions { pretty, redactions: &summary, ..HarOptions::default() }),
+        Format::JsonLines => to_jsonl(s.messages().iter().map(|m| &m.record)),
+    };
+    let Some(records) = redacted else {
+        return Exported { text: write(session), hits };
+    };
+    let mut clean = Session::new();
+    for r in records {
+        clean.push(r);
+    }
+    if let Some(t) = session.latest_time() {
+        clean.advance_to(t);
+    }
+    Exported { text: write(&clean), hits }
 }
 
 /// Builds a finished session from records (see [`Trace::session`]),

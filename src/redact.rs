@@ -282,7 +282,18 @@ pub fn preview(session: &Session, rules: &Rules) -> Vec<Hit> {
 
 /// Applies the rules to every record of the session.
 pub fn redact(session: &Session, rules: &Rules) -> Redacted {
+    let (hits, records) = redact_if_needed(session, rules);
+    let records = records.unwrap_or_else(|| session.messages().iter().map(|m| m.record.clone()).collect());
+    Redacted { records, hits }
+}
+
+/// Like [`redact`], without copying the records when nothing is redacted
+/// (`None`).
+pub(crate) fn redact_if_needed(session: &Session, rules: &Rules) -> (Vec<Hit>, Option<Vec<Record>>) {
     let (hits, edits) = scan(session, rules);
+    if edits.is_empty() {
+        return (hits, None);
+    }
     let mut records: Vec<Record> = session.messages().iter().map(|m| m.record.clone()).collect();
     for edit in edits {
         let data = &mut records[edit.index].data;
@@ -290,7 +301,7 @@ pub fn redact(session: &Session, rules: &Rules) -> Redacted {
             *slot = edit.value;
         }
     }
-    Redacted { records, hits }
+    (hits, Some(records))
 }
 
 /// Groups hits per rule (in the order of the rules' first hits).

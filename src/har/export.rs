@@ -11,6 +11,7 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::without_data::WithoutData;
 use super::{CREATOR, FORMAT};
 use crate::decode::Direction;
 use crate::lint::Finding;
@@ -468,7 +469,7 @@ struct WireMessage<'a> {
     kind: &'static str,
     time: f64,
     opcode: u8,
-    data: String,
+    data: &'a Value,
     #[serde(rename = "_direction")]
     direction: &'static str,
     #[serde(rename = "_kind")]
@@ -476,7 +477,7 @@ struct WireMessage<'a> {
     #[serde(rename = "_entry")]
     entry: Option<usize>,
     #[serde(rename = "_record")]
-    record: &'a Record,
+    record: WithoutData<'a>,
 }
 
 impl Serialize for Messages<'_> {
@@ -488,11 +489,11 @@ impl Serialize for Messages<'_> {
                 kind: if direction == Direction::ToService { "send" } else { "receive" },
                 time: m.record.time / 1000.0,
                 opcode: 1,
-                data: json_text(&m.record.data),
+                data: &m.record.data,
                 direction: direction.as_str(),
                 message_kind: m.decoded.message.kind_str(),
                 entry: m.exchange,
-                record: &m.record,
+                record: WithoutData(&m.record),
             })?;
         }
         seq.end()

@@ -100,6 +100,8 @@ struct Creator {
 
 #[derive(Deserialize)]
 struct WireMessage {
+    #[serde(default)]
+    data: Value,
     #[serde(rename = "_record")]
     record: Record,
 }
@@ -131,7 +133,10 @@ fn import_har(text: &str) -> Result<Trace, Error> {
     }
     Ok(Trace {
         format: Format::Har,
-        records: messages.into_iter().map(|m| m.record).collect(),
+        records: messages
+            .into_iter()
+            .map(|m| Record { data: m.data, ..m.record })
+            .collect(),
         creator,
         redactions: log.redactions,
     })
