@@ -26,6 +26,7 @@ fn record(id: u64, to_service: bool, data: serde_json::Value) -> Record {
         marker: None,
         size,
         target_origin: None,
+        ..Record::default()
     }
 }
 

@@ -1,29 +1,304 @@
 // Runs in: the background (Chromium service worker, Firefox event page).
-// Keeps a bounded buffer of records per tab and streams backlog + live
-// records to each panel connected for that tab. No protocol knowledge here:
-// decoding is the core's job, in the panel.
+// Keeps each armed tab's records (in memory and in `storage.session`, so a
+// worker restart loses nothing), the tab's frame index (index path -> frame
+// id) and the popups it opened, tells relays when their tab is armed, and
+// streams backlog + live records to each panel connected for that tab. No
+// protocol knowledge here: decoding is the core's job, in the panel.
 "use strict";
 if (typeof globalThis.WWE_PROTOCOL === "undefined" && typeof importScripts === "function") {
   importScripts("protocol.js");
 }
 const api = globalThis.browser ?? globalThis.chrome;
 const PROTOCOL = globalThis.WWE_PROTOCOL;
-// Per-tab capacity; older records are dropped first and counted.
+// Per-tab capacity in memory; older records are dropped first and counted.
 const TAB_CAPACITY = 200000;
+// Bytes (estimated) kept in storage.session over all tabs; Chromium's quota
+// is 10 MB. Records beyond it live in memory only and, if the worker
+// restarts, are counted as dropped.
+const PERSIST_CAP = 9 * 1024 * 1024;
+// Relay ids remembered per tab for duplicate and gap detection.
+const RELAYS_PER_TAB = 2000;
+// storage.local: the panel's settings and the "always record" list (an
+// array of origins, or JSON text of one).
+const ALWAYS_RECORD_KEY = "wwe.alwaysRecord";
+const S = "wwe.s.";
+// Identifies this background instance (changes on every worker restart).
+const BOOT = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
-/** tabId -> { records: [], start: number, nextId: number, dropped: number } */
+/** Capture tab id -> state (records of the tab and of its popups). */
 const tabs = new Map();
 /** tabId -> Set<Port> of panels watching it */
 const panels = new Map();
+/** popup tabId -> { openerTabId, openerFrameId } */
+const popups = new Map();
+/** tabId -> { paths: Map<"1.0", frameId>, frames: Map<frameId, parentFrameId> } */
+const frameIndex = new Map();
+/** tabId -> URL of its top frame, for the "always record" list. */
+const topUrls = new Map();
+let alwaysRecord = [];
+let persistedBytes = 0;
+let writes = Promise.resolve();
+const session = api.storage?.session;
+
+function newState() {
+  return {
+    records: [], nextId: 0, dropped: 0, preserve: false,
+    relays: {}, chunks: [], nextChunk: 0, bytes: 0, volatile: 0,
+    pageReportsDropped: 0, pageReportsRejected: 0,
+  };
+}
 
 function tabState(tabId) {
   let state = tabs.get(tabId);
   if (!state) {
-    state = { records: [], nextId: 0, dropped: 0, preserve: false };
+    state = newState();
     tabs.set(tabId, state);
   }
   return state;
 }
+
+function framesOf(tabId) {
+  let entry = frameIndex.get(tabId);
+  if (!entry) {
+    entry = { paths: new Map(), frames: new Map() };
+    frameIndex.set(tabId, entry);
+  }
+  return entry;
+}
+
+// ---- persistence (storage.session) ----
+
+function metaOf(state) {
+  const { records: _r, ...meta } = state;
+  return meta;
+}
+
+function persistMeta(tabId) {
+  const state = tabs.get(tabId);
+  if (!session || !state) return writes;
+  const entry = frameIndex.get(tabId);
+  const value = { [`${S}meta.${tabId}`]: metaOf(state) };
+  if (entry) value[`${S}paths.${tabId}`] = [...entry.paths];
+  return queueWrite(() => session.set(value));
+}
+
+function queueWrite(job) {
+  writes = writes.then(job).catch(() => {});
+  return writes;
+}
+
+function estimate(record) {
+  // JSON of the record: the data, the URL and origins, ~200 bytes of keys.
+  return record.json.length + record.frameUrl.length + record.frameOrigin.length + record.sourceOrigin.length + 200;
+}
+
+// Appends records as one chunk; resolves once they are stored, so that the
+// relay is acknowledged only for records that survive a worker restart.
+function persistRecords(tabId, state, records) {
+  if (!session) return Promise.resolve();
+  let bytes = 0;
+  for (const r of records) bytes += estimate(r);
+  if (persistedBytes + bytes > PERSIST_CAP) {
+    state.volatile += records.length;
+    return persistMeta(tabId);
+  }
+  const n = state.nextChunk++;
+  state.chunks.push({ n, lastId: records[records.length - 1].id, bytes });
+  state.bytes += bytes;
+  persistedBytes += bytes;
+  const value = { [`${S}chunk.${tabId}.${n}`]: records, [`${S}meta.${tabId}`]: metaOf(state) };
+  const entry = frameIndex.get(tabId);
+  if (entry) value[`${S}paths.${tabId}`] = [...entry.paths];
+  return queueWrite(() => session.set(value));
+}
+
+function forgetChunks(tabId, state, keep) {
+  const gone = state.chunks.filter((c) => !keep(c));
+  if (gone.length === 0) return;
+  state.chunks = state.chunks.filter(keep);
+  for (const c of gone) {
+    state.bytes -= c.bytes;
+    persistedBytes -= c.bytes;
+  }
+  if (session) queueWrite(() => session.remove(gone.map((c) => `${S}chunk.${tabId}.${c.n}`)));
+}
+
+function clearRecords(tabId, state) {
+  state.records = [];
+  state.volatile = 0;
+  forgetChunks(tabId, state, () => false);
+  persistMeta(tabId);
+}
+
+// Rebuilds everything from storage.session after a worker restart.
+async function restore() {
+  if (!session) return;
+  const all = await session.get(null);
+  const chunks = new Map();
+  for (const [key, value] of Object.entries(all)) {
+    if (!key.startsWith(S)) continue;
+    const [kind, tab, n] = key.slice(S.length).split(".");
+    const tabId = Number(tab);
+    if (kind === "meta") {
+      const state = Object.assign(newState(), value, { records: [] });
+      // Records that were only in memory died with the old worker.
+      state.dropped += state.volatile;
+      state.volatile = 0;
+      tabs.set(tabId, state);
+    } else if (kind === "chunk") {
+      chunks.set(`${tabId}.${n}`, value);
+    } else if (kind === "paths") {
+      framesOf(tabId).paths = new Map(value);
+    } else if (kind === "popups") {
+      for (const [popup, opener] of value) popups.set(popup, opener);
+    }
+  }
+  for (const [tabId, state] of tabs) {
+    state.chunks.sort((a, b) => a.n - b.n);
+    for (const c of state.chunks) {
+      const records = chunks.get(`${tabId}.${c.n}`);
+      if (Array.isArray(records)) state.records.push(...records);
+      persistedBytes += c.bytes;
+    }
+  }
+}
+
+async function loadAlwaysRecord() {
+  try {
+    const stored = await api.storage.local.get(ALWAYS_RECORD_KEY);
+    let list = stored?.[ALWAYS_RECORD_KEY] ?? [];
+    if (typeof list === "string") list = JSON.parse(list);
+    alwaysRecord = Array.isArray(list) ? list.map((o) => String(o).replace(/\/+$/, "")) : [];
+  } catch (_) {
+    alwaysRecord = [];
+  }
+}
+
+const ready = Promise.all([restore().catch(() => {}), loadAlwaysRecord()]);
+
+// ---- arming ----
+
+/** The tab whose capture a tab's records join: a popup joins its opener's. */
+function captureTabOf(tabId) {
+  let current = tabId;
+  for (let i = 0; i < 8 && popups.has(current); i++) current = popups.get(current).openerTabId;
+  return current;
+}
+
+function originOf(url) {
+  try { return new URL(url).origin; } catch (_) { return ""; }
+}
+
+function isArmed(tabId) {
+  const capture = captureTabOf(tabId);
+  if ((panels.get(capture)?.size ?? 0) > 0) return true;
+  if (tabs.get(capture)?.preserve === true) return true;
+  const origin = originOf(topUrls.get(capture) ?? "");
+  return origin !== "" && alwaysRecord.includes(origin);
+}
+
+/** Tells every frame of the capture tab and of its popups whether to send. */
+function announceArmed(captureTabId) {
+  const targets = [captureTabId];
+  for (const [popup] of popups) if (popup !== captureTabId && captureTabOf(popup) === captureTabId) targets.push(popup);
+  for (const tabId of targets) {
+    const on = isArmed(tabId);
+    if (on) refreshFrames(tabId);
+    try {
+      const sent = api.tabs.sendMessage(tabId, { type: "armed", on });
+      if (sent && typeof sent.catch === "function") sent.catch(() => {});
+    } catch (_) { /* the tab is gone */ }
+  }
+}
+
+// ---- frames ----
+
+const pathKey = (path) => (Array.isArray(path) ? path.join(".") : "");
+
+function notePath(tabId, frameId, path) {
+  if (!Array.isArray(path) || path.length > 64 || !path.every((i) => Number.isInteger(i) && i >= 0)) return;
+  const { paths } = framesOf(tabId);
+  const key = pathKey(path);
+  if (paths.get(key) === frameId) return;
+  for (const [k, id] of paths) if (id === frameId) paths.delete(k);
+  paths.set(key, frameId);
+}
+
+async function refreshFrames(tabId) {
+  try {
+    const all = await api.webNavigation.getAllFrames({ tabId });
+    const entry = framesOf(tabId);
+    for (const f of all ?? []) entry.frames.set(f.frameId, f.parentFrameId);
+  } catch (_) { /* the tab is gone */ }
+}
+
+/** Resolves the relay's view of `event.source` to a browser frame id. */
+function resolveSource(tabId, frameId, r) {
+  const src = r.src;
+  if (!src || typeof src !== "object" || !Array.isArray(src.path)) {
+    return { sourceFrameId: null, sourceUnknown: typeof r.srcUnknown === "string" ? r.srcUnknown.slice(0, 300) : "the relay reported no sender" };
+  }
+  const out = { sourcePath: src.path.map(Number), sourceRelation: String(src.rel) };
+  const key = pathKey(src.path);
+  const inTab = (t) => {
+    if (key === "") return 0;
+    const id = frameIndex.get(t)?.paths.get(key);
+    return id === undefined ? null : id;
+  };
+  let found = null;
+  let why = null;
+  switch (src.rel) {
+    case "self": found = frameId; break;
+    case "top": found = 0; break;
+    case "parent": {
+      found = inTab(tabId);
+      if (found === null) {
+        const parentId = frameIndex.get(tabId)?.frames.get(frameId);
+        if (typeof parentId === "number" && parentId >= 0) found = parentId;
+      }
+      break;
+    }
+    case "child": case "frame": {
+      found = inTab(tabId);
+      if (found === null && src.rel === "child") {
+        const children = [...(frameIndex.get(tabId)?.frames ?? [])].filter(([, p]) => p === frameId);
+        if (children.length === 1) found = children[0][0];
+      }
+      if (found === null) why = `no frame of this tab has reported index path [${key}] yet`;
+      break;
+    }
+    case "opener": {
+      const opener = popups.get(tabId);
+      if (!opener) { why = "this tab's opener is not known (it was opened before the extension started)"; break; }
+      out.sourceTabId = opener.openerTabId;
+      found = inTab(opener.openerTabId);
+      if (found === null) why = `no frame of the opener tab has reported index path [${key}] yet`;
+      break;
+    }
+    case "popup": {
+      let candidates = [...popups].filter(([, o]) => o.openerTabId === tabId);
+      if (candidates.length > 1 && Array.isArray(src.openerPath)) {
+        const openerFrame = pathKey(src.openerPath) === "" ? 0 : frameIndex.get(tabId)?.paths.get(pathKey(src.openerPath));
+        candidates = candidates.filter(([, o]) => o.openerFrameId === openerFrame);
+      }
+      if (candidates.length !== 1) {
+        why = candidates.length === 0 ? "the sender is a popup of this tab that the extension did not see open" : `the sender is one of ${candidates.length} popups of this frame`;
+        break;
+      }
+      out.sourceTabId = candidates[0][0];
+      found = inTab(candidates[0][0]);
+      if (found === null) why = `no frame of the popup tab has reported index path [${key}] yet`;
+      break;
+    }
+    default:
+      why = `unknown relation ${JSON.stringify(src.rel)}`;
+  }
+  out.sourceFrameId = typeof found === "number" ? found : null;
+  if (out.sourceFrameId === null) out.sourceUnknown = why ?? `no frame id known for index path [${key}]`;
+  return out;
+}
+
+// ---- records ----
 
 function broadcast(tabId, message) {
   const ports = panels.get(tabId);
@@ -39,44 +314,125 @@ function addDropped(tabId, state, count) {
   broadcast(tabId, { type: "dropped", total: state.dropped });
 }
 
-function onRelayBatch(message, sender) {
+const str = (v, max) => (typeof v === "string" ? v.slice(0, max) : null);
+
+async function onRelayBatch(message, sender) {
   const tabId = sender.tab?.id;
-  if (typeof tabId !== "number" || !Array.isArray(message.records)) return;
-  const state = tabState(tabId);
+  if (typeof tabId !== "number" || !Array.isArray(message.records)) return { ok: true };
+  if (sender.tab?.url && sender.frameId === 0) topUrls.set(tabId, sender.tab.url);
+  if (!isArmed(tabId)) return { ok: true, armed: false };
+  const capture = captureTabOf(tabId);
+  const state = tabState(capture);
   const frameId = typeof sender.frameId === "number" ? sender.frameId : -1;
+  const framePath = Array.isArray(message.framePath) ? message.framePath : [];
+  notePath(tabId, frameId, framePath);
+  if (!frameIndex.get(tabId)?.frames.has(frameId)) await refreshFrames(tabId);
   const frameUrl = String(sender.url ?? message.frameUrl ?? "");
   const frameOrigin = String(message.frameOrigin ?? "");
+  const relayId = String(message.relayId ?? "");
+  let last = typeof state.relays[relayId] === "number" ? state.relays[relayId] : -1;
+  let gaps = 0;
   const out = [];
   for (const r of message.records) {
-    out.push({
+    const seq = Number(r.seq);
+    if (!Number.isInteger(seq) || seq <= last) continue; // a resent duplicate
+    gaps += seq - last - 1;
+    last = seq;
+    const record = {
       id: state.nextId++,
-      seq: Number(r.seq) || 0,
+      seq,
       tabId,
       frameId,
       frameUrl,
       frameOrigin,
+      framePath,
       sourceOrigin: String(r.sourceOrigin ?? ""),
-      sourceFrameId: null,
       time: Number(r.time) || 0,
       json: typeof r.json === "string" ? r.json : "null",
       marker: typeof r.marker === "string" ? r.marker : null,
       size: Number(r.size) || 0,
-    });
+      ...resolveSource(tabId, frameId, r),
+    };
+    if (capture !== tabId) record.captureTabId = capture;
+    if (Number(r.ports) > 0) record.ports = Number(r.ports);
+    if (r.pageReported === true) {
+      record.pageReported = true;
+      record.targetOrigin = str(r.targetOrigin, 2048);
+      record.stack = str(r.stack, 4096);
+    }
+    out.push(record);
   }
-  state.records.push(...out);
+  if (!(relayId in state.relays)) {
+    const ids = Object.keys(state.relays);
+    if (ids.length >= RELAYS_PER_TAB) delete state.relays[ids[0]];
+  }
+  state.relays[relayId] = last;
+  state.pageReportsDropped += Number(message.hookOverflow) || 0;
+  state.pageReportsRejected += Number(message.hookRejected) || 0;
+  if (out.length > 0) {
+    for (const r of out) state.records.push(r);
+    broadcast(capture, { type: "records", records: out });
+  }
   const excess = state.records.length - TAB_CAPACITY;
   if (excess > 0) {
     state.records.splice(0, excess);
-    addDropped(tabId, state, excess);
+    const firstId = state.records[0].id;
+    forgetChunks(capture, state, (c) => c.lastId >= firstId);
+    gaps += excess;
   }
-  addDropped(tabId, state, Number(message.lost) || 0);
-  broadcast(tabId, { type: "records", records: out });
+  addDropped(capture, state, gaps);
+  await (out.length > 0 ? persistRecords(capture, state, out) : persistMeta(capture));
+  return { ok: true, armed: true };
 }
 
-api.runtime.onMessage.addListener((message, sender) => {
-  if (message && message.type === "relay-batch") onRelayBatch(message, sender);
-  // No reply: returning nothing closes the channel at once.
+async function onRelayHello(message, sender) {
+  const tabId = sender.tab?.id;
+  if (typeof tabId !== "number") return { armed: false };
+  if (sender.tab?.url && sender.frameId === 0) topUrls.set(tabId, sender.tab.url);
+  const armed = isArmed(tabId);
+  // Frame paths are noted only for armed tabs: an unarmed tab leaves
+  // nothing in the extension.
+  if (armed && typeof sender.frameId === "number") notePath(tabId, sender.frameId, message.framePath);
+  return { armed };
+}
+
+/** The last few internal errors, for `stats`. */
+const errors = [];
+function noteError(error) {
+  errors.push(String(error?.stack ?? error).slice(0, 500));
+  if (errors.length > 10) errors.shift();
+}
+
+/** Counts for tests and diagnostics; extension pages only. */
+function stats() {
+  const out = {};
+  for (const [tabId, s] of tabs) {
+    out[tabId] = {
+      records: s.records.length, dropped: s.dropped, preserve: s.preserve, armed: isArmed(tabId),
+      pageReportsDropped: s.pageReportsDropped, pageReportsRejected: s.pageReportsRejected, volatile: s.volatile,
+    };
+  }
+  return { boot: BOOT, tabs: out, persistedBytes, popups: [...popups], frameIndex: [...frameIndex.keys()], errors };
+}
+
+// Content scripts' messages carry the page's URL; only the extension's own
+// pages (a panel, a tab showing panel.html) carry the extension's.
+const fromExtensionPage = (sender) => String(sender.url ?? "").startsWith(api.runtime.getURL(""));
+
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  let job = null;
+  if (message?.type === "relay-batch" && sender.tab && !fromExtensionPage(sender)) job = () => onRelayBatch(message, sender);
+  else if (message?.type === "relay-hello" && sender.tab && !fromExtensionPage(sender)) job = () => onRelayHello(message, sender);
+  else if (message?.type === "stats" && fromExtensionPage(sender)) job = () => stats();
+  if (!job) return false;
+  ready.then(job).then(sendResponse, (error) => {
+    noteError(error);
+    sendResponse({ ok: false, error: String(error) });
+  });
+  return true;
 });
+
+// ---- panels ----
 
 function onPanelMessage(port, message, watched) {
   switch (message?.type) {
@@ -96,16 +452,21 @@ function onPanelMessage(port, message, watched) {
       panels.get(tabId).add(port);
       const state = tabState(tabId);
       port.postMessage({ type: "backlog", tabId, records: state.records, dropped: state.dropped });
+      announceArmed(tabId);
       break;
     }
     case "preserve":
-      for (const tabId of watched) tabState(tabId).preserve = message.on === true;
-      break;
-    case "clear":
       for (const tabId of watched) {
         const state = tabState(tabId);
-        state.records = [];
+        const on = message.on === true;
+        if (state.preserve !== on) {
+          state.preserve = on;
+          persistMeta(tabId);
+        }
       }
+      break;
+    case "clear":
+      for (const tabId of watched) clearRecords(tabId, tabState(tabId));
       break;
     case "ping":
       break;
@@ -124,22 +485,68 @@ api.runtime.onConnect.addListener((port) => {
   }
   const watched = new Set();
   port.postMessage({ type: "hello", protocol: PROTOCOL.version, build: api.runtime.getManifest().version });
-  port.onMessage.addListener((message) => onPanelMessage(port, message, watched));
+  port.onMessage.addListener((message) => { ready.then(() => onPanelMessage(port, message, watched)); });
   port.onDisconnect.addListener(() => {
-    for (const tabId of watched) panels.get(tabId)?.delete(port);
+    for (const tabId of watched) {
+      panels.get(tabId)?.delete(port);
+      announceArmed(tabId);
+    }
   });
 });
 
-// A top-level navigation starts a new log unless the user preserves it.
+// ---- navigation, popups, tabs ----
+
 api.webNavigation.onCommitted.addListener((details) => {
-  if (details.frameId !== 0) return;
-  const state = tabs.get(details.tabId);
-  if (!state || state.preserve) return;
-  state.records = [];
-  broadcast(details.tabId, { type: "navigated" });
+  ready.then(() => {
+    const { tabId, frameId } = details;
+    if (frameId === 0) topUrls.set(tabId, details.url);
+    if (typeof details.parentFrameId === "number" && frameIndex.has(tabId)) {
+      framesOf(tabId).frames.set(frameId, details.parentFrameId);
+    }
+    if (frameId !== 0) return;
+    // A new top document: frame paths start over.
+    frameIndex.get(tabId)?.paths.clear();
+    const state = tabs.get(tabId);
+    if (state && !state.preserve) {
+      clearRecords(tabId, state);
+      broadcast(tabId, { type: "navigated" });
+    }
+    // The "always record" list may arm (or disarm) the new site.
+    if (!popups.has(tabId)) announceArmed(tabId);
+  });
+});
+
+// A popup opened from a tab joins the opener's capture.
+api.webNavigation.onCreatedNavigationTarget.addListener((details) => {
+  ready.then(() => {
+    popups.set(details.tabId, { openerTabId: details.sourceTabId, openerFrameId: details.sourceFrameId });
+    if (session) queueWrite(() => session.set({ [`${S}popups`]: [...popups] }));
+    announceArmed(captureTabOf(details.tabId));
+  });
 });
 
 // A closed tab's records go with it.
 api.tabs.onRemoved.addListener((tabId) => {
-  tabs.delete(tabId);
+  ready.then(() => {
+    const state = tabs.get(tabId);
+    if (state) {
+      forgetChunks(tabId, state, () => false);
+      if (session) queueWrite(() => session.remove([`${S}meta.${tabId}`, `${S}paths.${tabId}`]));
+    }
+    tabs.delete(tabId);
+    frameIndex.delete(tabId);
+    topUrls.delete(tabId);
+    if (popups.delete(tabId) && session) queueWrite(() => session.set({ [`${S}popups`]: [...popups] }));
+  });
+});
+
+api.storage.onChanged.addListener((changes, area) => {
+  if (area !== "local" || !(ALWAYS_RECORD_KEY in changes)) return;
+  ready.then(loadAlwaysRecord).then(async () => {
+    for (const tab of await api.tabs.query({})) {
+      if (typeof tab.id !== "number") continue;
+      if (tab.url) topUrls.set(tab.id, tab.url);
+      announceArmed(tab.id);
+    }
+  });
 });

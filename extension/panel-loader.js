@@ -23,14 +23,31 @@ globalThis.wweBridge = {
     return all.filter((t) => !String(t.url ?? "").startsWith(api.runtime.getURL("")))
       .map((t) => ({ id: t.id, title: String(t.title ?? ""), url: String(t.url ?? "") }));
   },
-  /** Connects to the background for `tabId`; `onMessage` gets every message. */
+  /** Connects to the background for `tabId`; `onMessage` gets every message.
+   * When the port drops because the background restarted (Chromium stops
+   * its service worker), it reconnects and subscribes again: the background
+   * restores the tab's records from `storage.session` and sends them as a
+   * fresh backlog. `onDisconnect` runs only when reconnecting fails. */
   connect(tabId, onMessage, onDisconnect) {
-    const port = api.runtime.connect({ name: PROTOCOL.panelPort });
-    port.onMessage.addListener((message) => onMessage(message));
-    port.onDisconnect.addListener(() => { clearInterval(ping); onDisconnect(); });
-    port.postMessage({ type: "hello", protocol: PROTOCOL.version, build: api.runtime.getManifest().version });
-    port.postMessage({ type: "subscribe", tabId });
-    const ping = setInterval(() => port.postMessage({ type: "ping" }), PING_MS);
+    let port = null;
+    let ping = 0;
+    let attempts = 0;
+    const open = () => {
+      port = api.runtime.connect({ name: PROTOCOL.panelPort });
+      const opened = Date.now();
+      port.onMessage.addListener((message) => { attempts = 0; onMessage(message); });
+      port.onDisconnect.addListener(() => {
+        clearInterval(ping);
+        // A port that dies young, again and again, is not a restart.
+        if (Date.now() - opened < 1000) attempts++;
+        if (attempts < 5 && api.runtime?.id) setTimeout(open, 100 * attempts);
+        else onDisconnect();
+      });
+      port.postMessage({ type: "hello", protocol: PROTOCOL.version, build: api.runtime.getManifest().version });
+      port.postMessage({ type: "subscribe", tabId });
+      ping = setInterval(() => port.postMessage({ type: "ping" }), PING_MS);
+    };
+    open();
     return {
       post(message) { port.postMessage(message); },
     };

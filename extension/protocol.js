@@ -5,6 +5,12 @@
 // Version table (bump `version` on every breaking change; one line each):
 //   1  hello, subscribe, clear, preserve, ping; backlog, records, dropped,
 //      navigated, error; relay-batch.
+//   1  (additive) relay-hello -> {armed}; relay-batch -> {ok, armed}
+//      (acknowledged once stored); background -> relays: armed {on};
+//      stats (extension pages only); records gain framePath, sourcePath,
+//      sourceRelation, sourceTabId, sourceUnknown, targetOrigin, stack,
+//      pageReported, ports, captureTabId. Panels reconnect after a
+//      background restart and get a fresh backlog.
 globalThis.WWE_PROTOCOL = Object.freeze({
   version: 1,
   // The port name a panel uses to connect to the background.

@@ -1,111 +1,525 @@
 // Runs in: every frame's ISOLATED world, at document_start (content script).
 // Records every delivered `message` event and sends records to the
-// background in batches. Nothing here is visible to the page: the listener
-// is in the isolated world, never stops propagation, and never throws.
+// background in batches, only while the tab is armed. Nothing here is
+// visible to the page: the listener is in the isolated world, never stops
+// propagation, and never throws. ARCHITECTURE.md ("Invisible capture",
+// "Nothing lost silently", "Privacy") says why it is built this way.
 (() => {
   "use strict";
   const api = globalThis.browser ?? globalThis.chrome;
-  // Flush every 16 ms or every 500 records, whichever comes first: one
-  // extension message per record triples the page's cost (browser-facts.md).
+  // Flush 16 ms after the first queued record, or at once at 500 records:
+  // one extension message per record triples the page's cost
+  // (browser-facts.md).
   const FLUSH_MS = 16;
   const FLUSH_RECORDS = 500;
-  // Messages bigger than this are recorded truncated, with their real size.
-  const SIZE_CAP = 1024 * 1024;
-  // Keys visited by the fallback encoder before it gives up on one message.
-  const WALK_BUDGET = 200000;
+  // At most this many records per extension message.
+  const MAX_BATCH = 5000;
+  // Records kept while the background does not answer (worker restart);
+  // beyond it the oldest go, and the sequence gap is counted by the
+  // background.
+  const QUEUE_CAP = 100000;
+  // While the tab is not armed, only the last RING_CAP records are kept, in
+  // this frame; older ones go (and are counted as a gap once armed).
+  const RING_CAP = 1000;
+  // Default cap on one message's JSON text; the panel's settings
+  // (`storage.local` "wwe.settings", field `sizeCap`) override it.
+  let sizeCap = 1024 * 1024;
+  const PREVIEW_CHARS = 4096;
+  // Nesting kept inline; deeper levels continue inside a `deep` tag's text.
+  const DEPTH_STEP = 100;
+  // Nesting beyond this is cut with a `too-deep` tag.
+  const DEPTH_LIMIT = 10000;
+  // Values visited by the tagged encoder before it gives up on one message.
+  const WALK_BUDGET = 2000000;
+  // Bytes of a typed array or ArrayBuffer shown in its preview.
+  const PREVIEW_ITEMS = 32;
+  // Send-side reports from the MAIN-world hook (page-reported, untrusted).
+  const HOOK_EVENT = "wwe-devtools:send";
+  const HOOK_PENDING_CAP = 256;
+  const HOOK_DETAIL_CAP = 16384;
+  const HOOK_MAX_AGE_MS = 10000;
 
+  const relayId = (globalThis.crypto?.randomUUID?.() ?? String(Math.random()).slice(2)) + "";
   let seq = 0;
-  let batch = [];
+  let armed = false;
+  // Records waiting to be sent (armed) or kept in the ring (unarmed).
+  let queue = [];
+  let inflight = false;
   let timer = 0;
-  let lost = 0;
+  let retryMs = 50;
+  // Send-side reports waiting for their delivered message.
+  let pending = [];
+  let hookOverflow = 0;
+  let hookRejected = 0;
+  let myPath = pathOf(window) ?? [];
 
-  const frameUrl = () => String(location.href);
-  const frameOrigin = () => String(self.origin);
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const objectProto = Object.prototype;
 
-  // A cycle or a value JSON cannot express: walk it with a budget, marking
-  // cycles, functions and exotic values instead of throwing.
-  function encodeFallback(value) {
-    let budget = WALK_BUDGET;
-    let marker = "unserializable";
-    const seen = new WeakSet();
-    const walk = (v, depth) => {
-      if (--budget < 0) { marker = "truncated"; return { $wwe: "budget-exceeded" }; }
-      if (v === null || typeof v === "string" || typeof v === "boolean") return v;
-      if (typeof v === "number") return Number.isFinite(v) ? v : { $wwe: "number", value: String(v) };
-      if (typeof v === "bigint") return { $wwe: "bigint", value: v.toString() };
-      if (typeof v === "undefined") return { $wwe: "undefined" };
-      if (typeof v !== "object") return { $wwe: typeof v };
-      if (seen.has(v)) { marker = "cyclic"; return { $wwe: "cycle" }; }
-      if (depth > 1000) { marker = "truncated"; return { $wwe: "too-deep" }; }
-      seen.add(v);
-      let out;
-      if (Array.isArray(v)) {
-        out = [];
-        for (let i = 0; i < v.length && budget >= 0; i++) out.push(walk(v[i], depth + 1));
-      } else {
-        out = {};
-        for (const k of Object.keys(v)) {
-          if (budget < 0) break;
-          out[k] = walk(v[k], depth + 1);
-        }
-      }
-      seen.delete(v);
-      return out;
-    };
-    const json = JSON.stringify(walk(value, 0));
-    return { json, marker };
+  // ---- frames ----
+
+  // Index path of a window from its top: [i, j] = top.frames[i].frames[j].
+  // `parent`, `length` and indexed access work across origins.
+  function pathOf(w) {
+    const path = [];
+    let cur = w;
+    for (let guard = 0; guard < 64; guard++) {
+      const p = cur.parent;
+      if (p === cur || p === null || p === undefined) return path.reverse();
+      const n = p.length;
+      let i = 0;
+      while (i < n && p[i] !== cur) i++;
+      if (i === n) return null;
+      path.push(i);
+      cur = p;
+    }
+    return null;
   }
 
-  function encode(value) {
+  // The sender of a message, relative to this frame, as
+  // [{ rel, path, openerPath? }, null] or [null, reason].
+  function classify(s) {
+    if (s === null || s === undefined) {
+      return [null, "event.source is null: the sending window was closed or navigated before delivery"];
+    }
+    try {
+      if (s === window) return [{ rel: "self", path: myPath }, null];
+      if (s === parent) return [{ rel: "parent", path: myPath.slice(0, -1) }, null];
+      if (s === top) return [{ rel: "top", path: [] }, null];
+      const sTop = s.top;
+      if (sTop === top) {
+        if (s.parent === window) {
+          const n = window.length;
+          for (let i = 0; i < n; i++) if (window[i] === s) return [{ rel: "child", path: myPath.concat(i) }, null];
+        }
+        const path = pathOf(s);
+        return path ? [{ rel: "frame", path }, null] : [null, "the sending frame is in this tab but not reachable from top"];
+      }
+      const opener = top.opener;
+      if (opener && sTop === opener.top) {
+        const path = pathOf(s);
+        return path ? [{ rel: "opener", path }, null] : [null, "the sending frame is in the opener tab but not reachable from its top"];
+      }
+      const theirOpener = sTop.opener;
+      if (theirOpener && theirOpener.top === top) {
+        const path = pathOf(s);
+        const openerPath = pathOf(theirOpener);
+        return path ? [{ rel: "popup", path, openerPath }, null] : [null, "the sending frame is in a popup but not reachable from its top"];
+      }
+      return [null, "the sender is a window in another tab, not linked to this one by window.opener"];
+    } catch (error) {
+      return [null, "the sending window could not be inspected: " + String(error && error.message)];
+    }
+  }
+
+  // ---- values ----
+
+  // True when JSON.stringify kept everything: only plain objects, arrays,
+  // strings, finite numbers (not -0), booleans and null, each object once,
+  // nesting within DEPTH_STEP, no key named "$wwe". Iterative, early exit.
+  function isPlainJson(value) {
+    if (value === null || typeof value !== "object") {
+      return typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value) && !Object.is(value, -0));
+    }
+    const seen = new Set();
+    const stack = [value, 0];
+    while (stack.length > 0) {
+      const depth = stack.pop();
+      const v = stack.pop();
+      if (v === null) continue;
+      const t = typeof v;
+      if (t === "string" || t === "boolean") continue;
+      if (t === "number") {
+        if (!Number.isFinite(v) || Object.is(v, -0)) return false;
+        continue;
+      }
+      if (t !== "object" || depth >= DEPTH_STEP || seen.has(v)) return false;
+      seen.add(v);
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const x = v[i];
+          // A hole or undefined reads as undefined: JSON writes null.
+          if (x === undefined) return false;
+          if (x !== null && typeof x === "object") stack.push(x, depth + 1);
+          else if (typeof x !== "string" && typeof x !== "boolean" && !(typeof x === "number" && Number.isFinite(x) && !Object.is(x, -0))) return false;
+        }
+      } else {
+        // (Firefox: a page object seen through an Xray has the page's
+        // Object.prototype, hence the second test.)
+        if ((Object.getPrototypeOf(v) !== objectProto && tagOf(v) !== "Object") || hasOwn.call(v, "$wwe")) return false;
+        for (const k in v) {
+          const x = v[k];
+          if (x !== null && typeof x === "object") stack.push(x, depth + 1);
+          else if (typeof x !== "string" && typeof x !== "boolean" && !(typeof x === "number" && Number.isFinite(x) && !Object.is(x, -0))) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  function previewOf(view, count) {
+    const out = [];
+    for (let i = 0; i < count; i++) {
+      const x = view[i];
+      out.push(typeof x === "bigint" ? x.toString() : Number.isFinite(x) ? x : String(x));
+    }
+    return out;
+  }
+
+  const tagOf = (v) => Object.prototype.toString.call(v).slice(8, -1);
+
+  // The tagged encoder: every value JSON cannot express becomes
+  // {"$wwe": kind, ...} (the tags are listed in ARCHITECTURE.md and read by
+  // src/tagged.rs). Returns { value, marker }.
+  function encodeTagged(root) {
+    let budget = WALK_BUDGET;
+    let marker = null;
+    const mark = (m) => { if (marker === null || m === "truncated") marker = m; };
+    // Object -> where it first appeared ({ up, key }), and the ancestors of
+    // the value being walked; path strings are built only when needed.
+    const where = new Map();
+    const open = new Set();
+    const pathString = (v) => {
+      const keys = [];
+      for (let w = where.get(v); w && w.up !== null; w = where.get(w.up)) keys.push(w.key);
+      let out = "$";
+      for (let i = keys.length - 1; i >= 0; i--) out += typeof keys[i] === "number" ? "[" + keys[i] + "]" : "." + keys[i];
+      return out;
+    };
+    // Nesting deeper than DEPTH_STEP continues in `parts`, walked later from
+    // a shallow stack, so that the JSON stays within what every reader
+    // parses (serde_json stops at 128 levels).
+    const parts = [];
+    const pendingParts = [];
+
+    const walk = (v, up, key, depth, total) => {
+      if (--budget < 0) { mark("truncated"); return { $wwe: "budget-exceeded" }; }
+      switch (typeof v) {
+        case "string": case "boolean": return v;
+        case "number":
+          if (Number.isNaN(v)) return { $wwe: "number", value: "NaN" };
+          if (v === Infinity) return { $wwe: "number", value: "Infinity" };
+          if (v === -Infinity) return { $wwe: "number", value: "-Infinity" };
+          if (Object.is(v, -0)) return { $wwe: "number", value: "-0" };
+          return v;
+        case "bigint": return { $wwe: "bigint", value: v.toString() };
+        case "undefined": return { $wwe: "undefined" };
+        case "object": break;
+        default: mark("unserializable"); return { $wwe: "platform", kind: typeof v };
+      }
+      if (v === null) return null;
+      if (open.has(v)) { mark("cyclic"); return { $wwe: "cycle", path: pathString(v) }; }
+      if (where.has(v)) return { $wwe: "ref", path: pathString(v) };
+      if (total >= DEPTH_LIMIT) { mark("truncated"); return { $wwe: "too-deep" }; }
+      if (depth >= DEPTH_STEP) {
+        const part = parts.length;
+        parts.push(null);
+        pendingParts.push({ part, v, up, key, total, ancestors: [...open] });
+        return { $wwe: "deep", part };
+      }
+      where.set(v, { up, key });
+      open.add(v);
+      try {
+        return walkObject(v, depth, total);
+      } finally {
+        open.delete(v);
+      }
+    };
+
+    const walkObject = (v, depth, total) => {
+      const next = (x, key) => walk(x, v, key, depth + 1, total + 1);
+      if (Array.isArray(v)) {
+        const out = [];
+        for (let i = 0; i < v.length && budget >= 0; i++) out.push(i in v ? next(v[i], i) : { $wwe: "hole" });
+        return out;
+      }
+      const kind = tagOf(v);
+      switch (kind) {
+        case "Object": break;
+        case "Date": {
+          const time = v.getTime();
+          return { $wwe: "date", value: Number.isNaN(time) ? "Invalid Date" : v.toISOString() };
+        }
+        case "RegExp": return { $wwe: "regexp", source: v.source, flags: v.flags };
+        case "Map": case "Set": {
+          // Firefox shows page objects to content scripts through Xray
+          // wrappers, which cannot iterate a Map or Set: read the page's
+          // own iterator (a waived wrapper) step by step.
+          const items = [];
+          const it = (v.wrappedJSObject ?? v).entries();
+          let i = 0;
+          for (let step = it.next(); !step.done && budget >= 0; step = it.next(), i++) {
+            const pair = step.value;
+            items.push(kind === "Map" ? [next(pair[0], i), next(pair[1], i)] : next(pair[1], i));
+          }
+          return kind === "Map" ? { $wwe: "map", size: v.size, entries: items } : { $wwe: "set", size: v.size, values: items };
+        }
+        case "ArrayBuffer": case "SharedArrayBuffer": {
+          const byteLength = v.byteLength;
+          return { $wwe: "arraybuffer", kind, byteLength, preview: previewOf(new Uint8Array(v), Math.min(byteLength, PREVIEW_ITEMS)) };
+        }
+        case "DataView":
+          return { $wwe: "typedarray", kind, length: v.byteLength, preview: previewOf(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), Math.min(v.byteLength, PREVIEW_ITEMS)) };
+        case "Blob": return { $wwe: "blob", kind, type: v.type, size: v.size };
+        case "File": return { $wwe: "blob", kind, type: v.type, size: v.size, name: v.name, lastModified: v.lastModified };
+        case "MessagePort": return { $wwe: "messageport" };
+        case "Error": {
+          const out = { $wwe: "error", name: String(v.name), message: String(v.message) };
+          if (typeof v.stack === "string") out.stack = v.stack.slice(0, 2000);
+          return out;
+        }
+        case "String": case "Number": case "Boolean": case "BigInt":
+          return { $wwe: "boxed", kind, value: walk(v.valueOf(), null, 0, depth, total) };
+        default:
+          if (ArrayBuffer.isView(v)) {
+            return { $wwe: "typedarray", kind, length: v.length, preview: previewOf(v, Math.min(v.length, PREVIEW_ITEMS)) };
+          }
+          if (Object.getPrototypeOf(v) !== objectProto && kind !== "Object") {
+            // ImageBitmap, FileList, CryptoKey, ...: name what it is.
+            return { $wwe: "platform", kind };
+          }
+      }
+      const out = {};
+      for (const k in v) {
+        if (budget < 0) break;
+        out[k] = next(v[k], k);
+      }
+      // A page's own "$wwe" key would read as a tag: wrap the object.
+      if (hasOwn.call(v, "$wwe")) return { $wwe: "object", value: out };
+      return out;
+    };
+
+    let value;
+    try {
+      value = walk(root, null, null, 0, 0);
+      while (pendingParts.length > 0 && budget >= 0) {
+        const p = pendingParts.shift();
+        // The cut subtree's ancestors stay "open" so cycles are told apart.
+        for (const a of p.ancestors) open.add(a);
+        parts[p.part] = walk(p.v, p.up, p.key, 0, p.total);
+        open.clear();
+      }
+    } catch (error) {
+      // A getter we cannot read, or a stack exhausted anyway.
+      value = { $wwe: "too-deep", reason: String(error && error.message).slice(0, 200) };
+      marker = "truncated";
+    }
+    if (parts.length > 0) value = { $wwe: "nested", value, parts };
+    return { value, marker };
+  }
+
+  // One JSON.stringify for plain JSON (the fast path) plus an early-exit
+  // check that it was exact; the tagged encoder otherwise.
+  function encode(data) {
     let json;
     let marker = null;
     try {
-      json = JSON.stringify(value);
-      if (json === undefined) ({ json, marker } = encodeFallback(value));
+      json = JSON.stringify(data);
     } catch (_) {
+      json = undefined;
+    }
+    if (json === undefined || !isPlainJson(data)) {
       try {
-        ({ json, marker } = encodeFallback(value));
+        const tagged = encodeTagged(data);
+        json = JSON.stringify(tagged.value);
+        marker = tagged.marker;
       } catch (_) {
-        json = "null";
+        json = JSON.stringify({ $wwe: "platform", kind: "unreadable" });
         marker = "unserializable";
       }
     }
     const size = json.length;
-    if (size > SIZE_CAP) {
-      json = JSON.stringify({ $wwe: "truncated", size, preview: json.slice(0, 4096) });
+    if (size > sizeCap) {
+      json = JSON.stringify({ $wwe: "truncated", size, preview: json.slice(0, PREVIEW_CHARS) });
       marker = "truncated";
     }
     return { json, marker, size };
   }
 
+  // ---- send-side reports from the MAIN-world hook ----
+
+  // The same cheap fingerprint as hook.js computes on the sent value.
+  function fingerprint(v) {
+    const t = typeof v;
+    if (t === "string") return "s" + v.length + ":" + v.slice(0, 64);
+    if (t !== "object" || v === null) return t.charAt(0) + String(v).slice(0, 64);
+    if (Array.isArray(v)) return "a" + v.length;
+    const keys = Object.keys(v);
+    return "o" + keys.length + ":" + keys.slice(0, 8).join(",").slice(0, 200);
+  }
+
+  function onHookReport(event) {
+    const detail = event.detail;
+    if (typeof detail !== "string" || detail.length > HOOK_DETAIL_CAP) { hookRejected++; return; }
+    let report;
+    try { report = JSON.parse(detail); } catch (_) { hookRejected++; return; }
+    if (!report || typeof report.fp !== "string" || typeof report.t !== "number" ||
+        (report.targetOrigin !== null && typeof report.targetOrigin !== "string") ||
+        (report.stack !== null && typeof report.stack !== "string")) {
+      hookRejected++;
+      return;
+    }
+    if (pending.length >= HOOK_PENDING_CAP) { pending.shift(); hookOverflow++; }
+    pending.push({ fp: report.fp.slice(0, 300), t: report.t, targetOrigin: report.targetOrigin === null ? null : report.targetOrigin.slice(0, 2048), stack: report.stack === null ? null : report.stack.slice(0, 4096) });
+  }
+
+  // Links a delivered message to the first waiting report with the same
+  // fingerprint, sent before it (a window's messages arrive in send order).
+  function takeReport(data, now) {
+    while (pending.length > 0 && now - pending[0].t > HOOK_MAX_AGE_MS) { pending.shift(); }
+    if (pending.length === 0) return null;
+    let fp;
+    try { fp = fingerprint(data); } catch (_) { return null; }
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i];
+      if (p.fp === fp && p.t <= now + 1) {
+        pending.splice(i, 1);
+        return p;
+      }
+    }
+    return null;
+  }
+
+  // ---- batching, acknowledgement, arming ----
+
+  function schedule(ms) {
+    if (timer === 0) timer = setTimeout(flush, ms);
+  }
+
   function flush() {
     timer = 0;
-    if (batch.length === 0) return;
-    const records = batch;
-    batch = [];
-    const message = { type: "relay-batch", frameUrl: frameUrl(), frameOrigin: frameOrigin(), lost, records };
-    lost = 0;
+    if (!armed || inflight || queue.length === 0) return;
+    const records = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
+    if (records === queue) queue = [];
+    myPath = pathOf(window) ?? myPath;
+    const message = {
+      type: "relay-batch", relayId, framePath: myPath, frameUrl: String(location.href), frameOrigin: String(self.origin),
+      hookOverflow, hookRejected, records,
+    };
+    hookOverflow = 0;
+    hookRejected = 0;
+    inflight = true;
+    const failed = () => {
+      inflight = false;
+      // Put them back in front: the background drops duplicates by seq.
+      queue = records.concat(queue);
+      trim(QUEUE_CAP);
+      schedule(retryMs);
+      retryMs = Math.min(retryMs * 2, 1000);
+    };
+    let sent;
     try {
-      const sent = api.runtime.sendMessage(message);
-      // Errors (no receiver during a worker restart) are counted, not thrown.
-      if (sent && typeof sent.catch === "function") sent.catch(() => { lost += records.length; });
+      sent = api.runtime.sendMessage(message);
     } catch (_) {
-      // The extension was reloaded: this relay is orphaned and can do nothing.
-      lost += records.length;
+      // The extension was reloaded: this relay is orphaned.
+      armed = false;
+      inflight = false;
+      return;
+    }
+    Promise.resolve(sent).then((reply) => {
+      if (!reply || reply.ok !== true) return failed();
+      inflight = false;
+      retryMs = 50;
+      if (reply.armed === false) {
+        // Disarmed meanwhile: the background kept nothing of this batch.
+        queue = records.concat(queue);
+        setArmed(false);
+        return;
+      }
+      if (queue.length > 0) schedule(queue.length >= FLUSH_RECORDS ? 0 : FLUSH_MS);
+    }, failed);
+  }
+
+  function trim(cap) {
+    if (queue.length > cap) queue = queue.slice(queue.length - cap);
+  }
+
+  function setArmed(on) {
+    const was = armed;
+    armed = on === true;
+    if (armed) {
+      // Newly armed: tell the background where this frame is, so that
+      // messages from it resolve to its frame id even before it receives one.
+      if (!was && helloDone) hello();
+      schedule(0);
+    } else {
+      trim(RING_CAP);
     }
   }
 
   function onMessage(event) {
     const time = performance.timeOrigin + performance.now();
-    const { json, marker, size } = encode(event.data);
-    batch.push({ seq: seq++, time, sourceOrigin: String(event.origin), json, marker, size });
-    if (batch.length >= FLUSH_RECORDS) flush();
-    else if (timer === 0) timer = setTimeout(flush, FLUSH_MS);
+    const data = event.data;
+    const { json, marker, size } = encode(data);
+    const [src, srcUnknown] = classify(event.source);
+    const record = { seq: seq++, time, sourceOrigin: String(event.origin), json, marker, size, src, srcUnknown };
+    const ports = event.ports;
+    if (ports && ports.length > 0) record.ports = ports.length;
+    if (pending.length > 0) {
+      const report = takeReport(data, Date.now());
+      if (report) {
+        record.targetOrigin = report.targetOrigin;
+        record.stack = report.stack;
+        record.pageReported = true;
+      }
+    }
+    queue.push(record);
+    if (!armed) {
+      if (queue.length > RING_CAP) queue.shift();
+      return;
+    }
+    if (queue.length >= FLUSH_RECORDS) schedule(0);
+    else schedule(FLUSH_MS);
   }
 
-  // Capture phase on window: runs before any page listener on window, so a
-  // page calling stopImmediatePropagation cannot hide a message from us.
+  // Capture phase on window, installed before any page script: runs before
+  // any page listener on window, so stopImmediatePropagation cannot hide a
+  // message from us.
   addEventListener("message", onMessage, { capture: true });
+  document.addEventListener(HOOK_EVENT, onHookReport, { capture: true });
   // Records still queued when the frame goes away are sent now.
-  addEventListener("pagehide", flush, { capture: true });
+  addEventListener("pagehide", () => { if (armed && !inflight) flush(); }, { capture: true });
+
+  // Only the extension can reach this listener (a page cannot).
+  api.runtime.onMessage.addListener((message) => {
+    if (message && message.type === "armed") setArmed(message.on === true);
+  });
+
+  function readSettings(text) {
+    try {
+      const cap = Number(JSON.parse(text).sizeCap);
+      if (Number.isFinite(cap) && cap >= 1024) sizeCap = cap;
+    } catch (_) { /* unreadable settings keep the default */ }
+  }
+  try {
+    api.storage.local.get("wwe.settings").then((stored) => {
+      if (typeof stored?.["wwe.settings"] === "string") readSettings(stored["wwe.settings"]);
+    }, () => {});
+    api.storage.onChanged.addListener((changes, area) => {
+      if (area === "local" && typeof changes["wwe.settings"]?.newValue === "string") readSettings(changes["wwe.settings"].newValue);
+    });
+  } catch (_) { /* no storage: the default cap */ }
+
+  // Ask whether this tab is armed; the background also tells us on change.
+  let helloDelay = 100;
+  let helloDone = false;
+  function hello() {
+    helloDone = true;
+    let sent;
+    try {
+      sent = api.runtime.sendMessage({ type: "relay-hello", relayId, framePath: myPath, frameUrl: String(location.href) });
+    } catch (_) {
+      return;
+    }
+    Promise.resolve(sent).then((reply) => {
+      if (reply && typeof reply.armed === "boolean") setArmed(reply.armed);
+      else retryHello();
+    }, retryHello);
+  }
+  function retryHello() {
+    if (helloDelay > 5000) return;
+    setTimeout(hello, helloDelay);
+    helloDelay *= 2;
+  }
+  hello();
 })();

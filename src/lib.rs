@@ -18,5 +18,6 @@ pub mod record;
 pub mod redact;
 pub mod reply;
 pub mod session;
+pub mod tagged;
 
 pub use error::{Error, ErrorKind};

@@ -40,8 +40,51 @@ pub struct Record {
     /// Size in bytes of the message's JSON text.
     pub size: u64,
     /// The `targetOrigin` the sender passed to `postMessage`, when the
-    /// send-side hook saw the call.
+    /// send-side hook saw the call (page-reported: see
+    /// [`Record::page_reported`]).
     pub target_origin: Option<String>,
+    /// Index path of the receiving frame from `top` (`[]` = the top frame,
+    /// `[1, 0]` = first child of the second child of `top`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub frame_path: Vec<u32>,
+    /// Index path of the sending frame from the top of its own tab, when the
+    /// relay could resolve `event.source`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<Vec<u32>>,
+    /// How the sender relates to the receiver: `"self"`, `"parent"`,
+    /// `"child"`, `"top"`, `"frame"` (elsewhere in the same tab),
+    /// `"opener"` (the tab that opened this one) or `"popup"` (a tab this
+    /// one opened).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_relation: Option<String>,
+    /// The tab of the sending frame, when it is not [`Record::tab_id`]
+    /// (an opener or a popup).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_tab_id: Option<i64>,
+    /// Why [`Record::source_frame_id`] is `None`, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_unknown: Option<String>,
+    /// A short caller stack of the `postMessage` call, from the send-side
+    /// hook (page-reported).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
+    /// True when [`Record::target_origin`] and [`Record::stack`] came from
+    /// the page's own world, which the page can forge: show them as claims,
+    /// never as facts.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub page_reported: bool,
+    /// Number of `MessagePort`s transferred with the message
+    /// (`event.ports.length`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ports: u32,
+    /// The tab whose capture this record belongs to, when it is not
+    /// [`Record::tab_id`]: a popup's records go to its opener's capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_tab_id: Option<i64>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Record {
@@ -90,6 +133,25 @@ mod tests {
         assert_eq!(r.marker, None);
         assert_eq!(r.data, json!("wwe-ready"));
         assert_eq!(r.frame_origin, "");
+    }
+
+    #[test]
+    fn capture_detail_fields_parse_and_stay_out_of_plain_records() {
+        let r = Record::from_json(
+            r#"{"id": 2, "framePath": [1, 0], "sourcePath": [], "sourceRelation": "top",
+                "sourceFrameId": 0, "stack": "at send (a.js:1:2)", "pageReported": true,
+                "targetOrigin": "*", "ports": 1, "sourceUnknown": null}"#,
+        )
+        .unwrap();
+        assert_eq!(r.frame_path, vec![1, 0]);
+        assert_eq!(r.source_path.as_deref(), Some(&[][..]));
+        assert_eq!(r.source_relation.as_deref(), Some("top"));
+        assert!(r.page_reported);
+        assert_eq!(r.ports, 1);
+        let plain = serde_json::to_value(Record::default()).unwrap();
+        for key in ["framePath", "sourcePath", "stack", "pageReported", "ports", "sourceUnknown"] {
+            assert!(plain.get(key).is_none(), "{key} serialized on a plain record");
+        }
     }
 
     #[test]

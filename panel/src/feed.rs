@@ -58,6 +58,26 @@ pub struct WireRecord {
     pub marker: Option<String>,
     #[serde(default)]
     pub size: u64,
+    #[serde(default)]
+    pub target_origin: Option<String>,
+    #[serde(default)]
+    pub frame_path: Vec<u32>,
+    #[serde(default)]
+    pub source_path: Option<Vec<u32>>,
+    #[serde(default)]
+    pub source_relation: Option<String>,
+    #[serde(default)]
+    pub source_tab_id: Option<i64>,
+    #[serde(default)]
+    pub source_unknown: Option<String>,
+    #[serde(default)]
+    pub stack: Option<String>,
+    #[serde(default)]
+    pub page_reported: bool,
+    #[serde(default)]
+    pub ports: u32,
+    #[serde(default)]
+    pub capture_tab_id: Option<i64>,
 }
 
 impl WireRecord {
@@ -81,8 +101,16 @@ impl WireRecord {
             data,
             marker,
             size: self.size,
-            // Fields the glue does not send yet keep their defaults.
-            ..wwe_core::record::Record::default()
+            target_origin: self.target_origin,
+            frame_path: self.frame_path,
+            source_path: self.source_path,
+            source_relation: self.source_relation,
+            source_tab_id: self.source_tab_id,
+            source_unknown: self.source_unknown,
+            stack: self.stack,
+            page_reported: self.page_reported,
+            ports: self.ports,
+            capture_tab_id: self.capture_tab_id,
         }
     }
 }

@@ -499,6 +499,36 @@ impl Session {
         found
     }
 
+    /// Runs an asynchronous script (`done(value)` when finished) in an
+    /// extension page kept open for such look-ups (the same window as
+    /// [`Session::tab_id_of`] uses), with the extension APIs at hand. The
+    /// current window is kept.
+    pub fn extension_script(&mut self, script: &str, args: &[Value]) -> Result<Value> {
+        let original = self.current_window()?;
+        let helper = match &self.helper_window {
+            Some(h) => h.clone(),
+            None => {
+                let h = self.open_extension_page("panel.html")?;
+                self.helper_window = Some(h.clone());
+                h
+            }
+        };
+        self.switch_to_window(&helper)?;
+        let result = self.execute_async(script, args);
+        self.switch_to_window(&original)?;
+        result
+    }
+
+    /// Chromium only: one DevTools protocol command on the current page's
+    /// target, through ChromeDriver's `goog/cdp/execute`.
+    pub fn cdp(&self, command: &str, params: Value) -> Result<Value> {
+        if self.browser != Browser::Chromium {
+            return Err(Error::new("the DevTools protocol is reached through ChromeDriver only"));
+        }
+        self.cmd("POST", "/goog/cdp/execute", json!({ "cmd": command, "params": params }))
+            .context(format!("DevTools protocol {command}"))
+    }
+
     // ----- scripts -----
 
     /// Runs a script body (use `arguments[i]`, `return`) in the current

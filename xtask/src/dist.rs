@@ -16,6 +16,7 @@ use crate::shell::{cargo, project_root, run};
 const EXTENSION_FILES: &[&str] = &[
     "protocol.js",
     "relay.js",
+    "hook.js",
     "background.js",
     "devtools.html",
     "devtools.js",
