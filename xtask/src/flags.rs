@@ -20,6 +20,13 @@ Commands:
   fuzz  [--seconds N] [--seed N]
         Time-bounded fuzzing (stable Rust) of the decoder, the session and the
         options parser; a failure prints the input and the seed to replay.
+  bench [--browser chromium|firefox|all] [--records N]
+        Every benchmark side by side (wasm size, core throughput native and wasm,
+        HAR, capture, the panel with N = 100000 messages) into target/bench/report.md
+        and report.json. Method and latest figures: BENCHMARKS.md.
+  package
+        Release zips for the Chrome Web Store and addons.mozilla.org in
+        target/package/, then Mozilla's `web-ext lint` on the Firefox one.
   tidy  Consistency checks (pinned versions agree, every file says what it is for).
   help  This text.
 ";
@@ -55,6 +62,13 @@ pub struct TestOptions {
 }
 
 #[derive(Debug)]
+pub struct BenchOptions {
+    pub browsers: Vec<Browser>,
+    /// Messages loaded into the panel.
+    pub records: usize,
+}
+
+#[derive(Debug)]
 pub struct RunOptions {
     pub release: bool,
     pub headless: bool,
@@ -70,6 +84,8 @@ pub enum Command {
     Test(TestOptions),
     Tidy,
     Fuzz(Vec<String>),
+    Bench(BenchOptions),
+    Package,
 }
 
 pub fn parse(args: &[String]) -> Result<Command> {
@@ -114,6 +130,24 @@ pub fn parse(args: &[String]) -> Result<Command> {
             }
             Command::Run(options)
         }
+        "bench" => {
+            let mut options = BenchOptions { browsers: Browser::ALL.to_vec(), records: 100_000 };
+            while let Some(flag) = flags.next() {
+                match flag {
+                    "--browser" => options.browsers = parse_browsers(flags.value("--browser")?)?,
+                    "--records" => {
+                        let value = flags.value("--records")?;
+                        options.records = value.parse().ok().filter(|n| *n > 0).with_context(|| format!("`--records` needs a positive count, got `{value}`"))?;
+                    }
+                    other => bail!("unknown flag `{other}` for `bench`; see `cargo xtask help`"),
+                }
+            }
+            Command::Bench(options)
+        }
+        "package" => match flags.next() {
+            None => Command::Package,
+            Some(other) => bail!("unknown flag `{other}` for `package`; see `cargo xtask help`"),
+        },
         "tidy" => Command::Tidy,
         "fuzz" => Command::Fuzz(rest.to_vec()),
         other => bail!("unknown command `{other}`; see `cargo xtask help`"),

@@ -2,9 +2,11 @@
 //! `flags.rs`; each has its own file. Set-up that a fresh machine lacks
 //! (wasm target, browsers, drivers, wasm-opt) is done by `setup.rs`.
 
+mod bench;
 mod dist;
 mod flags;
 mod fuzz;
+mod package;
 mod run;
 mod setup;
 mod shell;
@@ -26,6 +28,8 @@ fn main() -> ExitCode {
         flags::Command::Test(options) => test::run(&options),
         flags::Command::Tidy => tidy::run(),
         flags::Command::Fuzz(args) => fuzz::run(&args).map_err(anyhow::Error::msg),
+        flags::Command::Bench(options) => bench::run(&options),
+        flags::Command::Package => package::run().map(|_| ()),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

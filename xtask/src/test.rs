@@ -1,12 +1,14 @@
 //! `cargo xtask test`: every test. Unit and property tests of every native
 //! crate, then a release build of the extension and the end-to-end tests in
-//! real Chromium and Firefox (with the WWE simulator site built for them).
-//! Installs what is missing first.
+//! real Chromium and Firefox (with the WWE simulator site built for them),
+//! and `web-ext lint` on the Firefox store package. Installs what is missing
+//! first.
 
 use anyhow::Result;
 
 use crate::dist;
-use crate::flags::{BuildOptions, TestOptions};
+use crate::flags::{Browser, BuildOptions, TestOptions};
+use crate::package;
 use crate::setup;
 use crate::shell::{self, cargo, project_root};
 use crate::simulator::{self, SiteConfig};
@@ -32,6 +34,12 @@ pub fn run(options: &TestOptions) -> Result<()> {
     // One browser at a time: two cores cannot run several browsers and the
     // builds beside them without starving the tests' own timeouts.
     e2e.args(["--", "--test-threads=1"]);
-    shell::run(&mut e2e)
+    shell::run(&mut e2e)?;
+    // The addons.mozilla.org package from the release build above must pass
+    // Mozilla's linter with no error.
+    if options.browsers.contains(&Browser::Firefox) {
+        package::lint_firefox(&package::package(Browser::Firefox)?)?;
+    }
+    Ok(())
 }
 

@@ -1,0 +1,757 @@
+//! `cargo xtask bench`: every benchmark in one run, written to
+//! `target/bench/report.md` and `target/bench/report.json` (BENCHMARKS.md
+//! explains the method and keeps the latest figures).
+//!
+//! The figures are ratios and counts measured side by side in this run (with
+//! and without the extension, wasm beside native, a keystroke beside an idle
+//! frame), never absolute times compared with another run: the machine has
+//! two cores shared with builds, so absolute times are shown only as context,
+//! with the load average before and after each section.
+//!
+//! Sections: the panel's wasm size (release build), the core's decode + pair
+//! throughput natively (the criterion bench `decode_pair`), HAR export and
+//! import of 100,000 messages (criterion bench `har`, when it exists),
+//! capture overhead and burst (`bench_capture.rs`, when it exists), and the
+//! panel with 100,000 messages in each browser (`panel.html?bench=N`, see
+//! `panel/src/bench.rs`), which also times the same decode + pair work in
+//! wasm. A section that cannot run says so and why; it never shows a number
+//! it did not measure.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::dist;
+use crate::flags::{BenchOptions, Browser, BuildOptions};
+use crate::setup;
+use crate::shell::{cargo, describe, output, project_root, which};
+
+/// Issue 4: decode + pair on one core.
+const NATIVE_GOAL_PER_SECOND: f64 = 2_000_000.0;
+/// Issue 10: the panel's wasm, gzip.
+const WASM_GZIP_GOAL_BYTES: f64 = 250.0 * 1024.0;
+/// Issue 9: HAR export and import of 100,000 messages, natively.
+const HAR_GOAL_SECONDS: f64 = 0.3;
+const HAR_MESSAGES: f64 = 100_000.0;
+/// Issue 7: the panel with 100,000 messages.
+const FIRST_PAINT_GOAL_MS: f64 = 1000.0;
+const KEYSTROKE_GOAL_MS: f64 = 50.0;
+const SCROLL_GOAL_FPS: f64 = 50.0;
+/// A tab id no browser hands out: the panel's backlog for it is empty.
+const UNUSED_TAB: i64 = 2_000_000_000;
+/// Typed one character at a time into the filter: 20 keystrokes of free
+/// text, each matched against the JSON of every message.
+const TYPED: &str = "interaction.setUserD";
+
+pub fn run(options: &BenchOptions) -> Result<()> {
+    let out = project_root().join("target/bench");
+    fs::create_dir_all(&out)?;
+    let mut report = Report { machine: machine(), sections: Vec::new() };
+
+    let built = timed_section("size", "Panel wasm size (release build)", || {
+        dist::build(&BuildOptions { browsers: options.browsers.clone(), release: true })?;
+        size_section(&project_root().join("dist").join(options.browsers[0].name()))
+    });
+    let dist_ok = built.not_run.is_none();
+    report.sections.push(built);
+
+    let native = timed_section("core", "Core decode + pair, native", core_section);
+    let native_per_second = native.figure("decode + pair, median").map(|f| f.value);
+    let native_workload = native.extra.get("workload").cloned();
+    report.sections.push(native);
+
+    report.sections.push(timed_section("har", "HAR export and import of 100,000 messages, native", har_section));
+    report.sections.push(timed_section("capture", "Capture overhead and burst", capture_section));
+
+    for &browser in &options.browsers {
+        let title = format!("Panel with {} messages, {}", thousands(options.records as f64), browser.name());
+        let id = format!("panel-{}", browser.name());
+        report.sections.push(timed_section(&id, &title, || {
+            if !dist_ok {
+                bail!("not run: the release build failed (see the size section)");
+            }
+            panel_section(browser, options.records, native_per_second, native_workload.as_ref())
+        }));
+    }
+
+    let json = report.to_json();
+    fs::write(out.join("report.json"), serde_json::to_string_pretty(&json)? + "\n")?;
+    fs::write(out.join("report.md"), report.to_markdown())?;
+    println!("{}", report.to_markdown());
+    eprintln!("xtask: wrote {} and report.json", out.join("report.md").display());
+    Ok(())
+}
+
+// ----- the report -----
+
+struct Report {
+    machine: BTreeMap<&'static str, String>,
+    sections: Vec<Section>,
+}
+
+/// One benchmark's outcome: figures, or why it did not run.
+#[derive(Default)]
+struct Section {
+    id: String,
+    title: String,
+    /// `Some(reason)` when the section did not run or failed.
+    not_run: Option<String>,
+    figures: Vec<Figure>,
+    notes: Vec<String>,
+    /// 1-minute load average before and after the section.
+    load: (Option<f64>, Option<f64>),
+    /// Raw data kept in report.json.
+    extra: serde_json::Map<String, Value>,
+}
+
+impl Section {
+    fn figure(&self, label: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.label == label)
+    }
+}
+
+/// One number with its unit, an optional goal, and context (absolute
+/// times, sample counts) that is not itself the figure.
+struct Figure {
+    label: String,
+    value: f64,
+    unit: &'static str,
+    goal: Option<Goal>,
+    context: String,
+}
+
+#[derive(Clone, Copy)]
+enum Goal {
+    AtMost(f64),
+    AtLeast(f64),
+}
+
+impl Goal {
+    fn met(self, value: f64) -> bool {
+        match self {
+            Goal::AtMost(limit) => value <= limit,
+            Goal::AtLeast(limit) => value >= limit,
+        }
+    }
+
+    fn describe(self, unit: &str) -> String {
+        match self {
+            Goal::AtMost(limit) => format!("≤ {}", format_value(limit, unit)),
+            Goal::AtLeast(limit) => format!("≥ {}", format_value(limit, unit)),
+        }
+    }
+}
+
+fn figure(label: impl Into<String>, value: f64, unit: &'static str, goal: Option<Goal>, context: impl Into<String>) -> Figure {
+    Figure { label: label.into(), value, unit, goal, context: context.into() }
+}
+
+/// Runs one section, noting the load around it; an error becomes the
+/// section's "not run" reason.
+fn timed_section(id: &str, title: &str, body: impl FnOnce() -> Result<Section>) -> Section {
+    eprintln!("xtask: bench: {title}");
+    let before = load_average();
+    let mut section = body().unwrap_or_else(|error| {
+        let text = format!("{error:#}");
+        let reason = text.strip_prefix("not run: ").map(str::to_owned).unwrap_or_else(|| format!("failed: {text}"));
+        Section { not_run: Some(reason), ..Section::default() }
+    });
+    section.id = id.to_owned();
+    section.title = title.to_owned();
+    section.load = (before, load_average());
+    section
+}
+
+impl Report {
+    fn to_json(&self) -> Value {
+        let sections: Vec<Value> = self
+            .sections
+            .iter()
+            .map(|s| {
+                let figures: Vec<Value> = s
+                    .figures
+                    .iter()
+                    .map(|f| {
+                        json!({
+                            "label": f.label,
+                            "value": f.value,
+                            "unit": f.unit,
+                            "goal": f.goal.map(|g| match g {
+                                Goal::AtMost(v) => json!({"op": "<=", "value": v}),
+                                Goal::AtLeast(v) => json!({"op": ">=", "value": v}),
+                            }),
+                            "met": f.goal.map(|g| g.met(f.value)),
+                            "context": f.context,
+                        })
+                    })
+                    .collect();
+                json!({
+                    "id": s.id,
+                    "title": s.title,
+                    "ran": s.not_run.is_none(),
+                    "not_run": s.not_run,
+                    "figures": figures,
+                    "notes": s.notes,
+                    "load_average": {"before": s.load.0, "after": s.load.1},
+                    "data": s.extra,
+                })
+            })
+            .collect();
+        json!({ "machine": self.machine, "sections": sections })
+    }
+
+    fn to_markdown(&self) -> String {
+        let mut md = String::from("# Benchmark report\n\n");
+        md.push_str("Generated by `cargo xtask bench`. Figures are ratios or counts measured side by side in this run; absolute times are context. Method: BENCHMARKS.md.\n\n");
+        md.push_str("| machine | |\n|---|---|\n");
+        for (key, value) in &self.machine {
+            md.push_str(&format!("| {key} | {value} |\n"));
+        }
+        md.push('\n');
+        for s in &self.sections {
+            md.push_str(&format!("## {}\n\n", s.title));
+            let load = |l: Option<f64>| l.map_or("?".to_owned(), |l| format!("{l:.2}"));
+            if let Some(reason) = &s.not_run {
+                md.push_str(&format!("**Not run.** {reason}\n\n"));
+            } else {
+                md.push_str("| figure | value | goal | met | context |\n|---|---|---|---|---|\n");
+                for f in &s.figures {
+                    let goal = f.goal.map_or(String::new(), |g| g.describe(f.unit));
+                    let met = f.goal.map_or("", |g| if g.met(f.value) { "yes" } else { "**no**" });
+                    md.push_str(&format!("| {} | {} | {goal} | {met} | {} |\n", f.label, format_value(f.value, f.unit), f.context));
+                }
+                md.push('\n');
+            }
+            for note in &s.notes {
+                md.push_str(&format!("- {note}\n"));
+            }
+            md.push_str(&format!("\n_Load average (1 min) before → after: {} → {}._\n\n", load(s.load.0), load(s.load.1)));
+        }
+        md
+    }
+}
+
+fn format_value(value: f64, unit: &str) -> String {
+    match unit {
+        "×" => format!("{value:.2}×"),
+        "%" => format!("{value:.1} %"),
+        "bytes" => format!("{} B ({:.1} KB)", thousands(value), value / 1024.0),
+        "msg/s" => format!("{} msg/s", thousands(value)),
+        "ms" => format!("{value:.1} ms"),
+        "s" => format!("{value:.3} s"),
+        "fps" => format!("{value:.1} fps"),
+        "" => thousands(value),
+        other => format!("{value} {other}"),
+    }
+}
+
+/// `1234567.8` → `1,234,568`.
+fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if value < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+// ----- the machine -----
+
+fn machine() -> BTreeMap<&'static str, String> {
+    let mut m = BTreeMap::new();
+    let first_line = |s: Option<String>| s.and_then(|s| s.lines().next().map(|l| l.trim().to_owned()));
+    m.insert("date (UTC)", first_line(output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M"]))).unwrap_or_default());
+    m.insert("cores", std::thread::available_parallelism().map_or("?".into(), |n| n.to_string()));
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    if let Some(model) = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")) {
+        m.insert("cpu", model.trim_start_matches([' ', '\t', ':']).to_owned());
+    }
+    let meminfo = fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    if let Some(kb) = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:")) {
+        let kb: f64 = kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0.0);
+        m.insert("memory", format!("{:.1} GB", kb / 1024.0 / 1024.0));
+    }
+    let os = fs::read_to_string("/etc/os-release").unwrap_or_default();
+    if let Some(name) = os.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=")) {
+        m.insert("os", name.trim_matches('"').to_owned());
+    }
+    m.insert("rustc", first_line(output(Command::new("rustc").arg("-V"))).unwrap_or_default());
+    for (key, names) in [("chromium", &["chromium", "chromium-browser"][..]), ("firefox", &["firefox-esr", "firefox"][..])] {
+        if let Some(path) = names.iter().find_map(|n| which(n)) {
+            m.insert(key, first_line(output(Command::new(path).arg("--version"))).unwrap_or_default());
+        }
+    }
+    m.insert("load average at start", load_average().map_or("?".into(), |l| format!("{l:.2}")));
+    m
+}
+
+fn load_average() -> Option<f64> {
+    fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
+// ----- wasm size -----
+
+fn size_section(dist: &Path) -> Result<Section> {
+    let wasm = dist.join("wwe_panel_bg.wasm");
+    let raw = fs::metadata(&wasm).with_context(|| format!("no {}", wasm.display()))?.len() as f64;
+    let glue = fs::metadata(dist.join("wwe_panel.js")).map(|m| m.len() as f64).unwrap_or(0.0);
+    let mut section = Section::default();
+    section.figures.push(figure("panel wasm, raw", raw, "bytes", None, "wasm-bindgen output, after wasm-opt -Oz"));
+    match gzip_size(&wasm) {
+        Some(gz) => {
+            section.figures.push(figure("panel wasm, gzip -9", gz, "bytes", Some(Goal::AtMost(WASM_GZIP_GOAL_BYTES)), ""));
+            section.figures.push(figure("gzip / raw", gz / raw, "×", None, ""));
+        }
+        None => section.notes.push("gzip is not installed, so no gzip size: `apt-get install -y gzip`".into()),
+    }
+    if let Some(gz) = gzip_size(&dist.join("wwe_panel.js")) {
+        section.figures.push(figure("JS glue (wasm-bindgen), gzip -9", gz, "bytes", None, format!("raw {}", format_value(glue, "bytes"))));
+    }
+    if setup::wasm_opt().is_none() {
+        section.notes.push("wasm-opt was not available, so this build is not optimised and is larger than a shipped one.".into());
+    }
+    section.notes.push("KB = 1,024 bytes. Profile `wasm-release`: opt-level \"s\", LTO, one codegen unit, panic = abort.".into());
+    Ok(section)
+}
+
+fn gzip_size(path: &Path) -> Option<f64> {
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().ok()?;
+    out.status.success().then_some(out.stdout.len() as f64)
+}
+
+// ----- core, native (criterion) -----
+
+/// One criterion benchmark's result, read from `target/criterion`.
+struct Criterion {
+    id: String,
+    /// Median and fastest time per iteration, nanoseconds.
+    median_ns: f64,
+    best_ns: f64,
+    samples: usize,
+    /// Elements per iteration, when the bench declared a throughput.
+    elements: Option<f64>,
+}
+
+/// Runs `cargo bench -p wwe-core --bench NAME` and reads what it wrote
+/// (only results newer than the run); returns them with the bench's stderr.
+fn run_criterion(bench: &str) -> Result<(Vec<Criterion>, String)> {
+    let started = SystemTime::now();
+    let mut command = cargo();
+    command.args(["bench", "--package", "wwe-core", "--bench", bench, "--", "--noplot"]);
+    eprintln!("$ {}", describe(&command));
+    let mut child = command.stderr(Stdio::piped()).spawn().with_context(|| format!("could not start `{}`", describe(&command)))?;
+    let mut stderr = String::new();
+    for line in BufReader::new(child.stderr.take().context("no stderr")?).lines() {
+        let line = line?;
+        eprintln!("{line}");
+        stderr.push_str(&line);
+        stderr.push('\n');
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", describe(&command));
+    }
+    let mut results = Vec::new();
+    collect_criterion(&project_root().join("target/criterion"), started, &mut results)?;
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok((results, stderr))
+}
+
+fn collect_criterion(dir: &Path, since: SystemTime, results: &mut Vec<Criterion>) -> Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries {
+        let path = entry?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let new = path.join("new");
+        let estimates = new.join("estimates.json");
+        let fresh = fs::metadata(&estimates).and_then(|m| m.modified()).is_ok_and(|t| t >= since);
+        if fresh {
+            let read = |name: &str| -> Result<Value> { Ok(serde_json::from_str(&fs::read_to_string(new.join(name))?)?) };
+            let (estimates, benchmark, sample) = (read("estimates.json")?, read("benchmark.json")?, read("sample.json")?);
+            let iters = sample["iters"].as_array().cloned().unwrap_or_default();
+            let times = sample["times"].as_array().cloned().unwrap_or_default();
+            let best_ns = iters
+                .iter()
+                .zip(&times)
+                .filter_map(|(i, t)| Some(t.as_f64()? / i.as_f64()?))
+                .fold(f64::INFINITY, f64::min);
+            results.push(Criterion {
+                id: benchmark["full_id"].as_str().unwrap_or_default().to_owned(),
+                median_ns: estimates["median"]["point_estimate"].as_f64().context("estimates.json without a median")?,
+                best_ns,
+                samples: times.len(),
+                elements: benchmark["throughput"]["Elements"].as_f64(),
+            });
+        } else {
+            collect_criterion(&path, since, results)?;
+        }
+    }
+    Ok(())
+}
+
+fn core_section() -> Result<Section> {
+    let (results, stderr) = run_criterion("decode_pair")?;
+    let mut section = Section::default();
+    for (label, id) in [("decode, median", "decode_pair/decode"), ("decode + pair, median", "decode_pair/decode_and_push")] {
+        let r = results.iter().find(|r| r.id == id).with_context(|| format!("criterion wrote no result for {id}"))?;
+        let elements = r.elements.with_context(|| format!("{id} declares no throughput"))?;
+        let per_second = elements / (r.median_ns / 1e9);
+        let goal = id.ends_with("decode_and_push").then_some(Goal::AtLeast(NATIVE_GOAL_PER_SECOND));
+        section.figures.push(figure(
+            label,
+            per_second,
+            "msg/s",
+            goal,
+            format!(
+                "{} messages in {:.1} ms (median of {} samples); fastest sample {} msg/s",
+                thousands(elements),
+                r.median_ns / 1e6,
+                r.samples,
+                thousands(elements / (r.best_ns / 1e9))
+            ),
+        ));
+    }
+    // "30000 messages, 191 bytes of JSON on average"
+    if let Some((count, size)) = stderr.lines().find_map(parse_workload_line) {
+        section.extra.insert("workload".into(), json!({"records": count, "mean_size": size}));
+        section.notes.push(format!("Workload (benches/decode_pair.rs): {} messages of {size} bytes of JSON on average; one process, one thread.", thousands(count as f64)));
+    }
+    Ok(section)
+}
+
+fn parse_workload_line(line: &str) -> Option<(u64, u64)> {
+    let (count, rest) = line.split_once(" messages, ")?;
+    let size = rest.strip_suffix(" bytes of JSON on average")?;
+    Some((count.trim().parse().ok()?, size.trim().parse().ok()?))
+}
+
+// ----- HAR -----
+
+fn har_section() -> Result<Section> {
+    let root = project_root();
+    let declared = fs::read_to_string(root.join("Cargo.toml"))?.contains("name = \"har\"");
+    if !root.join("benches/har.rs").is_file() || !declared {
+        bail!("not run: the core has no `har` bench yet (benches/har.rs and its [[bench]] entry in Cargo.toml, issue 9), so there is nothing to measure.");
+    }
+    let (results, _) = run_criterion("har")?;
+    if results.is_empty() {
+        bail!("the `har` bench ran but wrote no criterion results");
+    }
+    let mut section = Section::default();
+    for r in &results {
+        let (value, context) = match r.elements {
+            Some(elements) => (
+                r.median_ns / 1e9 * HAR_MESSAGES / elements,
+                format!("{} messages per iteration, median {:.1} ms of {} samples, scaled to 100,000", thousands(elements), r.median_ns / 1e6, r.samples),
+            ),
+            None => (r.median_ns / 1e9, format!("median of {} samples; the bench declares no message count, so not scaled", r.samples)),
+        };
+        section.figures.push(figure(format!("{}, per 100,000 messages", r.id), value, "s", Some(Goal::AtMost(HAR_GOAL_SECONDS)), context));
+    }
+    Ok(section)
+}
+
+// ----- capture -----
+
+/// Capture overhead and burst come from `xtask/src/bench_capture.rs`
+/// (`pub fn run() -> anyhow::Result<serde_json::Value>`), written with the
+/// capture work (issue 6). Its value becomes this section through
+/// [`section_from_value`].
+fn capture_section() -> Result<Section> {
+    if project_root().join("xtask/src/bench_capture.rs").is_file() {
+        bail!("not run: xtask/src/bench_capture.rs exists but is not wired into `cargo xtask bench` yet (declare it in main.rs and call it from bench.rs's capture_section).");
+    }
+    bail!("not run: the capture benchmark (xtask/src/bench_capture.rs, issue 6: round trip with and without the extension, 20,000-message burst across 3 frames) has not landed yet, so there is no figure for capture overhead or burst delivery.");
+}
+
+/// A section from a benchmark module's JSON: `{"figures": [{"label",
+/// "value", "unit", "goal": {"op": "<=" | ">=", "value"}, "context"}],
+/// "notes": [..]}`; anything else in the value is kept in report.json.
+#[allow(dead_code)]
+fn section_from_value(value: Value) -> Section {
+    let mut section = Section::default();
+    let unit = |u: &str| -> &'static str {
+        match u {
+            "×" | "x" | "ratio" => "×",
+            "%" => "%",
+            "ms" => "ms",
+            "s" => "s",
+            "bytes" => "bytes",
+            "msg/s" => "msg/s",
+            "fps" => "fps",
+            _ => "",
+        }
+    };
+    for f in value["figures"].as_array().into_iter().flatten() {
+        let goal = match (f["goal"]["op"].as_str(), f["goal"]["value"].as_f64()) {
+            (Some("<="), Some(v)) => Some(Goal::AtMost(v)),
+            (Some(">="), Some(v)) => Some(Goal::AtLeast(v)),
+            _ => None,
+        };
+        if let Some(v) = f["value"].as_f64() {
+            section.figures.push(figure(
+                f["label"].as_str().unwrap_or("?"),
+                v,
+                unit(f["unit"].as_str().unwrap_or("")),
+                goal,
+                f["context"].as_str().unwrap_or(""),
+            ));
+        }
+    }
+    section.notes = value["notes"].as_array().into_iter().flatten().filter_map(|n| n.as_str().map(str::to_owned)).collect();
+    if let Value::Object(map) = value {
+        section.extra = map;
+    }
+    section
+}
+
+// ----- the panel in a browser -----
+
+fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64>, native_workload: Option<&Value>) -> Result<Section> {
+    let root = project_root();
+    let lib = fs::read_to_string(root.join("panel/src/lib.rs"))?;
+    let app = fs::read_to_string(root.join("panel/src/app.rs"))?;
+    if !lib.contains("mod bench;") || !app.contains("bench::after_backlog") {
+        bail!("not run: the panel has no benchmark entry yet: panel/src/bench.rs exists, but panel/src/lib.rs must declare `mod bench;` and panel/src/app.rs must call `crate::bench::after_backlog(store)` after loading the backlog (BENCHMARKS.md, \"The panel's benchmark entry\").");
+    }
+    let found = setup::ensure_browsers(&[browser])?;
+    for (name, path) in found.env() {
+        std::env::set_var(name, path);
+    }
+    let e2e = |e: wwe_e2e::Error| anyhow!("{}", e.message());
+    let which = match browser {
+        Browser::Chromium => wwe_e2e::Browser::Chromium,
+        Browser::Firefox => wwe_e2e::Browser::Firefox,
+    };
+    let dir = root.join("dist").join(browser.name());
+    let session = wwe_e2e::Session::launch(which, &wwe_e2e::LaunchOptions::with_extension(&dir)).map_err(e2e)?;
+    session.open_extension_page(&format!("panel.html?tabId={UNUSED_TAB}&bench={records}")).map_err(e2e)?;
+    let ready = session
+        .wait_for("the panel to load and paint the benchmark records", Duration::from_secs(300), || {
+            let v = session
+                .execute("return document.documentElement.getAttribute('data-bench');", &[])
+                .map_err(|e| e.message().to_owned())?;
+            v.as_str().map(str::to_owned).ok_or_else(|| "data-bench is not set yet".to_owned())
+        })
+        .map_err(e2e)?;
+    let load: Value = serde_json::from_str(&ready).context("data-bench is not JSON")?;
+    let shown = session
+        .execute("return document.querySelector('[data-testid=count-total]')?.textContent ?? null;", &[])
+        .map_err(e2e)?;
+    let rows = session.execute("return document.querySelectorAll('[data-testid=message]').length;", &[]).map_err(e2e)?;
+    let keys = session.execute_async(KEYSTROKE_SCRIPT, &[json!(TYPED)]).map_err(e2e)?;
+    let scroll = session.execute_async(SCROLL_SCRIPT, &[]).map_err(e2e)?;
+    let screenshot = root.join("target/bench").join(format!("panel-{}-{}.png", records, browser.name()));
+    let _ = session.screenshot(&screenshot);
+    drop(session);
+
+    let mut section = Section::default();
+    let count_shown = shown.as_str().and_then(|s| s.trim().parse::<usize>().ok());
+    if count_shown != Some(records) {
+        section.notes.push(format!("The panel shows {shown} messages, not {records}."));
+    }
+    section.figures.push(figure("messages in the panel", count_shown.unwrap_or(0) as f64, "", None, format!("{} rows in the DOM (virtualised list)", rows)));
+    let num = |v: &Value, key: &str| v[key].as_f64().with_context(|| format!("no `{key}` in {v}"));
+    section.figures.push(figure(
+        "first paint",
+        num(&load, "paint_ms")?,
+        "ms",
+        Some(Goal::AtMost(FIRST_PAINT_GOAL_MS)),
+        format!(
+            "records handed to the store → painted (two animation frames); of which decode, pair and cache {:.0} ms. Generating them took {:.0} ms; page open to paint {:.0} ms",
+            num(&load, "store_push_ms")?,
+            num(&load, "generate_ms")?,
+            num(&load, "since_navigation_ms")?
+        ),
+    ));
+
+    let key_times = numbers(&keys["keystroke"]);
+    let idle_times = numbers(&keys["idle"]);
+    let (key, idle) = (median(&key_times), median(&idle_times));
+    section.figures.push(figure(
+        "filter keystroke → painted, median",
+        key,
+        "ms",
+        Some(Goal::AtMost(KEYSTROKE_GOAL_MS)),
+        format!("{} keystrokes typing {TYPED:?}; an idle two-frame wait beside each: median {idle:.1} ms (the floor)", key_times.len()),
+    ));
+    section.figures.push(figure("filter keystroke / idle two frames", key / idle, "×", None, "interleaved, one idle wait before each keystroke"));
+    if let Some(matched) = keys["rows"].as_f64() {
+        section.notes.push(format!("After the last keystroke the filter shows {} of the messages.", thousands(matched)));
+    }
+
+    let deltas = numbers(&scroll["scroll"]);
+    let idle_deltas = numbers(&scroll["idle"]);
+    let frame = median(&deltas);
+    let idle_frame = median(&idle_deltas);
+    section.figures.push(figure(
+        "scroll, frames per second (median frame)",
+        1000.0 / frame,
+        "fps",
+        Some(Goal::AtLeast(SCROLL_GOAL_FPS)),
+        format!(
+            "{} frames scrolling `.grid-body` by 2,000 px per frame for 2 s; median frame {frame:.1} ms, 95th percentile {:.1} ms; idle frames beside it: {:.1} fps",
+            deltas.len(),
+            percentile(&deltas, 0.95),
+            1000.0 / idle_frame
+        ),
+    ));
+    section.figures.push(figure("scroll frame / idle frame", frame / idle_frame, "×", None, format!("idle: {} frames for 1 s before scrolling", idle_deltas.len())));
+
+    let push_ms = numbers(&load["workload"]["push_ms"]);
+    let wasm_records = num(&load["workload"], "records")?;
+    let wasm_per_second = wasm_records / (median(&push_ms) / 1000.0);
+    section.figures.push(figure(
+        "decode + pair in wasm, median",
+        wasm_per_second,
+        "msg/s",
+        None,
+        format!("the decode_pair workload ({} messages), {} runs in the page, median {:.1} ms", thousands(wasm_records), push_ms.len(), median(&push_ms)),
+    ));
+    let same_workload = native_workload.is_some_and(|w| {
+        w["records"].as_f64() == Some(wasm_records) && w["mean_size"].as_f64() == load["workload"]["mean_size"].as_f64()
+    });
+    match (native_per_second, same_workload) {
+        (Some(native), true) => section.figures.push(figure("decode + pair, wasm / native throughput", wasm_per_second / native, "×", None, "same records, native from the core section of this run")),
+        (Some(_), false) => section.notes.push(format!(
+            "No wasm/native ratio: the wasm workload ({} records, {} bytes mean) differs from the criterion bench's ({}); panel/src/bench.rs must mirror benches/decode_pair.rs.",
+            wasm_records,
+            load["workload"]["mean_size"],
+            native_workload.map_or("unknown".into(), Value::to_string)
+        )),
+        (None, _) => section.notes.push("No wasm/native ratio: the native core section did not run.".into()),
+    }
+    section.notes.push(format!("Headless {}, window 1280×900, release build; screenshot {}.", browser.name(), screenshot.strip_prefix(&root).unwrap_or(&screenshot).display()));
+    section.extra.insert("load".into(), load);
+    section.extra.insert("keystrokes".into(), keys);
+    section.extra.insert("scroll".into(), scroll);
+    Ok(section)
+}
+
+/// Types `arguments[0]` into the filter one character at a time; before
+/// each keystroke, waits two idle animation frames (the floor). Each time
+/// runs from setting the value to two animation frames later.
+const KEYSTROKE_SCRIPT: &str = r#"
+const text = arguments[0];
+const input = document.querySelector('[data-testid=filter]');
+const twoFrames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+(async () => {
+  const keystroke = [], idle = [];
+  await twoFrames();
+  for (let i = 1; i <= text.length; i++) {
+    let t = performance.now();
+    await twoFrames();
+    idle.push(performance.now() - t);
+    t = performance.now();
+    input.value = text.slice(0, i);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    await twoFrames();
+    keystroke.push(performance.now() - t);
+  }
+  const shown = document.querySelector('.grid-spacer');
+  const rows = shown ? parseFloat(shown.style.height) : null;
+  const rowHeight = document.querySelector('[data-testid=message]')?.getBoundingClientRect().height || null;
+  input.value = '';
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  await twoFrames();
+  done({ keystroke, idle, rows: rows && rowHeight ? Math.round(rows / rowHeight) : null });
+})().catch((e) => done({ error: String(e) }));
+"#;
+
+/// Frame times (rAF deltas): 1 s idle, then 2 s scrolling `.grid-body` by
+/// 2,000 px per frame (wrapping at the end).
+const SCROLL_SCRIPT: &str = r#"
+const body = document.querySelector('.grid-body');
+const frames = (ms, onFrame) => new Promise((resolve) => {
+  const deltas = [];
+  let last = null, end = null;
+  const step = (t) => {
+    if (last !== null) deltas.push(t - last);
+    if (end === null) end = t + ms;
+    last = t;
+    onFrame();
+    if (t < end) requestAnimationFrame(step); else resolve(deltas);
+  };
+  requestAnimationFrame(step);
+});
+(async () => {
+  const idle = await frames(1000, () => {});
+  const max = body.scrollHeight - body.clientHeight;
+  const scroll = await frames(2000, () => { body.scrollTop = body.scrollTop + 2000 > max ? 0 : body.scrollTop + 2000; });
+  done({ idle, scroll, scrollHeight: body.scrollHeight });
+})().catch((e) => done({ error: String(e) }));
+"#;
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value.as_array().into_iter().flatten().filter_map(Value::as_f64).collect()
+}
+
+fn median(values: &[f64]) -> f64 {
+    percentile(values, 0.5)
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[at]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workload_line_parses() {
+        assert_eq!(parse_workload_line("30000 messages, 191 bytes of JSON on average"), Some((30_000, 191)));
+        assert_eq!(parse_workload_line("Benchmarking decode_pair/decode"), None);
+    }
+
+    #[test]
+    fn numbers_format_for_people() {
+        assert_eq!(thousands(1_234_567.8), "1,234,568");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(format_value(0.5, "×"), "0.50×");
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.95), 5.0);
+    }
+
+    #[test]
+    fn a_section_that_did_not_run_says_why_and_shows_no_figure() {
+        let section = timed_section("x", "X", || bail!("not run: nothing to measure"));
+        assert_eq!(section.not_run.as_deref(), Some("nothing to measure"));
+        let report = Report { machine: BTreeMap::new(), sections: vec![section] };
+        let md = report.to_markdown();
+        assert!(md.contains("**Not run.** nothing to measure"), "{md}");
+        assert!(!md.contains("| figure |"), "{md}");
+        assert_eq!(report.to_json()["sections"][0]["ran"], false);
+    }
+
+    #[test]
+    fn a_benchmark_modules_value_becomes_figures_with_goals() {
+        let s = section_from_value(json!({
+            "figures": [{"label": "round trip", "value": 1.1, "unit": "×", "goal": {"op": "<=", "value": 1.2}, "context": "751 µs bare"}],
+            "notes": ["headless"]
+        }));
+        assert_eq!(s.figures.len(), 1);
+        assert!(s.figures[0].goal.unwrap().met(1.1));
+        assert_eq!(s.notes, ["headless"]);
+    }
+}
