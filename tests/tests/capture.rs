@@ -265,3 +265,119 @@ fn burst_firefox() {
 fn burst_with_worker_stopped_chromium() {
     burst(Browser::Chromium, true);
 }
+
+fn privacy_and_hostile(browser: Browser) {
+    let server = fixture_server();
+    scenario("capture-privacy", browser, &server, |session, origins| {
+        let Origins { service, client, .. } = origins.clone();
+        // Tab A, armed by its panel, with some traffic.
+        session.goto(&format!("{service}/capture/frames.html"))?;
+        wait_page_flag(session, "ready", DEFAULT_TIMEOUT)?;
+        let page_a = session.current_window()?;
+        let tab_a = session.tab_id_of(&format!("{service}/capture/frames.html"))?;
+        let panel_a = open_panel(session, tab_a)?;
+        session.switch_to_window(&page_a)?;
+        session.execute("window.run();", &[])?;
+        wait_page_flag(session, "done", DEFAULT_TIMEOUT)?;
+        let before = wait_records(session, tab_a, "tab A's traffic", |rs| find_t(rs, "popup-got-reply").is_some())?.len();
+
+        // Tab B: a hostile page, not armed.
+        session.new_tab()?;
+        session.goto(&format!("{client}/capture/hostile.html"))?;
+        wait_page_flag(session, "done", DEFAULT_TIMEOUT)?;
+        let tab_b = session.tab_id_of(&format!("{client}/capture/hostile.html"))?;
+        std::thread::sleep(Duration::from_millis(500));
+        let counters = stats(session)?;
+        if counters["tabs"].get(tab_b.to_string()).is_some() || counters["frameIndex"].as_array().is_some_and(|f| f.contains(&json!(tab_b))) {
+            return Err(Error::new(format!("an unarmed tab left something in the extension: {counters}")));
+        }
+        // Nothing of B reached A's capture, and A was not cleared.
+        let a_records = backlog(session, tab_a)?;
+        if a_records.len() < before || a_records.iter().any(|r| r["tabId"] == tab_b) {
+            return Err(Error::new(format!("tab A's log changed: {} records before, {} after", before, a_records.len())));
+        }
+
+        // Arm B: the relay's ring arrives; what the page forged is marked.
+        let _panel_b = open_panel(session, tab_b)?;
+        let records = wait_records(session, tab_b, "the hostile page's messages", |rs| rs.len() >= 4)?;
+        let clear = records
+            .iter()
+            .find(|r| r["json"].as_str().is_some_and(|j| j.contains("\"type\":\"clear\"")))
+            .ok_or_else(|| Error::new("the page's {type: clear} message was not captured"))?;
+        if clear["pageReported"] != true || clear["targetOrigin"] != "https://forged.example" {
+            return Err(Error::new(format!("the forged claim must show, marked page-reported: {clear:#}")));
+        }
+        let counters = stats(session)?;
+        let b = &counters["tabs"][tab_b.to_string()];
+        if b["pageReportsDropped"].as_u64().unwrap_or(0) < 99_000 || b["pageReportsRejected"].as_u64().unwrap_or(0) < 3 {
+            return Err(Error::new(format!("the flood must be bounded and counted: {counters}")));
+        }
+        // No privileged action: A still has its records, B is not preserved.
+        if backlog(session, tab_a)?.len() < before || b["preserve"] != false {
+            return Err(Error::new(format!("the hostile page commanded the extension: {counters}")));
+        }
+        session.switch_to_window(&panel_a)?;
+        let (total, _) = panel_counts(session).map_err(Error::new)?;
+        if total.unwrap_or(0) < before as u64 {
+            return Err(Error::new(format!("panel A shows {total:?} rows, fewer than the {before} it had")));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn privacy_and_hostile_page_chromium() {
+    privacy_and_hostile(Browser::Chromium);
+}
+
+#[test]
+fn privacy_and_hostile_page_firefox() {
+    privacy_and_hostile(Browser::Firefox);
+}
+
+fn preserve_log(browser: Browser) {
+    let server = fixture_server();
+    scenario("capture-preserve", browser, &server, |session, origins| {
+        let url = format!("{}/capture/frames.html", origins.service);
+        session.goto(&url)?;
+        wait_page_flag(session, "ready", DEFAULT_TIMEOUT)?;
+        let page = session.current_window()?;
+        let tab = session.tab_id_of(&url)?;
+        open_panel(session, tab)?;
+        session.execute("document.querySelector('[data-testid=preserve]').click();", &[])?;
+        let started = std::time::Instant::now();
+        loop {
+            let s = stats(session)?;
+            if s["tabs"][tab.to_string()]["preserve"] == true {
+                break;
+            }
+            if started.elapsed() > DEFAULT_TIMEOUT {
+                return Err(Error::new(format!("preserve never reached the background: {s}")));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        session.switch_to_window(&page)?;
+        session.execute("window.run();", &[])?;
+        wait_page_flag(session, "done", DEFAULT_TIMEOUT)?;
+        let before = wait_records(session, tab, "the first load's traffic", |rs| find_t(rs, "popup-got-reply").is_some())?;
+        session.execute("location.reload();", &[])?;
+        wait_page_flag(session, "ready", DEFAULT_TIMEOUT)?;
+        let after = wait_records(session, tab, "both loads' records", |rs| {
+            rs.iter().filter(|r| r["json"].as_str() == Some("{\"t\":\"loaded-A\"}")).count() >= 2
+        })?;
+        if after.len() <= before.len() || find_t(&after, "popup-got-reply").is_none() {
+            return Err(Error::new(format!("records did not survive the reload: {} before, {} after", before.len(), after.len())));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn preserve_log_across_reload_chromium() {
+    preserve_log(Browser::Chromium);
+}
+
+#[test]
+fn preserve_log_across_reload_firefox() {
+    preserve_log(Browser::Firefox);
+}
