@@ -1,2 +1,75 @@
-//! `wwe-trace`: the core on trace files.
-fn main() {}
+//! `wwe-trace`: the wwe-devtools core on trace files — summary, lint, rate
+//! limits, conversion, redaction, diff and the API catalog.
+//!
+//! Flags are parsed by clap into [`flags::Flags`]; [`config`] turns them into
+//! real objects (loaded traces, parsed options, redaction rules) so that the
+//! commands never see clap, and the core never does either. Errors are
+//! printed as `wwe-trace: <what>` with a `hint:` line; the exit code is 0
+//! when all is well, 1 when a check found something (findings, limited
+//! requests, differences), 2 on an error.
+
+mod cmd;
+mod config;
+mod flags;
+mod load;
+mod show;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// An error with a hint for the user, printed on the line after it.
+#[derive(Debug)]
+pub struct Hinted {
+    /// What went wrong, naming the file and position.
+    pub what: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+impl std::fmt::Display for Hinted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+impl std::error::Error for Hinted {}
+
+/// An error with a hint.
+pub fn hinted(what: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Hinted { what: what.into(), hint: hint.into() })
+}
+
+/// What a command found: decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report: exit 0.
+    Clean,
+    /// Findings, limited requests or differences: exit 1.
+    Found,
+}
+
+fn main() -> ExitCode {
+    let flags = flags::Flags::parse();
+    let mut out = String::new();
+    let result = config::Config::from_flags(flags).and_then(|config| cmd::run(config, &mut out));
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("wwe-trace: cannot write the output: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Found) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("wwe-trace: {e:#}");
+            if let Some(h) = e.chain().find_map(|c| c.downcast_ref::<Hinted>()) {
+                eprintln!("hint: {}", h.hint);
+            }
+            ExitCode::from(2)
+        }
+    }
+}

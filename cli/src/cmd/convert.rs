@@ -1,0 +1,50 @@
+//! `wwe-trace convert` and `wwe-trace redact`: write the trace as HAR or
+//! JSON Lines through the core's redaction (the default rules for
+//! `convert` unless `--no-redact`; the chosen ones for `redact`), or, with
+//! `--preview`, list what would be redacted.
+
+use std::fmt::Write;
+
+use anyhow::Result;
+use wwe_core::har::{export, Format};
+use wwe_core::redact::{preview as preview_hits, summarize, Rules};
+
+use crate::config::Output;
+use crate::hinted;
+use crate::load::Loaded;
+use crate::show::count;
+use crate::Outcome;
+
+/// Writes the converted (redacted) trace, or the preview.
+pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules, preview: bool, out: &mut String) -> Result<Outcome> {
+    if preview {
+        let hits = preview_hits(&t.session, rules);
+        for h in &hits {
+            let at = if h.pointer.is_empty() { "the message".to_owned() } else { h.pointer.clone() };
+            let _ = writeln!(out, "message {} {at}: {} would remove {:?}", h.message, h.rule, h.found);
+        }
+        let _ = writeln!(out, "{} would be redacted{}", count(hits.len(), "value", "values"), by_rule(&hits));
+        return Ok(Outcome::Clean);
+    }
+    let exported = export(&t.session, rules, to, pretty);
+    if !exported.hits.is_empty() {
+        eprintln!("wwe-trace: redacted {}{}", count(exported.hits.len(), "value", "values"), by_rule(&exported.hits));
+    }
+    match output {
+        Output::Stdout => out.push_str(&exported.text),
+        Output::File(path) => std::fs::write(path, &exported.text).map_err(|e| {
+            hinted(format!("cannot write {}: {e}", path.display()), "check the folder exists and is writable")
+        })?,
+    }
+    Ok(Outcome::Clean)
+}
+
+/// ` (jwt x1, key:Phone x2)`, or nothing.
+fn by_rule(hits: &[wwe_core::redact::Hit]) -> String {
+    let summary = summarize(hits);
+    if summary.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = summary.iter().map(|s| format!("{} x{}", s.rule, s.count)).collect();
+    format!(" ({})", parts.join(", "))
+}

@@ -1,0 +1,165 @@
+//! `wwe-trace diff A B`: the exchanges that differ between two traces.
+//! Exchanges are matched by request name and `referenceId`, then, for the
+//! rest, by request name in order; a matched pair differs in its state, its
+//! latency (beyond a tolerance) or its reply (`referenceId` aside). Exit 1
+//! when anything differs.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write;
+
+use anyhow::Result;
+use serde_json::Value;
+use wwe_core::session::{Exchange, Session};
+
+use crate::load::Loaded;
+use crate::show::duration;
+use crate::Outcome;
+
+/// Writes the differences.
+pub fn run(a: &Loaded, b: &Loaded, tolerance: f64, out: &mut String) -> Result<Outcome> {
+    let (xa, xb) = (a.session.exchanges(), b.session.exchanges());
+    let pairs = pair(xa, xb);
+    let mut matched_b = vec![false; xb.len()];
+    let mut changed = 0;
+    let mut same = 0;
+    let mut only_a = Vec::new();
+    for (i, m) in pairs.iter().enumerate() {
+        let Some(j) = *m else {
+            only_a.push(i);
+            continue;
+        };
+        matched_b[j] = true;
+        let (ea, eb) = (&xa[i], &xb[j]);
+        let mut diffs = Vec::new();
+        if ea.state != eb.state {
+            diffs.push(format!("state {} -> {}", ea.state.as_str(), eb.state.as_str()));
+        }
+        match (ea.latency_ms, eb.latency_ms) {
+            (Some(la), Some(lb)) if (la - lb).abs() > tolerance => {
+                diffs.push(format!("latency {} -> {}", duration(la), duration(lb)));
+            }
+            _ => {}
+        }
+        let (ra, rb) = (reply(&a.session, ea), reply(&b.session, eb));
+        if let (Some(ra), Some(rb)) = (&ra, &rb) {
+            if let Some((at, va, vb)) = first_difference(ra, rb, String::new()) {
+                let at = if at.is_empty() { "the top".to_owned() } else { at };
+                diffs.push(format!("reply differs at {at}: {} -> {}", show(va), show(vb)));
+            }
+        }
+        if diffs.is_empty() {
+            same += 1;
+            continue;
+        }
+        changed += 1;
+        for d in diffs {
+            let _ = writeln!(out, "{} (message {} / {}): {d}", label(ea), ea.request, eb.request);
+        }
+    }
+    for &i in &only_a {
+        let _ = writeln!(out, "only in {}: {} (message {}, {})", a.name, label(&xa[i]), xa[i].request, xa[i].state.as_str());
+    }
+    let only_b: Vec<usize> = (0..xb.len()).filter(|&j| !matched_b[j]).collect();
+    for &j in &only_b {
+        let _ = writeln!(out, "only in {}: {} (message {}, {})", b.name, label(&xb[j]), xb[j].request, xb[j].state.as_str());
+    }
+    let _ = writeln!(
+        out,
+        "{} exchanges matched: {same} same, {changed} changed; {} only in {}, {} only in {}",
+        same + changed,
+        only_a.len(),
+        a.name,
+        only_b.len(),
+        b.name
+    );
+    Ok(if changed + only_a.len() + only_b.len() > 0 { Outcome::Found } else { Outcome::Clean })
+}
+
+/// For each exchange of `a`, the index of its match in `b`.
+fn pair(a: &[Exchange], b: &[Exchange]) -> Vec<Option<usize>> {
+    let mut by_key: HashMap<(&str, &str), VecDeque<usize>> = HashMap::new();
+    for (j, e) in b.iter().enumerate() {
+        if let Some(rid) = &e.reference_id {
+            by_key.entry((&e.name, rid)).or_default().push_back(j);
+        }
+    }
+    let mut taken = vec![false; b.len()];
+    let mut out: Vec<Option<usize>> = a
+        .iter()
+        .map(|e| {
+            let rid = e.reference_id.as_deref()?;
+            let j = by_key.get_mut(&(e.name.as_ref(), rid))?.pop_front()?;
+            taken[j] = true;
+            Some(j)
+        })
+        .collect();
+    let mut by_name: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (j, e) in b.iter().enumerate() {
+        if !taken[j] {
+            by_name.entry(&e.name).or_default().push_back(j);
+        }
+    }
+    for (i, e) in a.iter().enumerate() {
+        if out[i].is_none() {
+            out[i] = by_name.get_mut(e.name.as_ref()).and_then(VecDeque::pop_front);
+        }
+    }
+    out
+}
+
+fn label(e: &Exchange) -> String {
+    match &e.reference_id {
+        Some(rid) => format!("{} ref {rid:?}", e.name),
+        None => format!("{} (no referenceId)", e.name),
+    }
+}
+
+/// The reply message without its `referenceId`.
+fn reply(s: &Session, e: &Exchange) -> Option<Value> {
+    let mut v = s.message(e.reply?)?.record.data.clone();
+    if let Value::Object(m) = &mut v {
+        m.remove("referenceId");
+    }
+    Some(v)
+}
+
+/// The first place (a JSON pointer) where two values differ.
+fn first_difference<'v>(a: &'v Value, b: &'v Value, at: String) -> Option<(String, Option<&'v Value>, Option<&'v Value>)> {
+    match (a, b) {
+        (Value::Object(ma), Value::Object(mb)) => {
+            let mut keys: Vec<&String> = ma.keys().chain(mb.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| {
+                let path = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match (ma.get(k), mb.get(k)) {
+                    (Some(x), Some(y)) => first_difference(x, y, path),
+                    (x, y) => Some((path, x, y)),
+                }
+            })
+        }
+        (Value::Array(xa), Value::Array(xb)) => (0..xa.len().max(xb.len())).find_map(|i| {
+            let path = format!("{at}/{i}");
+            match (xa.get(i), xb.get(i)) {
+                (Some(x), Some(y)) => first_difference(x, y, path),
+                (x, y) => Some((path, x, y)),
+            }
+        }),
+        _ if a == b => None,
+        _ => Some((at, Some(a), Some(b))),
+    }
+}
+
+fn show(v: Option<&Value>) -> String {
+    match v {
+        None => "(absent)".to_owned(),
+        Some(v) => {
+            let s = v.to_string();
+            if s.chars().count() > 60 {
+                format!("{}…", s.chars().take(60).collect::<String>())
+            } else {
+                s
+            }
+        }
+    }
+}

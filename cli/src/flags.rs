@@ -1,0 +1,179 @@
+//! The command line as clap sees it: raw flags only. [`crate::config`]
+//! turns them into real objects.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  wwe-trace summary capture.har
+  wwe-trace lint capture.har --options wwe-options.properties --deny warnings
+  wwe-trace ratelimit capture.jsonl --options wwe-options.properties
+  wwe-trace convert capture.jsonl --to har -o capture.har
+  wwe-trace redact capture.har --rule key:CustomerPhone --rule pattern:email -o clean.har
+  wwe-trace redact capture.har --rule pattern:phone --preview
+  wwe-trace diff before.har after.har
+  wwe-trace catalog --json
+
+A trace is a HAR exported by the wwe-devtools panel, or JSON Lines of
+capture records; `-` reads standard input.
+Exit codes: 0 all is well, 1 a check found something, 2 an error.";
+
+/// Check, summarise and convert wwe-devtools traces of Genesys WWE Service
+/// Client API traffic.
+#[derive(Debug, Parser)]
+#[command(name = "wwe-trace", version, after_help = EXAMPLES)]
+pub struct Flags {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Frames, message and exchange counts, requests with their outcomes and
+    /// latencies, findings.
+    #[command(after_help = "Example:\n  wwe-trace summary capture.har")]
+    Summary(TraceArg),
+    /// Every finding of the lints; exits 1 on findings at the --deny level
+    /// (for CI).
+    #[command(after_help = "Examples:\n  wwe-trace lint capture.har\n  wwe-trace lint capture.har --options wwe.properties --deny warnings")]
+    Lint(LintFlags),
+    /// Which requests WWE would rate-limit with these options (exits 1 if
+    /// any).
+    #[command(after_help = "Example:\n  wwe-trace ratelimit capture.har --options wwe.properties\n\nThe options file holds WWE options as `key=value` lines or a JSON object,\ne.g. service-client-api.rate-limit=3")]
+    Ratelimit(RatelimitFlags),
+    /// Writes the trace as HAR or JSON Lines (redacted by the default rules).
+    #[command(after_help = "Examples:\n  wwe-trace convert capture.jsonl --to har -o capture.har\n  wwe-trace convert capture.har --to jsonl > records.jsonl")]
+    Convert(ConvertFlags),
+    /// Removes tokens and customer data; --preview shows what would go.
+    #[command(after_help = "Rules: jwt, jwt-reply (the default two), key:<userData key>, pattern:phone,\npattern:email, regex:<expression>.\n\nExamples:\n  wwe-trace redact capture.har --rule key:CustomerPhone -o clean.har\n  wwe-trace redact capture.har --rule pattern:phone --rule pattern:email --preview")]
+    Redact(RedactFlags),
+    /// Exchanges that differ between two traces (exits 1 if any).
+    #[command(after_help = "Example:\n  wwe-trace diff before.har after.har\n\nExchanges are matched by request name and referenceId, then by order.")]
+    Diff(DiffFlags),
+    /// The Service Client API as this tool knows it.
+    #[command(after_help = "Examples:\n  wwe-trace catalog\n  wwe-trace catalog --json")]
+    Catalog(CatalogFlags),
+}
+
+/// One trace file.
+#[derive(Debug, Args)]
+pub struct TraceArg {
+    /// The trace: a HAR from the panel or JSON Lines of records (`-` for
+    /// standard input).
+    pub trace: PathBuf,
+}
+
+/// `lint`.
+#[derive(Debug, Args)]
+pub struct LintFlags {
+    /// The trace.
+    pub trace: PathBuf,
+    /// WWE options (properties or JSON) to check requests against.
+    #[arg(long, value_name = "FILE")]
+    pub options: Option<PathBuf>,
+    /// Exit 1 when there are findings at this level or above.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub deny: Option<DenyLevel>,
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--deny` levels.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DenyLevel {
+    /// Warnings and errors.
+    Warnings,
+    /// Errors only.
+    Errors,
+}
+
+/// `ratelimit`.
+#[derive(Debug, Args)]
+pub struct RatelimitFlags {
+    /// The trace.
+    pub trace: PathBuf,
+    /// WWE options (properties or JSON) with the rate limits.
+    #[arg(long, value_name = "FILE")]
+    pub options: PathBuf,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum To {
+    /// HAR 1.2 with wwe-devtools data.
+    Har,
+    /// JSON Lines of records.
+    Jsonl,
+}
+
+/// `convert`.
+#[derive(Debug, Args)]
+pub struct ConvertFlags {
+    /// The trace.
+    pub trace: PathBuf,
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub to: To,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Indent the HAR.
+    #[arg(long)]
+    pub pretty: bool,
+    /// Do not apply the default redaction (JWTs, auth.getJwtToken replies).
+    #[arg(long)]
+    pub no_redact: bool,
+}
+
+/// `redact`.
+#[derive(Debug, Args)]
+pub struct RedactFlags {
+    /// The trace.
+    pub trace: PathBuf,
+    /// A rule to apply besides the default ones (repeatable).
+    #[arg(long = "rule", value_name = "RULE")]
+    pub rules: Vec<String>,
+    /// A file of rules, one per line (`#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub rules_file: Option<PathBuf>,
+    /// Leave out the default rules (jwt, jwt-reply).
+    #[arg(long)]
+    pub no_default_rules: bool,
+    /// Show what would be redacted, and write nothing.
+    #[arg(long)]
+    pub preview: bool,
+    /// The format to write; the input's by default.
+    #[arg(long, value_enum)]
+    pub to: Option<To>,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Indent the HAR.
+    #[arg(long)]
+    pub pretty: bool,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffFlags {
+    /// The first trace.
+    pub a: PathBuf,
+    /// The second trace.
+    pub b: PathBuf,
+    /// Latencies closer than this many milliseconds are the same.
+    #[arg(long, value_name = "MS", default_value_t = 50.0)]
+    pub latency_tolerance: f64,
+}
+
+/// `catalog`.
+#[derive(Debug, Args)]
+pub struct CatalogFlags {
+    /// Print the catalog as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
