@@ -1,0 +1,166 @@
+//! Golden tests of `wwe-trace`: the built binary runs on the sample traces
+//! in `assets/samples/` and on bad inputs in `cli/tests/golden/inputs/`, and
+//! its standard output, standard error and exit code are compared with
+//! `cli/tests/golden/<case>.txt`. The samples' HAR exports
+//! (`assets/samples/*.har`) are checked the same way, and read back.
+//!
+//! `UPDATE_GOLDEN=1 cargo test -p wwe-trace --test golden` rewrites the
+//! files; review the diff before committing it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ is in the workspace").to_path_buf()
+}
+
+fn updating() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
+}
+
+/// Runs `wwe-trace args` in the workspace root: (stdout, stderr, exit code).
+fn run(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wwe-trace"))
+        .args(args)
+        .current_dir(root())
+        .env("COLUMNS", "100")
+        .output()
+        .expect("the wwe-trace binary runs");
+    (
+        String::from_utf8(out.stdout).expect("UTF-8 output"),
+        String::from_utf8(out.stderr).expect("UTF-8 errors"),
+        out.status.code().expect("exited, not killed"),
+    )
+}
+
+/// Compares `actual` with the file, or rewrites it under `UPDATE_GOLDEN=1`.
+fn golden(path: &Path, actual: &str) {
+    if updating() {
+        std::fs::write(path, actual).expect("golden file written");
+        return;
+    }
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run UPDATE_GOLDEN=1 cargo test -p wwe-trace --test golden", path.display()));
+    if expected != actual {
+        let first = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the output, first at line {}:\n  expected: {:?}\n  actual:   {:?}\nfull output:\n{actual}\n(UPDATE_GOLDEN=1 rewrites it)",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
+
+fn case(name: &str, args: &[&str], code: i32) {
+    let (stdout, stderr, actual_code) = run(args);
+    let text = format!("$ wwe-trace {}\n{stdout}--- stderr\n{stderr}--- exit {actual_code}\n", args.join(" "));
+    golden(&root().join("cli/tests/golden").join(format!("{name}.txt")), &text);
+    assert_eq!(actual_code, code, "exit code of wwe-trace {}", args.join(" "));
+}
+
+const SAMPLES: &[&str] = &["call-flow", "rate-limit", "origin-denied", "misspelt-request"];
+
+#[test]
+fn summary() {
+    case("summary-call-flow", &["summary", "assets/samples/call-flow.jsonl"], 0);
+    case("summary-rate-limit-har", &["summary", "assets/samples/rate-limit.har"], 0);
+    case("summary-call-flow-har", &["summary", "assets/samples/call-flow.har"], 0);
+}
+
+#[test]
+fn lint() {
+    case("lint-misspelt-deny-warnings", &["lint", "assets/samples/misspelt-request.jsonl", "--deny", "warnings"], 1);
+    case("lint-misspelt-deny-errors", &["lint", "assets/samples/misspelt-request.jsonl", "--deny", "errors"], 0);
+    case(
+        "lint-origin-denied-options",
+        &["lint", "assets/samples/origin-denied.jsonl", "--options", "assets/samples/origin-denied.options.properties", "--deny", "errors"],
+        1,
+    );
+    case("lint-rate-limit-json", &["lint", "assets/samples/rate-limit.har", "--json"], 0);
+}
+
+#[test]
+fn ratelimit() {
+    case(
+        "ratelimit-quarantine",
+        &["ratelimit", "assets/samples/rate-limit.jsonl", "--options", "assets/samples/rate-limit.options.properties"],
+        1,
+    );
+    case(
+        "ratelimit-call-flow",
+        &["ratelimit", "assets/samples/call-flow.jsonl", "--options", "assets/samples/rate-limit.options.properties"],
+        0,
+    );
+}
+
+#[test]
+fn redact() {
+    case(
+        "redact-preview",
+        &["redact", "assets/samples/call-flow.jsonl", "--rule", "key:CustomerEmail", "--rule", "pattern:phone", "--preview"],
+        0,
+    );
+    case(
+        "redact-jsonl",
+        &["redact", "assets/samples/call-flow.har", "--rule", "key:CustomerEmail", "--rule", "pattern:phone", "--to", "jsonl"],
+        0,
+    );
+}
+
+#[test]
+fn diff() {
+    case("diff-changed", &["diff", "assets/samples/call-flow.jsonl", "cli/tests/golden/inputs/call-flow-changed.jsonl"], 1);
+    case("diff-redacted-export", &["diff", "assets/samples/call-flow.jsonl", "assets/samples/call-flow.har"], 1);
+    case("diff-same", &["diff", "assets/samples/rate-limit.jsonl", "assets/samples/rate-limit.har"], 0);
+}
+
+#[test]
+fn errors_name_the_file_the_place_and_the_fix() {
+    case("error-missing-file", &["summary", "cli/tests/golden/inputs/no-such-trace.har"], 2);
+    case("error-browser-har", &["summary", "cli/tests/golden/inputs/chrome.har"], 2);
+    case("error-truncated-jsonl", &["lint", "cli/tests/golden/inputs/truncated.jsonl"], 2);
+    case("error-bad-rule", &["redact", "assets/samples/call-flow.jsonl", "--rule", "pattern:fax"], 2);
+    case(
+        "error-bad-options",
+        &["ratelimit", "assets/samples/rate-limit.jsonl", "--options", "cli/tests/golden/inputs/bad.properties"],
+        2,
+    );
+}
+
+#[test]
+fn help_has_examples() {
+    case("help", &["--help"], 0);
+    case("help-lint", &["lint", "--help"], 0);
+}
+
+#[test]
+fn catalog() {
+    // The catalog grows with the core; check its shape, not every line.
+    let (text, _, code) = run(&["catalog"]);
+    assert_eq!(code, 0);
+    assert!(text.lines().any(|l| l.starts_with("  voice.dial(destination")), "{text}");
+    let (json, _, code) = run(&["catalog", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("catalog --json is JSON");
+    let voice = v["namespaces"].as_array().unwrap().iter().find(|n| n["name"] == "voice").expect("voice namespace");
+    assert!(voice["requests"].as_array().unwrap().iter().any(|r| r["name"] == "voice.dial"));
+}
+
+/// The samples' HAR exports are what `convert --to har --pretty` writes
+/// today, and read back to the same records (redacted by default).
+#[test]
+fn sample_har_exports_are_current_and_read_back() {
+    for name in SAMPLES {
+        let jsonl = format!("assets/samples/{name}.jsonl");
+        let har = format!("assets/samples/{name}.har");
+        let (text, _, code) = run(&["convert", &jsonl, "--to", "har", "--pretty"]);
+        assert_eq!(code, 0);
+        golden(&root().join(&har), &text);
+        let (from_har, _, code) = run(&["convert", &har, "--to", "jsonl", "--no-redact"]);
+        assert_eq!(code, 0);
+        let (from_jsonl, _, _) = run(&["convert", &jsonl, "--to", "jsonl"]);
+        assert_eq!(from_har, from_jsonl, "{har} does not read back to the records of {jsonl}");
+    }
+}
