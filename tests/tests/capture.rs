@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use capture_support::*;
 use serde_json::{json, Value};
-use wwe_e2e::{Browser, Error, Result, DEFAULT_TIMEOUT};
+use wwe_e2e::{Browser, Error, LaunchOptions, Result, Session, DEFAULT_TIMEOUT};
 use wwe_simulator::Origins;
 
 fn frames_and_values(browser: Browser) {
@@ -380,4 +380,69 @@ fn preserve_log_across_reload_chromium() {
 #[test]
 fn preserve_log_across_reload_firefox() {
     preserve_log(Browser::Firefox);
+}
+
+/// Runs the battery page and returns what it observed.
+fn battery_results(session: &Session, origins: &Origins) -> Result<Value> {
+    session.goto(&format!("{}/capture/battery.html", origins.service))?;
+    wait_page_flag(session, "done", DEFAULT_TIMEOUT)?;
+    let text = session.execute("return document.getElementById('results').textContent;", &[])?;
+    Ok(serde_json::from_str(text.as_str().unwrap_or("null"))?)
+}
+
+fn transparency(browser: Browser) {
+    let server = fixture_server();
+    let bare = {
+        let session = Session::launch(browser, &LaunchOptions { extension_dir: None, ..LaunchOptions::default() })
+            .unwrap_or_else(|e| panic!("{browser}: {e}"));
+        battery_results(&session, server.origins()).unwrap_or_else(|e| panic!("{browser} without extension: {e}"))
+    };
+    assert!(bare.as_array().is_some_and(|a| a.len() > 15), "the battery observed too little: {bare:#}");
+    scenario("capture-transparency", browser, &server, |session, origins| {
+        // Armed first (a panel on the tab), so capture is fully on.
+        session.goto(&format!("{}/capture/frames.html", origins.service))?;
+        let page = session.current_window()?;
+        let tab = session.tab_id_of(&format!("{}/capture/frames.html", origins.service))?;
+        open_panel(session, tab)?;
+        session.switch_to_window(&page)?;
+        let captured = battery_results(session, origins)?;
+        if captured != bare {
+            let (a, b) = (bare.as_array().cloned().unwrap_or_default(), captured.as_array().cloned().unwrap_or_default());
+            let diffs: Vec<String> = (0..a.len().max(b.len()))
+                .filter(|&i| a.get(i) != b.get(i))
+                .take(5)
+                .map(|i| format!("#{i}\n  without: {}\n  with:    {}", a.get(i).unwrap_or(&Value::Null), b.get(i).unwrap_or(&Value::Null)))
+                .collect();
+            return Err(Error::new(format!("the page observed something else with the extension:\n{}", diffs.join("\n"))));
+        }
+        // The panel saw what it must: the stopped message, the one whose
+        // listener threw, the transfers, the replies through event.source.
+        let records = wait_records(session, tab, "the battery's messages", |rs| {
+            ["stopped", "throws", "after-throw", "buf", "port", "same-reply", "cross-reply", "from-same-via-parent", "options-form"]
+                .iter()
+                .all(|t| find_t(rs, t).is_some())
+        })?;
+        let port = find_t(&records, "port").cloned().unwrap_or(Value::Null);
+        if port["ports"] != 1 {
+            return Err(Error::new(format!("the transferred port is not counted: {port:#}")));
+        }
+        if find_t(&records, "wrong-origin").is_some() {
+            return Err(Error::new("a message that was never delivered was recorded"));
+        }
+        let same = find_t(&records, "from-same-via-parent").cloned().unwrap_or(Value::Null);
+        if same["sourceRelation"] != "child" || same["sourcePath"] != json!([0]) {
+            return Err(Error::new(format!("a same-origin child's send must keep its source: {same:#}")));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn transparency_battery_chromium() {
+    transparency(Browser::Chromium);
+}
+
+#[test]
+fn transparency_battery_firefox() {
+    transparency(Browser::Firefox);
 }
