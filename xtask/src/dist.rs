@@ -16,7 +16,6 @@ use crate::shell::{cargo, project_root, run};
 const EXTENSION_FILES: &[&str] = &[
     "protocol.js",
     "relay.js",
-    "hook.js",
     "background.js",
     "devtools.html",
     "devtools.js",
@@ -56,8 +55,8 @@ pub fn build_wasm(package: &str, module: &str, release: bool) -> Result<PathBuf>
     let profile = if release { "wasm-release" } else { "dev" };
     run(cargo().args(["build", "--package", package, "--target", "wasm32-unknown-unknown", "--profile", profile]))?;
     let profile_dir = if release { "wasm-release" } else { "debug" };
-    let wasm = project_root()
-        .join("target/wasm32-unknown-unknown")
+    let wasm = crate::shell::cargo_target_dir()
+        .join("wasm32-unknown-unknown")
         .join(profile_dir)
         .join(format!("{module}.wasm"));
     let out = project_root().join("target/xtask/wasm").join(module).join(profile_dir);
