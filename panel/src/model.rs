@@ -66,6 +66,10 @@ pub struct Store {
     pub dropped: RwSignal<u64>,
     /// A sentence for the user when something is wrong with the connection.
     pub problem: RwSignal<Option<String>>,
+    /// The name of the trace file shown instead of live capture, if any.
+    pub trace: RwSignal<Option<String>>,
+    /// Why the last trace file could not be opened.
+    pub trace_error: RwSignal<Option<String>>,
 }
 
 impl Store {
@@ -78,6 +82,8 @@ impl Store {
             version: RwSignal::new(0),
             dropped: RwSignal::new(0),
             problem: RwSignal::new(None),
+            trace: RwSignal::new(None),
+            trace_error: RwSignal::new(None),
         }
     }
 
@@ -113,6 +119,24 @@ impl Store {
         self.version.update(|v| *v += 1);
     }
 
+    /// Shows a trace instead of live capture: a finished capture, so
+    /// requests left without a reply count as timed out.
+    pub fn load_trace(&self, name: String, records: Vec<Record>) {
+        self.clear();
+        self.push(records.into_iter().map(|record| {
+            let json = serde_json::to_string(&record.data).unwrap_or_default();
+            (record, json)
+        }));
+        self.session.update_value(|s| {
+            if let Some(last) = s.latest_time() {
+                s.advance_to(last + wwe_core::session::REQUEST_TIMEOUT_MS);
+            }
+        });
+        self.dropped.set(0);
+        self.trace.set(Some(name));
+        self.version.update(|v| *v += 1);
+    }
+
     /// Sets the WWE options used for policy findings from now on.
     pub fn set_options(&self, options: Option<Options>) {
         self.options.set_value(options.clone());
@@ -130,6 +154,11 @@ impl Store {
     pub fn read_with_cache<R>(&self, f: impl FnOnce(&Session, &Cache) -> R) -> R {
         self.version.track();
         self.session.with_value(|s| self.cache.with_value(|c| f(s, c)))
+    }
+
+    /// Reads the session without subscribing (event handlers).
+    pub fn read_untracked_session<R>(&self, f: impl FnOnce(&Session) -> R) -> R {
+        self.session.with_value(f)
     }
 
     /// The WWE options the user set, if any (tracked).

@@ -1,0 +1,147 @@
+//! Traces in the panel: export the capture as HAR 1.2 or JSON Lines (with
+//! redaction previewed before saving), and open a trace file — by picker or
+//! drag-and-drop — as a read-only capture with every view of the live one.
+//! The formats, redaction and import errors are the core's (`har`, `redact`).
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wwe_core::har::{self, HarOptions};
+use wwe_core::redact::{self, Rules};
+
+use crate::model::Store;
+
+/// The redaction rules a new export starts with: JWTs and the replies of
+/// `auth.getJwtToken`, as the core's defaults.
+fn default_rules_text() -> String {
+    Rules::default().to_string()
+}
+
+/// The export dialog: format, redaction rules, a preview of what will be
+/// redacted, and the file.
+#[component]
+pub fn ExportDialog(store: Store, open: RwSignal<bool>) -> impl IntoView {
+    let format = RwSignal::new("har");
+    let rules_text = RwSignal::new(default_rules_text());
+    let rules = Memo::new(move |_| Rules::parse(&rules_text.get()).map_err(|e| e.to_string()));
+    let preview = Memo::new(move |_| {
+        let Ok(rules) = rules.get() else { return Vec::new() };
+        store.read(|session| redact::preview(session, &rules))
+    });
+    let link = RwSignal::new(None::<(String, String)>);
+
+    let save = move |_| {
+        let Ok(rules) = rules.get_untracked() else { return };
+        let (text, name, mime) = store.read_untracked_session(|session| {
+            let redacted = redact::redact(session, &rules);
+            let summary = redact::summarize(&redacted.hits);
+            let clean = har::session_of(redacted.records.iter().cloned(), None);
+            match format.get_untracked() {
+                "jsonl" => (har::to_jsonl(clean.messages().iter().map(|m| &m.record)), "wwe-trace.jsonl", "application/x-ndjson"),
+                _ => (
+                    har::to_har(&clean, &HarOptions { pretty: true, redactions: &summary, ..HarOptions::default() }),
+                    "wwe-trace.har",
+                    "application/json",
+                ),
+            }
+        });
+        if let Some(url) = download(&text, name, mime) {
+            link.set(Some((url, name.to_string())));
+        }
+    };
+
+    view! {
+        <section class="settings export" data-testid="export-dialog">
+            <div class="setting">
+                <span>"Format"</span>
+                <span>
+                    <label class="check"><input type="radio" name="format" data-testid="export-har" prop:checked=move || format.get() == "har" on:change=move |_| format.set("har")/>"HAR 1.2"</label>
+                    " "
+                    <label class="check"><input type="radio" name="format" data-testid="export-jsonl" prop:checked=move || format.get() == "jsonl" on:change=move |_| format.set("jsonl")/>"JSON Lines (raw records)"</label>
+                </span>
+            </div>
+            <label class="setting">
+                <span>"Redact"</span>
+                <textarea
+                    rows="4"
+                    spellcheck="false"
+                    data-testid="redaction-rules"
+                    title="One rule per line: jwt, jwt-reply, key:<userData key>, pattern:phone, pattern:email, regex:<expression>"
+                    prop:value=move || rules_text.get()
+                    on:input=move |ev| rules_text.set(event_target_value(&ev))
+                ></textarea>
+            </label>
+            {move || rules.get().err().map(|e| view! { <div class="problem" data-testid="redaction-error">{e}</div> })}
+            <div class="setting">
+                <span>"Preview"</span>
+                <div class="redaction-preview">
+                    <div class="muted" data-testid="redaction-count">
+                        {move || format!("{} value(s) will be redacted", preview.with(Vec::len))}
+                    </div>
+                    <ul>
+                        {move || preview.get().into_iter().take(50).map(|hit| { let rule = hit.rule.clone(); view! {
+                            <li data-testid="redaction-hit" data-rule=rule data-message=hit.message.to_string()>
+                                <code>{hit.rule}</code> " #" {hit.message} " " <code>{hit.pointer}</code> " " <span class="muted">{hit.found}</span>
+                            </li>
+                        }}).collect_view()}
+                    </ul>
+                </div>
+            </div>
+            <div class="setting">
+                <span></span>
+                <span>
+                    <button class="tool primary" data-testid="export-save" on:click=save prop:disabled=move || rules.with(Result::is_err)>"Save"</button>
+                    " "
+                    <button class="tool" on:click=move |_| open.set(false)>"Close"</button>
+                    " "
+                    {move || link.get().map(|(url, name)| view! {
+                        <a data-testid="export-link" href=url download=name.clone()>{format!("saved as {name}")}</a>
+                    })}
+                </span>
+            </div>
+        </section>
+    }
+}
+
+/// Starts a download of `text` and returns the object URL (kept alive so
+/// the link stays usable).
+fn download(text: &str, name: &str, mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let anchor: web_sys::HtmlAnchorElement = document().create_element("a").ok()?.dyn_into().ok()?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    Some(url)
+}
+
+/// Reads a trace file and loads it into the store as a read-only capture;
+/// an unreadable file leaves the store as it was and says why.
+pub fn open_file(store: Store, file: web_sys::File) {
+    let name = file.name();
+    leptos::task::spawn_local(async move {
+        let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+            Ok(value) => value.as_string().unwrap_or_default(),
+            Err(_) => {
+                store.trace_error.set(Some(format!("{name}: the browser could not read the file.")));
+                return;
+            }
+        };
+        match har::import(&text) {
+            Ok(trace) => {
+                let count = trace.records.len();
+                store.load_trace(name.clone(), trace.records);
+                store.trace_error.set(None);
+                leptos::logging::log!("opened {name}: {count} records");
+            }
+            Err(error) => store.trace_error.set(Some(format!("{name}: {error}"))),
+        }
+    });
+}
+
+/// The first file of an `<input type=file>` change or a drop.
+pub fn first_file(files: Option<web_sys::FileList>) -> Option<web_sys::File> {
+    files.and_then(|list| list.get(0))
+}
