@@ -13,13 +13,13 @@ mod feed;
 mod filter;
 mod findings;
 mod frames;
+mod interactions;
 mod json_tree;
 mod model;
 mod policy;
 mod ratelimits;
 mod settings;
 mod table;
-mod trace;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
