@@ -19,6 +19,7 @@ use crate::ratelimits::RateLimitView;
 use crate::model::{visible, ListItem, Store, Toggles, ViewFilter};
 use crate::settings::Settings;
 use crate::table::{CellAction, MessageList};
+use crate::trace::{self, ExportDialog};
 
 /// The whole panel.
 #[component]
@@ -28,10 +29,7 @@ pub fn App() -> impl IntoView {
             let _ = body.class_list().add_1("theme-dark");
         }
     }
-    match bridge::tab_id() {
-        Some(tab) => view! { <Capture tab=tab/> }.into_any(),
-        None => view! { <TabPicker/> }.into_any(),
-    }
+    view! { <Capture tab=bridge::tab_id()/> }
 }
 
 /// The views of the capture, as tabs under the toolbar.
@@ -44,21 +42,25 @@ enum View {
     Interactions,
 }
 
-/// Live capture of one tab.
+/// Live capture of one tab, or (without a tab, or once a file is opened)
+/// a trace file, read-only, with the same views.
 #[component]
-fn Capture(tab: TabId) -> impl IntoView {
+fn Capture(tab: Option<TabId>) -> impl IntoView {
     let store = Store::new();
     let paused = RwSignal::new(false);
     let missed_while_paused = RwSignal::new(0usize);
     let settings = RwSignal::new(Settings::default());
     let settings_loaded = RwSignal::new(false);
 
-    let port = bridge::connect(
-        tab,
-        move |message| on_background(store, paused, missed_while_paused, message),
-        move || store.problem.set(Some("Lost the connection to the extension; reload the panel.".into())),
-    );
+    let port = tab.map(|tab| {
+        bridge::connect(
+            tab,
+            move |message| on_background(store, paused, missed_while_paused, message),
+            move || store.problem.set(Some("Lost the connection to the extension; reload the panel.".into())),
+        )
+    });
     let port = StoredValue::new_local(port);
+    let show_export = RwSignal::new(false);
 
     // Settings: load once, then save every change and apply what the
     // background and the core need to know.
@@ -75,7 +77,7 @@ fn Capture(tab: TabId) -> impl IntoView {
         }
         let current = settings.get();
         bridge::save_settings(&current.to_json());
-        port.with_value(|p| post(p, "preserve", &[("on", current.preserve_log.into())]));
+        port.with_value(|p| p.iter().for_each(|p| post(p, "preserve", &[("on", current.preserve_log.into())])));
         let options: Option<Options> = if current.options_text.trim().is_empty() {
             options_error.set(None);
             None
@@ -156,13 +158,26 @@ fn Capture(tab: TabId) -> impl IntoView {
         }),
     });
 
+    let drag_over = window_event_listener(leptos::ev::dragover, move |ev| ev.prevent_default());
+    let drop = window_event_listener(leptos::ev::drop, move |ev| {
+        ev.prevent_default();
+        if let Some(file) = trace::first_file(ev.data_transfer().and_then(|d| d.files())) {
+            trace::open_file(store, file);
+        }
+    });
+    on_cleanup(move || {
+        drag_over.remove();
+        drop.remove();
+    });
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         on_key(&ev, filter_input, items, selected, show_settings, expanded, grouped.get_untracked());
     });
     on_cleanup(move || keys.remove());
 
     let clear = move |_| {
-        port.with_value(|p| post(p, "clear", &[]));
+        if store.trace.get_untracked().is_none() {
+            port.with_value(|p| p.iter().for_each(|p| post(p, "clear", &[])));
+        }
         store.clear();
         selected.set(None);
         missed_while_paused.set(0);
@@ -219,8 +234,47 @@ fn Capture(tab: TabId) -> impl IntoView {
                 <span data-testid="count-dropped">{move || store.dropped.get()}</span>
                 " dropped"
             </span>
+            <label class="tool" title="Open a trace file (HAR or JSON Lines); you can also drop one on the panel">
+                "⤒ Open"
+                <input
+                    type="file"
+                    class="hidden-input"
+                    accept=".har,.json,.jsonl,application/json"
+                    data-testid="import-file"
+                    on:change=move |ev| {
+                        let input: web_sys::HtmlInputElement = event_target(&ev);
+                        if let Some(file) = trace::first_file(input.files()) {
+                            trace::open_file(store, file);
+                        }
+                        input.set_value("");
+                    }
+                />
+            </label>
+            <button class="tool" title="Export the capture (HAR 1.2 or JSON Lines), redacted" data-testid="export" on:click=move |_| show_export.update(|s| *s = !*s)>"⤓ Export"</button>
             <button class="tool" title="Settings" data-testid="settings" on:click=move |_| show_settings.update(|s| *s = !*s)>"⚙"</button>
         </header>
+        <Show when=move || show_export.get()>
+            <ExportDialog store=store open=show_export/>
+        </Show>
+        {move || store.trace.get().map(|name| view! {
+            <div class="trace-banner" data-testid="trace-banner">
+                "Viewing the trace " <strong>{name}</strong> " — read-only. "
+                {tab.map(|_| view! {
+                    <button class="link" data-testid="back-to-live" on:click=move |_| {
+                        store.trace.set(None);
+                        store.clear();
+                        port.with_value(|p| p.iter().for_each(|p| post(p, "subscribe", &[("tabId", f64::from(tab.map_or(0, |t| t.0)).into())])));
+                    }>"Back to live capture"</button>
+                })}
+            </div>
+        })}
+        {move || store.trace_error.get().map(|text| view! {
+            <div class="problem" role="alert" data-testid="import-error">
+                {text} " "
+                <button class="link" on:click=move |_| store.trace_error.set(None)>"dismiss"</button>
+            </div>
+        })}
+        {move || (tab.is_none() && store.trace.get().is_none()).then(|| view! { <TabPicker/> })}
         <Show when=move || show_settings.get()>
             <SettingsDrawer settings=settings options_error=options_error/>
         </Show>
@@ -269,6 +323,11 @@ fn Capture(tab: TabId) -> impl IntoView {
 
 /// One message from the background.
 fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, message: wasm_bindgen::JsValue) {
+    // A trace on screen is read-only: live traffic waits in the background
+    // until the user goes back to live capture (which asks for the backlog).
+    if store.trace.get_untracked().is_some() {
+        return;
+    }
     let records = |list: Vec<feed::WireRecord>| list.into_iter().map(|r| {
         let json = r.json.clone();
         (r.into_record(), json)

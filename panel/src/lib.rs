@@ -20,6 +20,7 @@ mod policy;
 mod ratelimits;
 mod settings;
 mod table;
+mod trace;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
