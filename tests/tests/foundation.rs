@@ -13,11 +13,11 @@
 //! `target/e2e-artifacts/<test>-<browser>.png`; on failure the driver log
 //! (with Chromium's stderr) is saved beside it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use wwe_e2e::{
-    artifacts_dir, extension_dir, fixtures_dir, Browser, Error, LaunchOptions, Result, Session, CHROMIUM_EXTENSION_ID,
+    artifacts_dir, extension_dir, fixtures_dir, Browser, Element, Error, LaunchOptions, Result, Session, CHROMIUM_EXTENSION_ID,
     DEFAULT_TIMEOUT, FIREFOX_ADDON_ID,
 };
 use wwe_simulator::{Origins, Server, ServerConfig};
@@ -138,29 +138,46 @@ fn fixture_server() -> Server {
     Server::start(ServerConfig::ephemeral(fixtures_dir())).expect("starting the fixture server")
 }
 
-/// Non-WWE ("foreign") messages are counted but hidden until the panel's
-/// Foreign toggle is on; the bad input is foreign, so turn it on. A panel
-/// without the toggle (it came later) shows every message anyway.
-fn show_foreign(session: &Session) -> Result<()> {
-    // The toggle and the count are rendered together: once the count is
-    // there, a missing toggle is really missing.
-    let toggle = session.wait_for("the panel to render its count and Foreign toggle", DEFAULT_TIMEOUT, || {
-        let count = session.find_all("[data-testid=count-total]").map_err(|e| e.to_string())?;
-        if count.is_empty() {
-            return Err("no [data-testid=count-total] yet".to_owned());
-        }
-        session.find_all("[data-testid=toggle-foreign]").map(|t| t.into_iter().next()).map_err(|e| e.to_string())
-    })?;
-    let Some(toggle) = toggle else { return Ok(()) };
-    let checked = || session.execute("return arguments[0].checked;", &[toggle.to_json()]);
-    if checked()? != true {
-        session.click(&toggle)?;
+/// The panel's Foreign toggle: non-WWE ("foreign") messages are counted but
+/// hidden until it is on, and the bad input is foreign. The panel applies
+/// its saved settings when they arrive from storage, which can undo an
+/// earlier click, so callers re-check it on every poll.
+struct ForeignToggle {
+    /// `None` for a panel without the toggle (it came later): such a panel
+    /// shows every message anyway.
+    element: Option<Element>,
+    last_click: Option<Instant>,
+}
+
+impl ForeignToggle {
+    fn find(session: &Session) -> Result<ForeignToggle> {
+        // The toggle and the count are rendered together: once the count
+        // is there, a missing toggle is really missing.
+        let element = session.wait_for("the panel to render its count and Foreign toggle", DEFAULT_TIMEOUT, || {
+            let count = session.find_all("[data-testid=count-total]").map_err(|e| e.to_string())?;
+            if count.is_empty() {
+                return Err("no [data-testid=count-total] yet".to_owned());
+            }
+            session.find_all("[data-testid=toggle-foreign]").map(|t| t.into_iter().next()).map_err(|e| e.to_string())
+        })?;
+        Ok(ForeignToggle { element, last_click: None })
     }
-    session.wait_for("the Foreign toggle to be on", DEFAULT_TIMEOUT, || match checked() {
-        Ok(v) if v == true => Ok(()),
-        Ok(v) => Err(format!("checked = {v}")),
-        Err(e) => Err(e.to_string()),
-    })
+
+    /// `Ok` when foreign rows are shown; otherwise clicks (at most once a
+    /// second, since a click toggles) and says so.
+    fn ensure_on(&mut self, session: &Session) -> std::result::Result<(), String> {
+        let Some(toggle) = &self.element else { return Ok(()) };
+        let checked =
+            session.execute("return arguments[0].checked;", &[toggle.to_json()]).map_err(|e| e.to_string())?;
+        if checked == true {
+            return Ok(());
+        }
+        if self.last_click.is_none_or(|t| t.elapsed() > Duration::from_secs(1)) {
+            session.click(toggle).map_err(|e| e.to_string())?;
+            self.last_click = Some(Instant::now());
+        }
+        Err(format!("the Foreign toggle is off (checked = {checked}); clicked it"))
+    }
 }
 
 fn round_trip(browser: Browser) {
@@ -251,12 +268,13 @@ fn bad_input(browser: Browser) {
 
         let Origins { service, client, .. } = origins.clone();
         open_panel_for(session, &service)?;
-        show_foreign(session)?;
+        let mut foreign = ForeignToggle::find(session)?;
         let allowed = ["cyclic", "truncated", "unserializable"];
         session.wait_for(
             "three marked rows from the client (one \"cyclic\"), then the unmarked done message, count-total >= 4",
             BAD_INPUT_TIMEOUT,
             || {
+                foreign.ensure_on(session)?;
                 let (rows, total) = panel_state(session)?;
                 let from_client: Vec<&Row> =
                     rows.iter().filter(|r| r.origin.as_deref() == Some(client.as_str())).collect();
