@@ -249,13 +249,58 @@ fn arb_wwe_data() -> impl Strategy<Value = Value> {
 }
 
 fn arb_record() -> impl Strategy<Value = Record> {
+    let opt_text = || prop::option::of(".{0,8}");
     (
         (any::<u64>(), any::<u64>(), any::<i64>(), 0i64..4, ".{0,10}", ".{0,10}", ".{0,10}"),
-        (prop::option::of(0i64..4), -1e13f64..1e13, arb_wwe_data(), prop::option::of(".{0,8}"), any::<u64>(), prop::option::of(".{0,8}")),
+        (prop::option::of(0i64..4), -1e13f64..1e13, arb_wwe_data(), opt_text(), any::<u64>(), opt_text()),
+        (
+            prop::collection::vec(any::<u32>(), 0..3),
+            prop::option::of(prop::collection::vec(any::<u32>(), 0..3)),
+            opt_text(),
+            prop::option::of(any::<i64>()),
+            opt_text(),
+            opt_text(),
+            any::<bool>(),
+            any::<u32>(),
+            prop::option::of(any::<i64>()),
+        ),
     )
-        .prop_map(|((id, seq, tab_id, frame_id, frame_url, frame_origin, source_origin), (source_frame_id, time, data, marker, size, target_origin))| {
-            Record { id, seq, tab_id, frame_id, frame_url, frame_origin, source_origin, source_frame_id, time, data, marker, size, target_origin, ..Record::default() }
-        })
+        .prop_map(
+            |(
+                (id, seq, tab_id, frame_id, frame_url, frame_origin, source_origin),
+                (source_frame_id, time, data, marker, size, target_origin),
+                (frame_path, source_path, source_relation, source_tab_id, source_unknown, stack, page_reported, ports, capture_tab_id),
+            )| {
+                // Every field today; `..default()` keeps this compiling when
+                // the record grows (add the new field here too).
+                #[allow(clippy::needless_update)]
+                Record {
+                    id,
+                    seq,
+                    tab_id,
+                    frame_id,
+                    frame_url,
+                    frame_origin,
+                    source_origin,
+                    source_frame_id,
+                    time,
+                    data,
+                    marker,
+                    size,
+                    target_origin,
+                    frame_path,
+                    source_path,
+                    source_relation,
+                    source_tab_id,
+                    source_unknown,
+                    stack,
+                    page_reported,
+                    ports,
+                    capture_tab_id,
+                    ..Record::default()
+                }
+            },
+        )
 }
 
 proptest! {
