@@ -15,7 +15,9 @@
 //!
 //! Scenarios: filtering (every query form, negation, problems, chips, the
 //! foreign toggle), pairing (exchanges, statuses, grouped view, detail pane
-//! jumps), a rate-limit hit, the did-you-mean finding. They read the panel
+//! jumps), a rate-limit hit (row, findings, rate-limit view), the
+//! did-you-mean finding (and no false findings), the policy view, the frames
+//! sidebar. They read the panel
 //! only through its stable `data-testid` hooks, and compare exact counts, so
 //! a regression changes a number and fails. A screenshot of the panel goes
 //! to `target/e2e-artifacts/panel-<scenario>-<browser>.png`; on failure the
@@ -250,9 +252,11 @@ fn scenario(name: &str, browser: Browser, body: impl FnOnce(&mut Session, &Origi
     if let Err(error) = outcome {
         let log = artifacts.join(format!("panel-{name}-{browser}.log"));
         let _ = std::fs::write(&log, session.driver_log());
+        let served: Vec<String> = server.requests().iter().map(|r| r.to_string()).collect();
         panic!(
-            "panel {name} in {browser}: {error}\n{shot_note}\ndriver log: {}",
-            log.display()
+            "panel {name} in {browser}: {error}\n{shot_note}\ndriver log: {}\nserver saw:\n    {}",
+            log.display(),
+            served.join("\n    ")
         );
     }
     eprintln!(
@@ -999,24 +1003,8 @@ fn did_you_mean(browser: Browser) {
         let misspelt = Known { rows: &list }
             .only("request", "voice.pauseRecording")?
             .id;
-        // Wait until the swallowed dial is judged, so every finding is in.
-        wait_swallowed(session)?;
         click(session, "[data-testid=view-findings]")?;
         expect_finding(session, "W001", misspelt, "voice.pauseCallRecording")?;
-        // The fixture is otherwise clean: the rate-limit hit and the
-        // swallowed dial are the only other findings.
-        let codes: Vec<String> = session
-            .snapshot("[data-testid=finding-group]", &["data-code"])?
-            .iter()
-            .filter_map(|g| g.get("data-code")?.as_str().map(str::to_owned))
-            .collect();
-        let mut sorted = codes.clone();
-        sorted.sort();
-        if sorted != ["E017", "E018", "W001"] {
-            return fail(format!(
-                "finding groups {codes:?}; expected E017, E018 and W001 only"
-            ));
-        }
         // The finding links to its message: the list, with it selected.
         click(session, "[data-testid=finding][data-code=W001] button")?;
         session.wait_for(
@@ -1041,6 +1029,23 @@ fn did_you_mean(browser: Browser) {
         {
             return fail(format!(
                 "the detail title should name voice.pauseRecording: {title:?}"
+            ));
+        }
+        // Once the swallowed dial is judged every finding is in, and the
+        // fixture is otherwise clean: the rate-limit hit and the swallowed
+        // dial are the only other findings (no false positives).
+        wait_swallowed(session)?;
+        click(session, "[data-testid=view-findings]")?;
+        let codes: Vec<String> = session
+            .snapshot("[data-testid=finding-group]", &["data-code"])?
+            .iter()
+            .filter_map(|g| g.get("data-code")?.as_str().map(str::to_owned))
+            .collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        if sorted != ["E017", "E018", "W001"] {
+            return fail(format!(
+                "finding groups {codes:?}; expected E017, E018 and W001 only"
             ));
         }
         Ok(())
