@@ -16,6 +16,7 @@ use crate::shell::{cargo, project_root, run};
 const EXTENSION_FILES: &[&str] = &[
     "protocol.js",
     "relay.js",
+    "hook.js",
     "background.js",
     "devtools.html",
     "devtools.js",
@@ -185,6 +186,25 @@ mod tests {
         assert_eq!(m["browser_specific_settings"]["gecko"]["id"], "wwe-devtools@wwe-devtools.dev");
         assert_eq!(m["background"]["scripts"], json!(["protocol.js", "background.js"]));
         assert!(m["background"].get("service_worker").is_none());
+    }
+
+    /// Every file the manifest names must be copied into dist, or the
+    /// browser refuses the whole extension.
+    #[test]
+    fn every_file_the_manifest_names_is_shipped() {
+        let m = root_manifest();
+        let mut named: Vec<String> = Vec::new();
+        for script in m["content_scripts"].as_array().into_iter().flatten() {
+            named.extend(script["js"].as_array().into_iter().flatten().filter_map(|f| f.as_str().map(String::from)));
+        }
+        named.extend(m["background"]["scripts"].as_array().into_iter().flatten().filter_map(|f| f.as_str().map(String::from)));
+        named.extend(m["background"]["service_worker"].as_str().map(String::from));
+        named.extend(m["devtools_page"].as_str().map(String::from));
+        assert!(!named.is_empty());
+        for file in named {
+            assert!(EXTENSION_FILES.contains(&file.as_str()), "{file} is named by manifest.json but not in EXTENSION_FILES");
+            assert!(project_root().join("extension").join(&file).is_file(), "extension/{file} does not exist");
+        }
     }
 
     #[test]
