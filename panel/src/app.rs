@@ -345,6 +345,9 @@ fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, 
             store.clear();
             store.push(records(list));
             store.dropped.set(dropped);
+            // `?bench=N` (cargo xtask bench) loads its records once the
+            // backlog is in; without it this does nothing.
+            crate::bench::after_backlog(store);
         }
         Ok(FromBackground::Records { records: list }) => {
             if paused.get_untracked() {

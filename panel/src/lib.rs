@@ -6,6 +6,7 @@
 //! `extension/panel-loader.js`).
 
 mod app;
+mod bench;
 mod bridge;
 mod clock;
 mod detail;

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wwe_core::har::{self, HarOptions};
+use wwe_core::har;
 use wwe_core::redact::{self, Rules};
 
 use crate::model::Store;
@@ -31,19 +31,13 @@ pub fn ExportDialog(store: Store, open: RwSignal<bool>) -> impl IntoView {
 
     let save = move |_| {
         let Ok(rules) = rules.get_untracked() else { return };
-        let (text, name, mime) = store.read_untracked_session(|session| {
-            let redacted = redact::redact(session, &rules);
-            let summary = redact::summarize(&redacted.hits);
-            let clean = har::session_of(redacted.records.iter().cloned(), None);
-            match format.get_untracked() {
-                "jsonl" => (har::to_jsonl(clean.messages().iter().map(|m| &m.record)), "wwe-trace.jsonl", "application/x-ndjson"),
-                _ => (
-                    har::to_har(&clean, &HarOptions { pretty: true, redactions: &summary, ..HarOptions::default() }),
-                    "wwe-trace.har",
-                    "application/json",
-                ),
-            }
-        });
+        let (format, name, mime) = match format.get_untracked() {
+            "jsonl" => (har::Format::JsonLines, "wwe-trace.jsonl", "application/x-ndjson"),
+            _ => (har::Format::Har, "wwe-trace.har", "application/json"),
+        };
+        // The core copies nothing when no rule matches and keeps the live
+        // session's clock, so pending requests are saved as pending.
+        let text = store.read_untracked_session(|session| har::export(session, &rules, format, true).text);
         if let Some(url) = download(&text, name, mime) {
             link.set(Some((url, name.to_string())));
         }

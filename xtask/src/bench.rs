@@ -74,7 +74,7 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         let id = format!("panel-{}", browser.name());
         report.sections.push(timed_section(&id, &title, || {
             if !dist_ok {
-                bail!("not run: The release build failed (see the size section)");
+                bail!("not run: the release build failed (see the size section)");
             }
             panel_section(browser, options.records, native_per_second, native_workload.as_ref())
         }));
@@ -159,7 +159,7 @@ fn timed_section(id: &str, title: &str, body: impl FnOnce() -> Result<Section>) 
     let before = load_average();
     let mut section = body().unwrap_or_else(|error| {
         let text = format!("{error:#}");
-        let reason = text.strip_prefix("not run: ").map(str::to_owned).unwrap_or_else(|| format!("Failed: {text}"));
+        let reason = text.strip_prefix("not run: ").map(str::to_owned).unwrap_or_else(|| format!("failed: {text}"));
         Section { not_run: Some(reason), ..Section::default() }
     });
     section.id = id.to_owned();
@@ -445,7 +445,7 @@ fn har_section() -> Result<Section> {
     let root = project_root();
     let declared = fs::read_to_string(root.join("Cargo.toml"))?.contains("name = \"har\"");
     if !root.join("benches/har.rs").is_file() || !declared {
-        bail!("not run: The core has no `har` bench yet (benches/har.rs and its [[bench]] entry in Cargo.toml, issue 9), so there is nothing to measure.");
+        bail!("not run: the core has no `har` bench yet (benches/har.rs and its [[bench]] entry in Cargo.toml, issue 9), so there is nothing to measure.");
     }
     let (results, _) = run_criterion("har")?;
     if results.is_empty() {
@@ -460,10 +460,7 @@ fn har_section() -> Result<Section> {
             ),
             None => (r.median_ns / 1e9, format!("median of {} samples; the bench declares no message count, so not scaled", r.samples)),
         };
-        // The goal is for export and import; the bench's other functions
-        // (redaction, building the session) are context.
-        let goal = (r.id.contains("export") || r.id.contains("import")).then_some(Goal::AtMost(HAR_GOAL_SECONDS));
-        section.figures.push(figure(format!("{}, per 100,000 messages", r.id), value, "s", goal, context));
+        section.figures.push(figure(format!("{}, per 100,000 messages", r.id), value, "s", Some(Goal::AtMost(HAR_GOAL_SECONDS)), context));
     }
     Ok(section)
 }
@@ -478,7 +475,7 @@ fn capture_section() -> Result<Section> {
     if project_root().join("xtask/src/bench_capture.rs").is_file() {
         bail!("not run: xtask/src/bench_capture.rs exists but is not wired into `cargo xtask bench` yet (declare it in main.rs and call it from bench.rs's capture_section).");
     }
-    bail!("not run: The capture benchmark (xtask/src/bench_capture.rs, issue 6: round trip with and without the extension, 20,000-message burst across 3 frames) has not landed yet, so there is no figure for capture overhead or burst delivery.");
+    bail!("not run: the capture benchmark (xtask/src/bench_capture.rs, issue 6: round trip with and without the extension, 20,000-message burst across 3 frames) has not landed yet, so there is no figure for capture overhead or burst delivery.");
 }
 
 /// A section from a benchmark module's JSON: `{"figures": [{"label",
@@ -529,7 +526,7 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
     let lib = fs::read_to_string(root.join("panel/src/lib.rs"))?;
     let app = fs::read_to_string(root.join("panel/src/app.rs"))?;
     if !lib.contains("mod bench;") || !app.contains("bench::after_backlog") {
-        bail!("not run: The panel has no benchmark entry yet: panel/src/bench.rs exists, but panel/src/lib.rs must declare `mod bench;` and panel/src/app.rs must call `crate::bench::after_backlog(store)` after loading the backlog (BENCHMARKS.md, \"The panel's benchmark entry\").");
+        bail!("not run: the panel has no benchmark entry yet: panel/src/bench.rs exists, but panel/src/lib.rs must declare `mod bench;` and panel/src/app.rs must call `crate::bench::after_backlog(store)` after loading the backlog (BENCHMARKS.md, \"The panel's benchmark entry\").");
     }
     let found = setup::ensure_browsers(&[browser])?;
     for (name, path) in found.env() {
@@ -543,23 +540,14 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
     let dir = root.join("dist").join(browser.name());
     let session = wwe_e2e::Session::launch(which, &wwe_e2e::LaunchOptions::with_extension(&dir)).map_err(e2e)?;
     session.open_extension_page(&format!("panel.html?tabId={UNUSED_TAB}&bench={records}")).map_err(e2e)?;
-    let ready = session.wait_for("the panel to load and paint the benchmark records", Duration::from_secs(300), || {
-        let v = session
-            .execute(
-                "return [document.documentElement.getAttribute('data-bench'), (document.body?.innerText ?? '').slice(0, 300)];",
-                &[],
-            )
-            .map_err(|e| e.message().to_owned())?;
-        v[0].as_str().map(str::to_owned).ok_or_else(|| format!("data-bench is not set; the page shows {:?}", v[1].as_str().unwrap_or("")))
-    });
-    let ready = match ready {
-        Ok(ready) => ready,
-        Err(error) => {
-            let screenshot = root.join("target/bench").join(format!("panel-{}-failed.png", browser.name()));
-            let _ = session.screenshot(&screenshot);
-            bail!("{} (screenshot {})", error.message(), screenshot.display());
-        }
-    };
+    let ready = session
+        .wait_for("the panel to load and paint the benchmark records", Duration::from_secs(300), || {
+            let v = session
+                .execute("return document.documentElement.getAttribute('data-bench');", &[])
+                .map_err(|e| e.message().to_owned())?;
+            v.as_str().map(str::to_owned).ok_or_else(|| "data-bench is not set yet".to_owned())
+        })
+        .map_err(e2e)?;
     let load: Value = serde_json::from_str(&ready).context("data-bench is not JSON")?;
     let shown = session
         .execute("return document.querySelector('[data-testid=count-total]')?.textContent ?? null;", &[])
