@@ -131,7 +131,8 @@ pub struct Session {
     browser: Browser,
     driver: SocketAddr,
     id: String,
-    extension: bool,
+    /// The unpacked extension, as given (`None`: a bare browser).
+    extension: Option<PathBuf>,
     /// A window on an extension page, kept for `tabs.query` lookups.
     helper_window: Option<String>,
     addon_install: Option<Value>,
@@ -204,7 +205,7 @@ impl Session {
                         browser,
                         driver: addr,
                         id: String::new(),
-                        extension: options.extension_dir.is_some(),
+                        extension: options.extension_dir.clone(),
                         helper_window: None,
                         addon_install: None,
                         driver_log,
@@ -410,7 +411,7 @@ impl Session {
     /// Opens `path_and_query` (e.g. `panel.html?tabId=3`) under the
     /// extension's root in a new tab, switches to it and returns its handle.
     pub fn open_extension_page(&self, path_and_query: &str) -> Result<String> {
-        if !self.extension {
+        if self.extension.is_none() {
             return Err(Error::new("this session was launched without an extension"));
         }
         let url = format!("{}{}", self.browser.extension_base(), path_and_query.trim_start_matches('/'));
@@ -645,9 +646,18 @@ impl Session {
     /// "Reading manifest" messages from the browser console. The current
     /// window is kept.
     pub fn manifest_report(&self) -> Result<ManifestReport> {
-        if !self.extension {
+        let Some(dir) = &self.extension else {
             return Err(Error::new("this session was launched without an extension"));
-        }
+        };
+        let mut report = self.browser_manifest_report()?;
+        // A browser may load an extension whose manifest names a missing
+        // file (Firefox does) or refuse it with the reason only in a dialog
+        // (Chromium does): check the files ourselves.
+        report.errors.extend(missing_files(dir));
+        Ok(report)
+    }
+
+    fn browser_manifest_report(&self) -> Result<ManifestReport> {
         match self.browser {
             Browser::Chromium => {
                 let original = self.current_window()?;
@@ -710,6 +720,13 @@ impl Session {
         let mut errors = Vec::new();
         if !reloaded["failure"].is_null() {
             errors.push(format!("reload failed: {}", reloaded["failure"]));
+            if reloaded["failure"].to_string().contains("No such extension") {
+                errors.push(format!(
+                    "Chromium did not load the extension {CHROMIUM_EXTENSION_ID} (it reports why only in a \
+                     dialog): check manifest.json and the files it names"
+                ));
+                return Ok(ManifestReport { id: String::new(), warnings: Vec::new(), errors });
+            }
         }
         let info = wait_for("the reloaded extension to be enabled", DEFAULT_TIMEOUT, || {
             let info = self
@@ -757,6 +774,46 @@ impl Drop for Session {
             let _ = http::request(self.driver, "DELETE", &path, None, Duration::from_secs(10));
         }
     }
+}
+
+/// Files that `dir/manifest.json` names but `dir` lacks, as error lines.
+fn missing_files(dir: &Path) -> Vec<String> {
+    let manifest: Value = match fs::read_to_string(dir.join("manifest.json")).map(|t| serde_json::from_str(&t)) {
+        Ok(Ok(m)) => m,
+        Ok(Err(e)) => return vec![format!("manifest.json is not JSON: {e}")],
+        Err(e) => return vec![format!("manifest.json: {e}")],
+    };
+    fn strings(v: &Value) -> Vec<&str> {
+        match v {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            Value::Object(o) => o.values().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+    let mut named: Vec<&str> = Vec::new();
+    for key in ["service_worker", "scripts", "page"] {
+        named.extend(strings(&manifest["background"][key]));
+    }
+    for script in manifest["content_scripts"].as_array().into_iter().flatten() {
+        named.extend(strings(&script["js"]));
+        named.extend(strings(&script["css"]));
+    }
+    for path in [
+        &manifest["devtools_page"],
+        &manifest["options_page"],
+        &manifest["options_ui"]["page"],
+        &manifest["action"]["default_popup"],
+        &manifest["action"]["default_icon"],
+        &manifest["icons"],
+    ] {
+        named.extend(strings(path));
+    }
+    named
+        .into_iter()
+        .filter(|f| !dir.join(f.trim_start_matches('/')).is_file())
+        .map(|f| format!("manifest.json names {f}, which is not in {}", dir.display()))
+        .collect()
 }
 
 fn wait_driver_ready(addr: SocketAddr, pid: u32, processes: &mut ProcessGroup, log: &Path) -> Result<()> {
