@@ -106,12 +106,18 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
     let show_settings = RwSignal::new(false);
     let filter_input = NodeRef::<Input>::new();
 
-    // The saved choices seed the view once loaded; the view writes back.
+    // The saved choices seed the view once loaded; the view writes back. A
+    // choice the user made before the (asynchronous) load wins over the
+    // saved one: a value still at its default was not touched.
     Effect::new(move |_| {
         if settings_loaded.get() {
             let s = settings.get_untracked();
-            toggles.update(|t| t.foreign = s.show_foreign);
-            grouped.set(s.grouped);
+            if toggles.with_untracked(|t| t.foreign == Toggles::default().foreign) {
+                toggles.update(|t| t.foreign = s.show_foreign);
+            }
+            if !grouped.get_untracked() {
+                grouped.set(s.grouped);
+            }
         }
     });
     Effect::new(move |_| {
