@@ -22,6 +22,7 @@
   const CustomEventCtor = CustomEvent;
   const ErrorCtor = Error;
   const keysOf = Object.keys;
+  const getOwn = Object.getOwnPropertyDescriptor;
   const isArray = Array.isArray;
   const now = Date.now;
   const EVENT = "wwe-devtools:send";
@@ -34,8 +35,19 @@
     if (t !== "object" || v === null) return t.charAt(0) + String(v).slice(0, 64);
     if (isArray(v)) return "a" + v.length;
     const keys = keysOf(v);
-    return "o" + keys.length + ":" + keys.slice(0, 8).join(",").slice(0, 200);
+    // Keys, and the first characters of the first few primitive values, so
+    // that {t: "a"} and {t: "b"} are told apart.
+    let out = "o" + keys.length;
+    for (let i = 0; i < keys.length && i < 8; i++) {
+      // Data properties only: running a page's getter again would show.
+      const d = getOwn(v, keys[i]);
+      const x = d && "value" in d ? d.value : undefined;
+      const tx = typeof x;
+      out += ":" + keys[i].slice(0, 24) + (tx === "string" ? "=" + x.slice(0, 24) : tx === "number" || tx === "boolean" ? "=" + x : "");
+    }
+    return out.slice(0, 300);
   }
+
 
   function callerStack() {
     const raw = String(new ErrorCtor().stack ?? "");

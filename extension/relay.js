@@ -345,8 +345,17 @@
     if (t !== "object" || v === null) return t.charAt(0) + String(v).slice(0, 64);
     if (Array.isArray(v)) return "a" + v.length;
     const keys = Object.keys(v);
-    return "o" + keys.length + ":" + keys.slice(0, 8).join(",").slice(0, 200);
+    // Keys, and the first characters of the first few primitive values, so
+    // that {t: "a"} and {t: "b"} are told apart.
+    let out = "o" + keys.length;
+    for (let i = 0; i < keys.length && i < 8; i++) {
+      const x = v[keys[i]];
+      const tx = typeof x;
+      out += ":" + keys[i].slice(0, 24) + (tx === "string" ? "=" + x.slice(0, 24) : tx === "number" || tx === "boolean" ? "=" + x : "");
+    }
+    return out.slice(0, 300);
   }
+
 
   function onHookReport(event) {
     const detail = event.detail;
