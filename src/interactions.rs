@@ -25,7 +25,7 @@
 //! meaning; new ones are added at the end. Nothing here panics on any
 //! traffic (see the property test).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde_json::{Map, Value};
 
@@ -37,6 +37,10 @@ use crate::session::{Captured, Session};
 /// Two identical events received by different frames this close together
 /// are copies of one event.
 pub const COPY_WINDOW_MS: f64 = 1_000.0;
+
+/// Frames' clocks disagree by this much (Firefox rounds timers): a change
+/// seen up to this long before a request may still be caused by it.
+pub const CLOCK_SKEW_MS: f64 = 100.0;
 
 /// A request is linked to a change it explains only if the change comes
 /// this soon after it (the client library's own timeout).
@@ -552,6 +556,11 @@ pub struct Interactions {
     /// Recent events for copy detection: (time, key, receiving frame, index
     /// of the interaction and change it produced).
     recent: VecDeque<Delivery>,
+    /// Replies processed before the session could pair them.
+    unpaired: HashSet<u64>,
+    /// Toast steps naming an id no popup has returned yet, while some
+    /// popup awaits its reply: (toast id, time, step, record, buttons).
+    toast_orphans: Vec<(String, f64, ToastStep, u64, Vec<String>)>,
     /// The changes produced by the event being processed, for its copies.
     producing: Option<Vec<(usize, usize)>>,
     processed: usize,
@@ -626,6 +635,21 @@ fn explains(request: &str, kind: &ChangeKind) -> bool {
     }
 }
 
+/// Whether this request explains this change: the right kind of change,
+/// and for a `userData` write, a key now holding the value written (or
+/// gone, for a delete) — not the data the interaction already had.
+fn fits(pending: &Pending, kind: &ChangeKind) -> bool {
+    if !explains(&pending.name, kind) {
+        return false;
+    }
+    match kind {
+        ChangeKind::UserData { keys } if !pending.writes.is_empty() => {
+            keys.iter().any(|k| pending.writes.iter().any(|(key, value)| *key == k.key && *value == k.after))
+        }
+        _ => true,
+    }
+}
+
 /// Whether one request keeps explaining further changes after the first
 /// (mark-done: COMPLETED, REMOVED and the markdone event; hang-up: the
 /// release and the recording it stops).
@@ -662,11 +686,19 @@ impl Interactions {
             *self = Interactions::new();
         }
         self.first_id = first;
-        let start = self.processed;
-        for captured in &session.messages()[start..] {
-            self.push(captured, session);
+        // Frames flush their records in batches, so a backlog holds one
+        // frame's requests before another frame's replies and events:
+        // what is new is taken in time order.
+        let messages = session.messages();
+        let mut order: Vec<usize> = (self.processed..messages.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&messages[a].record, &messages[b].record);
+            a.time.total_cmp(&b.time).then(a.id.cmp(&b.id))
+        });
+        for index in order {
+            self.push(&messages[index], session);
         }
-        self.processed = session.len();
+        self.processed = messages.len();
     }
 
     /// The agent.
@@ -731,7 +763,18 @@ impl Interactions {
     pub fn push(&mut self, captured: &Captured, session: &Session) {
         let time = captured.record.time;
         match &captured.decoded.message {
-            Message::Request(r) => self.on_request(captured, &r.name, time),
+            Message::Request(r) => {
+                self.on_request(captured, &r.name, time);
+                // Its reply came first (another frame's batch) and was set
+                // aside unpaired: the session has paired it now.
+                let id = captured.record.id;
+                let reply = session.exchange_of(id).filter(|e| e.request == id).and_then(|e| e.reply);
+                if let Some(reply) = reply.filter(|r| self.unpaired.remove(r)) {
+                    if let Some(reply) = session.message(reply) {
+                        self.on_reply(reply, session, reply.record.time);
+                    }
+                }
+            }
             Message::Event { name, .. } => self.on_event(captured, name, time),
             Message::ReplyOk { .. } | Message::ReplyError { .. } | Message::RateLimitError { .. } => {
                 self.on_reply(captured, session, time)
@@ -757,7 +800,7 @@ impl Interactions {
                 }
                 // A creation already seen (the request's batch came late).
                 let found = self.interactions.iter().position(|i| {
-                    i.created_by.is_none() && i.first_seen >= time && i.first_seen - time <= CAUSE_WINDOW_MS && i.parties.contains(&pending.target)
+                    i.created_by.is_none() && i.first_seen + CLOCK_SKEW_MS >= time && i.first_seen - time <= CAUSE_WINDOW_MS && i.parties.contains(&pending.target)
                 });
                 match found {
                     Some(at) => self.link_creation(at, &pending),
@@ -823,7 +866,7 @@ impl Interactions {
         };
         if let Some(at) = target_index {
             let hit = self.interactions[at].changes.iter().position(|c| {
-                c.request.is_none() && c.time >= pending.time && c.time - pending.time <= CAUSE_WINDOW_MS && explains(&pending.name, &c.kind)
+                c.request.is_none() && c.time + CLOCK_SKEW_MS >= pending.time && c.time - pending.time <= CAUSE_WINDOW_MS && fits(&pending, &c.kind)
             });
             if let Some(ci) = hit {
                 self.attach(at, ci, &pending);
@@ -841,6 +884,13 @@ impl Interactions {
         change.request = Some(pending.request);
         change.request_name = Some(pending.name.clone());
         change.client = Some(pending.client.clone());
+        for (k, _) in &pending.writes {
+            let entry = (k.clone(), pending.request, pending.client.clone());
+            if !interaction.writes.contains(&entry) {
+                interaction.writes.push(entry);
+            }
+        }
+        let change = &mut interaction.changes[ci];
         if let ChangeKind::UserData { keys } = &mut change.kind {
             for (k, v) in &pending.writes {
                 if !keys.iter().any(|kc| kc.key == *k) && interaction.user_data.get(k) != v.as_ref() {
@@ -878,7 +928,12 @@ impl Interactions {
                 if let Some(b) = buttons.filter(|b| !b.is_empty()) {
                     t.buttons = b;
                 }
-                t.steps.push((time, step, vec![message]));
+                let at = t.steps.iter().rposition(|s| s.0 <= time).map_or(0, |p| p + 1);
+                t.steps.insert(at, (time, step, vec![message]));
+            }
+            // A popup still waiting for its reply may be this toast.
+            None if self.toasts.iter().any(|t| t.id.is_none()) => {
+                self.toast_orphans.push((toast.to_owned(), time, step, message, buttons.unwrap_or_default()));
             }
             None => self.finding(
                 XCode::UnknownToast,
@@ -1039,6 +1094,7 @@ impl Interactions {
     fn observe(&mut self, at: usize, o: &Value, time: f64, message: u64, from_reply: bool) {
         {
             let i = &mut self.interactions[at];
+            i.first_seen = i.first_seen.min(time);
             if i.media.is_empty() {
                 if let Some(m) = str_field(o, "media") {
                     i.media = m.to_owned();
@@ -1067,7 +1123,7 @@ impl Interactions {
             let parties = self.interactions[at].parties.clone();
             let first_seen = self.interactions[at].first_seen;
             let hit = self.creating.iter().position(|p| {
-                first_seen >= p.time && first_seen - p.time <= CAUSE_WINDOW_MS && parties.contains(&p.target)
+                first_seen + CLOCK_SKEW_MS >= p.time && first_seen - p.time <= CAUSE_WINDOW_MS && parties.contains(&p.target)
             });
             if let Some(hit) = hit {
                 let p = self.creating.remove(hit);
@@ -1181,7 +1237,7 @@ impl Interactions {
         let case_id = self.interactions[at].case_id.clone();
         let hit = self.pending.iter().position(|p| {
             let target = if p.name == "interaction.selectCaseByCaseId" { case_id.as_deref() == Some(&p.target) } else { p.target == iid };
-            target && time >= p.time && time - p.time <= CAUSE_WINDOW_MS && explains(&p.name, &kind)
+            target && time + CLOCK_SKEW_MS >= p.time && time - p.time <= CAUSE_WINDOW_MS && fits(p, &kind)
         });
         let ci = self.interactions[at].changes.len();
         self.interactions[at].changes.push(Change {
@@ -1231,7 +1287,10 @@ impl Interactions {
 
     fn on_reply(&mut self, captured: &Captured, session: &Session, time: f64) {
         let id = captured.record.id;
-        let Some(exchange) = session.exchange_of(id).filter(|e| e.reply == Some(id)) else { return };
+        let Some(exchange) = session.exchange_of(id).filter(|e| e.reply == Some(id)) else {
+            self.unpaired.insert(id);
+            return;
+        };
         let Some(request) = session.message(exchange.request) else { return };
         let name = exchange.name.as_ref();
         let data = captured.record.data.get("data").cloned().unwrap_or(Value::Null);
@@ -1293,10 +1352,15 @@ impl Interactions {
             "system.popupToast" => {
                 if let Some(toast_id) = text_of(&data).or_else(|| id_field(&data, "id")) {
                     if let Some(t) = self.toasts.iter_mut().rev().find(|t| t.steps.first().is_some_and(|s| s.2.first() == Some(&exchange.request))) {
-                        t.id = Some(toast_id);
+                        t.id = Some(toast_id.clone());
                         if let Some(s) = t.steps.first_mut() {
                             s.2.push(id);
                         }
+                    }
+                    let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.toast_orphans).into_iter().partition(|o| o.0 == toast_id);
+                    self.toast_orphans = rest;
+                    for (toast, time, step, message, buttons) in mine {
+                        self.toast_step(&toast, time, step, message, Some(buttons));
                     }
                 }
             }
@@ -1321,12 +1385,12 @@ impl Interactions {
                 for item in items {
                     if let Some(iid) = id_field(&item, "interactionId") {
                         // A read shows what this client may see; it changes
-                        // nothing, so its userData is not diffed once known.
+                        // nothing, so its userData is never diffed (another
+                        // frame's read may reach the panel before the events
+                        // it follows).
                         let mut item = item.clone();
-                        if self.index.contains_key(&iid) {
-                            if let Value::Object(o) = &mut item {
-                                o.remove("userData");
-                            }
+                        if let Value::Object(o) = &mut item {
+                            o.remove("userData");
                         }
                         self.observe_reply(&iid, &item, time, id);
                         let keys = match item_user_data(&data, &iid) {

@@ -370,6 +370,36 @@ fn toast_popup_update_click_close() {
     );
 }
 
+/// The service frame's batch (update, close) reached the panel before the
+/// client frame's popup reply: the steps still join their toast.
+#[test]
+fn toast_steps_before_the_popup_reply() {
+    let mut f = Flow::default();
+    let (_, rid) = f.request(0.0, 5, "system.popupToast", json!([{"title": "Callback", "buttons": ["Call"]}]));
+    f.request(100.0, 5, "system.updateToast", json!(["toast-1", {"title": "Now"}]));
+    f.request(300.0, 5, "system.closeToast", json!(["toast-1"]));
+    f.reply(5.0, 5, &rid, json!("toast-1"));
+    f.event(200.0, 5, "system", json!({"eventType": "CUSTOM_TOAST_BUTTON_CLICK", "customToastId": "toast-1", "buttonIndex": 0}));
+    let session = f.session();
+    let mut live = Interactions::new();
+    live.update(&session);
+    expect![[r#"
+        toast toast-1 by https://crm.example buttons=["Call"]
+          +0 popup Callback [1, 4]
+          +100 update Now [2]
+          +200 button 0 clicked (Call) [5]
+          +300 closed [3]
+    "#]].assert_eq(&render(&live));
+    // Fed one record at a time, in that order, the steps still join.
+    let mut s = Session::new();
+    let mut one_by_one = Interactions::new();
+    for r in &f.records {
+        s.push(r.clone());
+        one_by_one.update(&s);
+    }
+    assert_eq!(render(&one_by_one), render(&live));
+}
+
 #[test]
 fn mark_done_blocked_refused_then_unblocked() {
     let mut f = Flow::default();
@@ -468,6 +498,38 @@ fn request_captured_after_its_event_is_still_linked() {
             cause #5 voice.dial created of 2
         "#]],
     );
+}
+
+/// Live, the service frame's batch (the write) is processed before the
+/// client frame's batch (ADDED, then the change): the write links to the
+/// change holding its values, not to the data the call was added with.
+#[test]
+fn write_processed_before_the_interaction_is_known() {
+    let mut f = Flow::default();
+    f.request(20.0, 5, "interaction.setUserData", json!(["1", {"Key1": "b", "Secret": "s"}]));
+    f.interaction(10.0, &[5], "ADDED", call("1", "DIALING", json!({"userData": {"Key1": "a"}})));
+    f.interaction(30.0, &[5], "ATTACHED_DATA_CHANGED", call("1", "DIALING", json!({"userData": {"Key1": "b"}})));
+    // Another client reads it; its reply reaches the panel first.
+    let (_, rid) = f.request(40.0, 6, "interaction.getByInteractionId", json!(["1"]));
+    f.reply(45.0, 6, &rid, call("1", "DIALING", json!({"userData": {"Key1": "b"}})));
+    f.records.swap(3, 4);
+    let mut s = Session::new();
+    let mut live = Interactions::new();
+    for batch in [&f.records[..1], &f.records[1..4], &f.records[4..]] {
+        for r in batch {
+            s.push(r.clone());
+        }
+        live.update(&s);
+    }
+    expect![[r#"
+        interaction 1 voice state=DIALING recording=STOPPED blocked=None created_by=None added=Some(2)
+          +10 user-data Key1: ∅ → a [2]
+          +10 state DIALING [2]
+          +30 user-data Key1: a → b, Secret: ∅ → s (not visible) [3] <- #1 interaction.setUserData from https://crm.example
+          +45 read read by https://app.example: Key1 [5] <- #4 interaction.getByInteractionId from https://app.example
+        cause #1 interaction.setUserData caused change 2 of 1
+    "#]].assert_eq(&render(&live));
+    assert_eq!(live.interaction("1").unwrap().writes.len(), 2);
 }
 
 #[test]
