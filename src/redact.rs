@@ -31,7 +31,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use regex::Regex;
+use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
