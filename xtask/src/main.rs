@@ -3,6 +3,7 @@
 //! (wasm target, browsers, drivers, wasm-opt) is done by `setup.rs`.
 
 mod bench;
+mod bench_capture;
 mod dist;
 mod flags;
 mod fuzz;
