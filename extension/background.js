@@ -470,9 +470,116 @@ function onPanelMessage(port, message, watched) {
       break;
     case "ping":
       break;
+    case "send":
+      onPanelSend(port, message, watched);
+      break;
     default:
       port.postMessage({ type: "error", message: `unknown message type ${JSON.stringify(message?.type)}` });
   }
+}
+
+// ---- commands from panels: send into a frame (replay, edit, forge, bulk) ----
+//
+// Only a panel's port reaches this (the port is refused unless it comes from
+// the extension's own pages), and only for a tab the panel watches or a
+// popup joined to it. The route (frame, target window, targetOrigin) is
+// decided by the core in the panel; here it is checked for shape and run.
+
+// Hard cap on copies in one send (bulk send); the panel asks before sending many.
+const SEND_CAP = 200;
+const SEND_BASES = ["self", "top", "opener-top"];
+
+function sendProblem(message) {
+  const tabId = message.tabId;
+  const frameId = message.frameId;
+  if (!Number.isInteger(tabId) || !Number.isInteger(frameId) || frameId < 0) return "send needs an integer tabId and frameId";
+  if (message.mode !== "post" && message.mode !== "dispatch") return `unknown send mode ${JSON.stringify(message.mode)}`;
+  if (!SEND_BASES.includes(message.base)) return `unknown target base ${JSON.stringify(message.base)}`;
+  if (!Array.isArray(message.path) || message.path.length > 64 || !message.path.every((i) => Number.isInteger(i) && i >= 0)) return "bad target path";
+  if (!Array.isArray(message.messages) || message.messages.length === 0) return "nothing to send";
+  if (message.messages.length > SEND_CAP) return `at most ${SEND_CAP} copies per send`;
+  if (!message.messages.every((m) => typeof m === "string" && m.length <= 1024 * 1024)) return "messages must be JSON text";
+  if (typeof message.targetOrigin !== "string" || typeof message.spoofOrigin !== "string") return "bad origins";
+  return null;
+}
+
+function onPanelSend(port, message, watched) {
+  const reply = (fields) => {
+    try { port.postMessage({ type: "sent", id: message.id, ...fields }); } catch (_) { /* the panel went away */ }
+  };
+  const problem = sendProblem(message);
+  if (problem) return reply({ ok: false, error: problem });
+  if (!watched.has(captureTabOf(message.tabId))) return reply({ ok: false, error: `this panel does not watch tab ${message.tabId}` });
+  const spec = {
+    mode: message.mode,
+    base: message.base,
+    path: message.path,
+    targetOrigin: message.targetOrigin,
+    spoofOrigin: message.spoofOrigin,
+    messages: message.messages,
+    intervalMs: Math.min(60000, Math.max(0, Number(message.intervalMs) || 0)),
+    probeMs: Math.min(10000, Math.max(0, Number(message.probeMs) || 0)),
+  };
+  api.scripting.executeScript({
+    target: { tabId: message.tabId, frameIds: [message.frameId] },
+    world: "MAIN",
+    func: sendInFrame,
+    args: [spec],
+  }).then((results) => {
+    const result = results?.[0]?.result;
+    if (!result || typeof result !== "object") reply({ ok: false, error: "the frame returned nothing (it may have navigated)" });
+    else if (result.error) reply({ ok: false, error: String(result.error), posted: result.posted ?? 0 });
+    else reply({ ok: true, posted: result.posted, probe: result.probe ?? null });
+  }, (error) => reply({ ok: false, error: String(error?.message ?? error) }));
+}
+
+// Runs in the page's MAIN world of the chosen frame (serialized by
+// scripting.executeScript; it must not use anything from this file). Posts
+// each message to the route's window, or with mode "dispatch" fires a
+// synthetic `message` event with a spoofed origin on this window. With a
+// probe, waits and reports a fingerprint of the page's text before and
+// after, so the panel can tell whether the page reacted.
+function sendInFrame(spec) {
+  const fingerprint = () => {
+    const text = document.body ? document.body.innerText : "";
+    let hash = 0;
+    for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+    return `${text.length}:${hash}`;
+  };
+  const target = () => {
+    let win = spec.base === "self" ? window : spec.base === "top" ? window.top : (window.opener && window.opener.top);
+    for (const i of spec.path) {
+      if (!win) break;
+      win = win.frames[i];
+    }
+    return win;
+  };
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const before = fingerprint();
+  return (async () => {
+    let posted = 0;
+    try {
+      for (let i = 0; i < spec.messages.length; i++) {
+        if (i > 0 && spec.intervalMs > 0) await sleep(spec.intervalMs);
+        const data = JSON.parse(spec.messages[i]);
+        if (spec.mode === "dispatch") {
+          window.dispatchEvent(new MessageEvent("message", { data, origin: spec.spoofOrigin, source: null }));
+        } else {
+          const win = target();
+          if (!win) return { posted, error: `no window at ${spec.base} [${spec.path.join(", ")}] from ${location.origin}` };
+          win.postMessage(data, spec.targetOrigin);
+        }
+        posted++;
+      }
+      if (spec.probeMs > 0) {
+        await sleep(spec.probeMs);
+        return { posted, probe: { before, after: fingerprint() } };
+      }
+      return { posted };
+    } catch (error) {
+      return { posted, error: String(error && error.message || error) };
+    }
+  })();
 }
 
 api.runtime.onConnect.addListener((port) => {

@@ -11,12 +11,16 @@
 //      sourceRelation, sourceTabId, sourceUnknown, targetOrigin, stack,
 //      pageReported, ports, captureTabId. Panels reconnect after a
 //      background restart and get a fresh backlog.
+//   2  panel -> background: send {id, tabId, frameId, mode: post|dispatch,
+//      base, path, targetOrigin, spoofOrigin, messages (JSON texts, at most
+//      200), intervalMs, probeMs} (replay, edit and send, forge, bulk);
+//      background -> panel: sent {id, ok, posted, error, probe}.
 globalThis.WWE_PROTOCOL = Object.freeze({
-  version: 1,
+  version: 2,
   // The port name a panel uses to connect to the background.
   panelPort: "wwe-panel",
   // Panel -> background.
-  toBackground: Object.freeze(["hello", "subscribe", "clear", "preserve", "ping"]),
+  toBackground: Object.freeze(["hello", "subscribe", "clear", "preserve", "ping", "send"]),
   // Background -> panel.
-  toPanel: Object.freeze(["hello", "backlog", "records", "dropped", "navigated", "error"]),
+  toPanel: Object.freeze(["hello", "backlog", "records", "dropped", "navigated", "error", "sent"]),
 });

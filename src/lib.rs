@@ -5,6 +5,7 @@
 //! simulator).
 
 pub mod catalog;
+pub mod compose;
 pub mod decode;
 pub mod error;
 pub mod har;

@@ -40,6 +40,7 @@ enum View {
     Findings,
     Policy,
     Interactions,
+    Send,
 }
 
 /// Live capture of one tab, or (without a tab, or once a file is opened)
@@ -60,6 +61,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
         )
     });
     let port = StoredValue::new_local(port);
+    crate::replay::provide(port);
     let show_export = RwSignal::new(false);
 
     // Settings: load once, then save every change and apply what the
@@ -221,6 +223,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 </button>
                 <button class="view-tab" class:on=move || view.get() == View::Policy data-testid="view-policy" on:click=move |_| view.set(View::Policy)>"Policy"</button>
                 <button class="view-tab" class:on=move || view.get() == View::Interactions data-testid="view-interactions" on:click=move |_| view.set(View::Interactions)>"Interactions"</button>
+                <button class="view-tab" class:on=move || view.get() == View::Send data-testid="view-send" on:click=move |_| view.set(View::Send)>"Send"</button>
             </nav>
             <span class="spacer"></span>
             {move || (missed_while_paused.get() > 0).then(|| view! {
@@ -318,6 +321,9 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 view.set(View::Messages);
             })/>
         </Show>
+        <Show when=move || view.get() == View::Send>
+            <crate::forge::ForgeView store=store/>
+        </Show>
         <Show when=move || view.get() == View::Findings>
             <FindingsView store=store on_select=Callback::new(move |id| {
                 selected.set(Some(id));
@@ -329,6 +335,10 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
 
 /// One message from the background.
 fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, message: wasm_bindgen::JsValue) {
+    // Answers to the panel's own sends (replay, forge) go to their callers.
+    if crate::replay::take_result(&message) {
+        return;
+    }
     // A trace on screen is read-only: live traffic waits in the background
     // until the user goes back to live capture (which asks for the backlog).
     if store.trace.get_untracked().is_some() {

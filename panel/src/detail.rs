@@ -157,6 +157,7 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                             })}
                         </div>
                     </section>
+                    <crate::replay::Actions store=store selected=selected id=d.id/>
                     {d.description.map(|text| view! {
                         <section><h4>"Documentation"</h4><p class="doc" data-testid="detail-doc">{text}</p></section>
                     })}
