@@ -26,6 +26,11 @@ pub const RATE_WINDOW_MS: f64 = 60_000.0;
 /// reach the panel in batches, so a reply may arrive before its request.
 pub const ORPHAN_GRACE_MS: f64 = 2_000.0;
 
+/// Frames' clocks may disagree by this much (Firefox rounds timers to 1 ms
+/// across frames), so a reply timed less than this before its request is
+/// not reported.
+pub const CLOCK_TOLERANCE_MS: f64 = 2.0;
+
 /// One captured message with its decoding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Captured {
@@ -268,6 +273,12 @@ pub struct Session {
     timeouts: VecDeque<(f64, usize)>,
     /// Unpaired replies by the time they are judged, earliest first.
     orphans: VecDeque<(f64, usize, ClientKey, String)>,
+    /// Events whose subscription is checked once batches from other frames
+    /// had time to arrive (the subscribe is received by the service frame,
+    /// the event by the client frame), earliest first.
+    event_checks: VecDeque<(f64, usize, Name)>,
+    /// How many exchanges, replies and events were judged by the clock.
+    judged: u64,
     frames: Vec<Frame>,
     frame_index: HashMap<(i64, i64), usize>,
     subscriptions: Vec<Subscription>,
@@ -343,6 +354,7 @@ impl Session {
             self.timeouts.pop_front();
             if self.exchanges[ex].state == ExchangeState::Pending {
                 self.expire(ex);
+                self.judged += 1;
             }
         }
         while let Some(&(due, msg, _, _)) = self.orphans.front() {
@@ -351,7 +363,23 @@ impl Session {
             }
             let (_, _, client, rid) = self.orphans.pop_front().expect("front exists");
             self.judge_orphan(msg, &client, &rid);
+            self.judged += 1;
         }
+        while let Some(&(due, _, _)) = self.event_checks.front() {
+            if due > now {
+                break;
+            }
+            let (_, index, name) = self.event_checks.pop_front().expect("front exists");
+            self.check_subscribed(index, &name);
+            self.judged += 1;
+        }
+    }
+
+    /// How many judgements the clock has made so far (requests timed out or
+    /// swallowed, unpaired replies, events checked against subscriptions):
+    /// a caller that advances time can tell whether anything changed.
+    pub fn judged(&self) -> u64 {
+        self.judged
     }
 
     /// Every message, in the order pushed.
@@ -543,7 +571,8 @@ impl Session {
             }
             Message::Event { name, .. } => {
                 let name = name.clone();
-                self.check_subscribed(index, &name);
+                insert_sorted(&mut self.event_checks, (time + ORPHAN_GRACE_MS, index, name), |x| x.0);
+                self.judge_due();
             }
             Message::FrameIdAssignment { .. } | Message::Legacy(_) | Message::Foreign => {}
         }
@@ -571,12 +600,16 @@ impl Session {
             self.judge_due();
             return;
         };
-        let slot = self.slots.entry(client).or_default().entry(rid.clone()).or_default();
+        let slot = self.slots.entry(client.clone()).or_default().entry(rid.clone()).or_default();
         let reused = !slot.pending.is_empty();
         slot.last = Some(ex);
         slot.unawaited = false;
         // A reply that came before its request answers it at once.
-        let orphan = (!slot.orphans.is_empty()).then(|| slot.orphans.remove(0));
+        let mut orphan = (!slot.orphans.is_empty()).then(|| slot.orphans.remove(0));
+        if orphan.is_none() {
+            orphan = self.adopt_orphan_by_origin(&client, &rid);
+        }
+        let slot = self.slots.entry(client.clone()).or_default().entry(rid.clone()).or_default();
         if orphan.is_none() {
             slot.pending.push(ex);
         }
@@ -646,8 +679,32 @@ impl Session {
                 let id = self.messages[index].record.id;
                 self.report(Issue::new(Code::LateReply, msg), id);
             }
-            _ => self.park_orphan(index, key, rid),
+            _ => {
+                // Nothing awaits it under `key` (maybe the origin fallback):
+                // its own request may still be in another frame's batch.
+                // Park it under the frame that received it, where that
+                // request (or, by origin, a sender-less one) will find it.
+                let record = &self.messages[index].record;
+                let frame = ClientKey::Frame { tab_id: record.tab_id, frame_id: record.frame_id };
+                self.park_orphan(index, frame, rid)
+            }
         }
+    }
+
+    /// A request whose sender frame is unknown is keyed by origin, but a
+    /// reply that came first was parked under the frame that received it:
+    /// take such a reply (same tab, receiving origin and referenceId).
+    fn adopt_orphan_by_origin(&mut self, client: &ClientKey, rid: &str) -> Option<usize> {
+        let ClientKey::Origin { tab_id, origin } = client else { return None };
+        let messages = &self.messages;
+        let (key, msg) = self.orphans.iter().find_map(|(_, msg, key, r)| {
+            let record = &messages[*msg].record;
+            (r == rid && record.tab_id == *tab_id && record.frame_origin == *origin).then(|| (key.clone(), *msg))
+        })?;
+        let slot = self.slots.get_mut(&key)?.get_mut(rid)?;
+        let pos = slot.orphans.iter().position(|&o| o == msg)?;
+        slot.orphans.remove(pos);
+        Some(msg)
     }
 
     fn park_orphan(&mut self, index: usize, key: ClientKey, rid: String) {
@@ -712,7 +769,7 @@ impl Session {
         if let (Some(s), Some(sid)) = (sub, subscription_id) {
             self.subscriptions[s].subscription_id = Some(sid);
         }
-        if reply_time < request_time {
+        if reply_time < request_time - CLOCK_TOLERANCE_MS {
             self.report(
                 Issue::new(
                     Code::ReplyBeforeRequest,
@@ -823,11 +880,16 @@ impl Session {
     fn check_subscribed(&mut self, index: usize, name: &str) {
         let record = &self.messages[index].record;
         let (subs_by_client, subscriptions) = (&self.subs_by_client, &self.subscriptions);
+        // Judged after a grace period, so the subscription must have been
+        // in force when the event came, not now.
+        let time_of = |id: u64| self.by_id.get(&id).map(|&i| self.messages[i].record.time);
+        let event_time = record.time;
         let subscribed = Self::receiver_key(record, |k| {
             subs_by_client.get(k).is_some_and(|subs| {
                 subs.iter().any(|&s| {
                     let sub = &subscriptions[s];
-                    sub.ended_by.is_none() && sub.names.iter().any(|n| n == name)
+                    let ended_before = sub.ended_by.and_then(time_of).is_some_and(|t| t <= event_time);
+                    !ended_before && sub.names.iter().any(|n| n == name)
                 })
             })
         })

@@ -349,3 +349,59 @@ fn requests_denied_by_the_given_policy() {
     assert_eq!(denied[0].messages, [2]);
     assert!(denied[0].message.contains("voice.dial"), "{}", denied[0].message);
 }
+
+#[test]
+fn reply_before_a_request_from_an_unknown_sender_still_pairs() {
+    // The client's batch (with the reply) reaches the panel before the
+    // service's batch (with the request), and the request's sender frame is
+    // unknown: the reply parked under its receiving frame must still be
+    // found by origin.
+    let mut request = to_service(1, 0.0, req("agent.get", "0"));
+    request.source_frame_id = None;
+    let reply = to_client(2, 3.0, ok("0"));
+    check(vec![reply, request], Some(60_000.0), expect![[r#"
+        agent.get ref=0 #1 -> #2 ok latency=3
+    "#]]);
+}
+
+#[test]
+fn an_event_ahead_of_its_subscribe_in_another_batch_is_not_a_finding() {
+    let sub = json!({"event": "subscribe", "data": ["agent"], "referenceId": "0", "userAgent": "WWE Client", "protocolVersion": 2});
+    let sub_reply = json!({"referenceId": "0", "data": null, "subscriptionId": "s1", "userAgent": "WWE"});
+    let agent = json!({"event": "agent", "data": {"eventType": "STATE_CHANGED", "mediaState": "READY"}, "userAgent": "WWE"});
+    // Pushed in arrival order: the client frame's batch first.
+    let s = check(
+        vec![to_client(2, 2.0, sub_reply), to_client(3, 10.0, agent), to_service(1, 0.0, sub)],
+        Some(60_000.0),
+        expect![[r#"
+            subscribe ref=0 #1 -> #2 ok latency=2
+        "#]],
+    );
+    assert!(s.judged() > 0, "the event was checked once its grace period passed");
+}
+
+#[test]
+fn a_reply_one_millisecond_early_is_clock_rounding_not_a_finding() {
+    // Firefox rounds timers to 1 ms across frames.
+    check(vec![to_service(1, 5.0, req("agent.get", "0")), to_client(2, 4.0, ok("0"))], Some(60_000.0), expect![[r#"
+        agent.get ref=0 #1 -> #2 ok latency=-1
+    "#]]);
+}
+
+#[test]
+fn a_client_reply_overtaking_its_request_is_not_taken_for_a_neighbours_duplicate() {
+    // Clients A (frame 5, sender unknown) and B (frame 6, sender known)
+    // share an origin and both start their referenceIds at "0". B's reply
+    // reaches the panel before B's request.
+    let mut a_request = to_service(1, 0.0, req("agent.get", "0"));
+    a_request.source_frame_id = None;
+    let a_reply = to_client(2, 1.0, ok("0"));
+    let mut b_request = to_service(3, 5.0, req("agent.get", "0"));
+    b_request.source_frame_id = Some(6);
+    let mut b_reply = to_client(4, 6.0, ok("0"));
+    b_reply.frame_id = 6;
+    check(vec![a_request, a_reply, b_reply, b_request], Some(60_000.0), expect![[r#"
+        agent.get ref=0 #1 -> #2 ok latency=1
+        agent.get ref=0 #3 -> #4 ok latency=1
+    "#]]);
+}
