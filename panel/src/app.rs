@@ -32,6 +32,9 @@ pub fn App() -> impl IntoView {
     view! { <Capture tab=bridge::tab_id()/> }
 }
 
+/// How far behind the wall clock the live session's clock runs.
+const TICK_MARGIN_MS: f64 = 1_500.0;
+
 /// The views of the capture, as tabs under the toolbar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum View {
@@ -63,6 +66,23 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
     let port = StoredValue::new_local(port);
     crate::replay::provide(port);
     let show_export = RwSignal::new(false);
+    // Live capture only: move the session's clock every second so requests
+    // without a reply time out (or show as swallowed) while the page is
+    // quiet. A margin leaves records still in flight from other frames'
+    // batches time to arrive before the clock passes them.
+    if tab.is_some() {
+        let ticker = set_interval_with_handle(
+            move || {
+                if store.trace.get_untracked().is_none() {
+                    store.tick(js_sys::Date::now() - TICK_MARGIN_MS);
+                }
+            },
+            std::time::Duration::from_secs(1),
+        );
+        if let Ok(ticker) = ticker {
+            on_cleanup(move || ticker.clear());
+        }
+    }
 
     // Settings: load once, then save every change and apply what the
     // background and the core need to know.

@@ -137,6 +137,21 @@ impl Store {
         self.version.update(|v| *v += 1);
     }
 
+    /// Moves the session's clock to `now` (ms since the epoch) so requests
+    /// left without a reply time out while nothing else arrives; notifies
+    /// the views only when that changed something.
+    pub fn tick(&self, now: f64) {
+        let mut changed = false;
+        self.session.update_value(|s| {
+            let before = s.judged();
+            s.advance_to(now);
+            changed = s.judged() != before;
+        });
+        if changed {
+            self.version.update(|v| *v += 1);
+        }
+    }
+
     /// Sets the WWE options used for policy findings from now on.
     pub fn set_options(&self, options: Option<Options>) {
         self.options.set_value(options.clone());
@@ -255,6 +270,9 @@ pub struct ViewFilter {
 /// messages the toggle hides. Never drops data: it only chooses indexes.
 pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<ListItem>, usize) {
     let mut items = Vec::new();
+    // `frame:` matches the sender's frame too, known by its browser id.
+    let frame_urls: std::collections::HashMap<(i64, i64), &str> =
+        session.frames().iter().map(|f| ((f.tab_id, f.frame_id), f.url.as_str())).collect();
     let mut hidden_foreign = 0;
     for &index in &cache.order {
         let captured = &session.messages()[index];
@@ -278,7 +296,7 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
                 continue;
             }
         }
-        if !filter.query.is_empty() && !filter.query.matches(&facts(captured, &cache.rows[index], exchange)) {
+        if !filter.query.is_empty() && !filter.query.matches(&facts(captured, &cache.rows[index], exchange, &frame_urls)) {
             continue;
         }
         items.push(ListItem { id: captured.record.id, nested: false });
@@ -292,7 +310,12 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
     (items, hidden_foreign)
 }
 
-fn facts<'a>(captured: &'a Captured, cache: &'a RowCache, exchange: Option<&'a Exchange>) -> Facts<'a> {
+fn facts<'a>(
+    captured: &'a Captured,
+    cache: &'a RowCache,
+    exchange: Option<&'a Exchange>,
+    frame_urls: &std::collections::HashMap<(i64, i64), &'a str>,
+) -> Facts<'a> {
     let record = &captured.record;
     let name = match exchange {
         // A reply answers to its request's name.
@@ -307,7 +330,10 @@ fn facts<'a>(captured: &'a Captured, cache: &'a RowCache, exchange: Option<&'a E
         kind: captured.decoded.message.kind_str(),
         name,
         status: exchange.map_or("", |e| e.state.as_str()),
-        frames: [record.frame_url.as_str(), ""],
+        frames: [
+            record.frame_url.as_str(),
+            record.source_frame_id.and_then(|f| frame_urls.get(&(record.tab_id, f)).copied()).unwrap_or(""),
+        ],
         origins: [record.source_origin.as_str(), record.frame_origin.as_str()],
         interaction,
         latency: exchange.and_then(|e| e.latency_ms),
