@@ -342,7 +342,10 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
             })/>
         </Show>
         <Show when=move || view.get() == View::Send>
-            <crate::forge::ForgeView store=store/>
+            <section class="table-view">
+                <crate::composer::Composer store=store/>
+                <crate::forge::ForgeView store=store/>
+            </section>
         </Show>
         <Show when=move || view.get() == View::Findings>
             <FindingsView store=store on_select=Callback::new(move |id| {

@@ -9,6 +9,7 @@ mod app;
 mod bench;
 mod bridge;
 mod clock;
+mod composer;
 mod detail;
 mod editor;
 mod feed;
