@@ -41,6 +41,9 @@ pub struct Captured {
     /// Index in [`Session::exchanges`] of the exchange this message is the
     /// request or the reply of.
     pub exchange: Option<usize>,
+    /// The sending frame's browser id: the record's own, or one the session
+    /// found from the sender's index path (the record is kept as captured).
+    pub sender_frame_id: Option<i64>,
 }
 
 /// Identifies a client for pairing: its browser frame when the extension
@@ -279,6 +282,10 @@ pub struct Session {
     event_checks: VecDeque<(f64, usize, Name)>,
     /// How many exchanges, replies and events were judged by the clock.
     judged: u64,
+    /// Browser frame ids by (tab, index path from top), learnt from the
+    /// records each frame received: resolves senders the relay could name
+    /// only by path.
+    frames_by_path: HashMap<(i64, Vec<u32>), i64>,
     frames: Vec<Frame>,
     frame_index: HashMap<(i64, i64), usize>,
     subscriptions: Vec<Subscription>,
@@ -314,6 +321,9 @@ impl Session {
         }
         let time = record.time;
         self.advance_to(time);
+        // Always called: it also learns this record's receiving frame path.
+        let by_path = self.resolve_sender_by_path(&record);
+        let sender_frame_id = record.source_frame_id.or(by_path);
         let decoded = decode(&record.data);
         let index = self.messages.len();
         let id = record.id;
@@ -327,8 +337,8 @@ impl Session {
             self.report(issue, id);
         }
 
-        self.note_frames(&record, &decoded);
-        self.messages.push(Captured { record, decoded, exchange: None });
+        self.note_frames(&record, sender_frame_id, &decoded);
+        self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id });
         self.relate(index, time);
     }
 
@@ -469,7 +479,7 @@ impl Session {
         &mut self.frames[i]
     }
 
-    fn note_frames(&mut self, record: &Record, decoded: &Decoded) {
+    fn note_frames(&mut self, record: &Record, sender_frame_id: Option<i64>, decoded: &Decoded) {
         let (receiver_role, sender_role) = match decoded.message.direction() {
             Direction::ToService => (Role::Service, Role::Client),
             Direction::ToClient => (Role::Client, Role::Service),
@@ -487,7 +497,7 @@ impl Session {
         if let Message::FrameIdAssignment { frame_id } = decoded.message {
             receiver.wwe_frame_id = Some(frame_id);
         }
-        if let Some(source) = record.source_frame_id {
+        if let Some(source) = sender_frame_id {
             let sender = self.frame_mut(record.tab_id, source);
             sender.sent += 1;
             if sender.origin.is_empty() && !record.source_origin.is_empty() {
@@ -505,9 +515,23 @@ impl Session {
         }
     }
 
+    /// Learns the receiving frame's index path; names a sender the relay
+    /// knew only by its path (it had not reported its frame id yet) when a
+    /// record received by that frame already told its id.
+    fn resolve_sender_by_path(&mut self, record: &Record) -> Option<i64> {
+        if record.frame_id == 0 || !record.frame_path.is_empty() {
+            self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
+        }
+        if record.source_tab_id.is_some() {
+            return None;
+        }
+        let path = record.source_path.as_ref()?;
+        self.frames_by_path.get(&(record.tab_id, path.clone())).copied()
+    }
+
     /// The sender of a client message.
-    fn sender_key(record: &Record) -> ClientKey {
-        match record.source_frame_id {
+    fn sender_key(record: &Record, sender_frame_id: Option<i64>) -> ClientKey {
+        match sender_frame_id {
             Some(frame_id) => ClientKey::Frame { tab_id: record.tab_id, frame_id },
             None => ClientKey::Origin { tab_id: record.tab_id, origin: record.source_origin.clone() },
         }
@@ -538,7 +562,7 @@ impl Session {
                 self.open_exchange(index, name, rid, time, None);
             }
             Message::Subscribe { names, reference_id, .. } => {
-                let client = Self::sender_key(&m.record);
+                let client = Self::sender_key(&m.record, m.sender_frame_id);
                 let sub = self.subscriptions.len();
                 self.subscriptions.push(Subscription {
                     client: client.clone(),
@@ -552,7 +576,7 @@ impl Session {
                 self.open_exchange(index, Name::Borrowed("subscribe"), rid, time, Some(sub));
             }
             Message::Unsubscribe { subscription_id, reference_id } => {
-                let client = Self::sender_key(&m.record);
+                let client = Self::sender_key(&m.record, m.sender_frame_id);
                 if let Some(sid) = subscription_id {
                     let subs = self.subs_by_client.get(&client).map(Vec::as_slice).unwrap_or(&[]);
                     for &s in subs {
@@ -580,7 +604,7 @@ impl Session {
 
     fn open_exchange(&mut self, index: usize, name: Name, rid: Option<String>, time: f64, sub: Option<usize>) {
         let record = &self.messages[index].record;
-        let client = Self::sender_key(record);
+        let client = Self::sender_key(record, self.messages[index].sender_frame_id);
         let ex = self.exchanges.len();
         self.exchanges.push(Exchange {
             request: record.id,

@@ -30,7 +30,7 @@ fn client_routes(session: &Session) -> Vec<ClientRoute> {
         .filter(|f| matches!(f.role, Role::Client | Role::Both))
         .map(|f| {
             let sent = session.messages().iter().rev().find(|m| {
-                m.record.source_frame_id == Some(f.frame_id)
+                m.sender_frame_id == Some(f.frame_id)
                     && m.record.source_tab_id.unwrap_or(m.record.tab_id) == f.tab_id
                     && m.decoded.message.direction() == Direction::ToService
             });
@@ -38,7 +38,12 @@ fn client_routes(session: &Session) -> Vec<ClientRoute> {
                 key: format!("{}:{}", f.tab_id, f.frame_id),
                 label: format!("frame {} · {}", f.frame_id, if f.url.is_empty() { &f.origin } else { &f.url }),
                 route: sent
-                    .map(|m| compose::replay_route(&m.record))
+                    .map(|m| {
+                        // The session may know the sender from its index path.
+                        let mut record = m.record.clone();
+                        record.source_frame_id = m.sender_frame_id;
+                        compose::replay_route(&record)
+                    })
                     .unwrap_or_else(|| Err("this client has not sent anything to WWE yet, so the way to WWE's window is not known".into())),
             }
         })

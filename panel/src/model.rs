@@ -291,7 +291,7 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
         if let Some((tab, frame)) = filter.frame {
             let record = &captured.record;
             let receives = record.tab_id == tab && record.frame_id == frame;
-            let sends = record.tab_id == tab && record.source_frame_id == Some(frame);
+            let sends = record.tab_id == tab && captured.sender_frame_id == Some(frame);
             if !(receives || sends) {
                 continue;
             }
@@ -332,7 +332,7 @@ fn facts<'a>(
         status: exchange.map_or("", |e| e.state.as_str()),
         frames: [
             record.frame_url.as_str(),
-            record.source_frame_id.and_then(|f| frame_urls.get(&(record.tab_id, f)).copied()).unwrap_or(""),
+            captured.sender_frame_id.and_then(|f| frame_urls.get(&(record.tab_id, f)).copied()).unwrap_or(""),
         ],
         origins: [record.source_origin.as_str(), record.frame_origin.as_str()],
         interaction,

@@ -405,3 +405,24 @@ fn a_client_reply_overtaking_its_request_is_not_taken_for_a_neighbours_duplicate
         agent.get ref=0 #3 -> #4 ok latency=1
     "#]]);
 }
+
+#[test]
+fn a_sender_known_only_by_its_path_is_named_from_what_that_frame_received() {
+    // The client frame (frame 5, path [0]) received its frame id first; its
+    // later request reached the service before the relay had its id.
+    let mut frame_id = to_client(1, 0.0, json!({"frameId": 1, "userAgent": "WWE"}));
+    frame_id.frame_path = vec![0];
+    let mut request = to_service(2, 1.0, req("agent.get", "0"));
+    request.source_frame_id = None;
+    request.source_path = Some(vec![0]);
+    request.source_unknown = Some("no frame of this tab has reported index path [0] yet".into());
+    let mut reply = to_client(3, 2.0, ok("0"));
+    reply.frame_path = vec![0];
+    let s = check(vec![frame_id, request, reply], Some(60_000.0), expect![[r#"
+        agent.get ref=0 #2 -> #3 ok latency=1
+    "#]]);
+    let request = s.message(2).unwrap();
+    assert_eq!(request.sender_frame_id, Some(5));
+    assert_eq!(request.record.source_frame_id, None, "the record stays as captured");
+    assert_eq!(s.frames().iter().find(|f| f.frame_id == 5).unwrap().sent, 1);
+}
