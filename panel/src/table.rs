@@ -75,9 +75,13 @@ pub fn MessageList(
         let shown = (viewport.get() / ROW_HEIGHT).ceil() as usize + 1;
         (first.saturating_sub(OVERSCAN).min(count), (first + shown + OVERSCAN).min(count))
     });
-    let window = move || {
+    // Rows are slots in the window, keyed by position, not by message:
+    // scrolling gives each slot another message to show (text updates)
+    // instead of creating and dropping rows, which is what keeps scrolling
+    // at display rate.
+    let slots = move || {
         let (start, end) = range.get();
-        items.with(|list| list[start..end].to_vec())
+        (0..end - start).collect::<Vec<usize>>()
     };
 
     view! {
@@ -104,8 +108,14 @@ pub fn MessageList(
         >
             <div class="grid-spacer" style:height=move || format!("{}px", items.with(Vec::len) as f64 * ROW_HEIGHT)>
                 <div class="grid-window" style:transform=move || format!("translateY({}px)", range.get().0 as f64 * ROW_HEIGHT)>
-                    <For each=window key=|item| (item.id, item.nested) let:item>
-                        <MessageRow store=store item=item selected=selected grouped=grouped on_action=on_action/>
+                    <For each=slots key=|slot| *slot let:slot>
+                        <MessageRow
+                            store=store
+                            item=Signal::derive(move || items.with(|list| list.get(range.get().0 + slot).copied()))
+                            selected=selected
+                            grouped=grouped
+                            on_action=on_action
+                        />
                     </For>
                 </div>
             </div>
@@ -196,18 +206,19 @@ fn host(origin: &str) -> &str {
     origin.split_once("://").map_or(origin, |(_, rest)| rest)
 }
 
-/// One row. Cells re-read the session when it changes, so a pending
-/// request turns "ok" in place.
+/// One row slot: shows whichever message `item` names. Cells re-read the
+/// session when it changes, so a pending request turns "ok" in place.
 #[component]
 fn MessageRow(
     store: Store,
-    item: ListItem,
+    item: Signal<Option<ListItem>>,
     selected: RwSignal<Option<u64>>,
     grouped: Signal<bool>,
     on_action: Callback<CellAction>,
 ) -> impl IntoView {
-    let id = item.id;
-    let view_of = Memo::new(move |_| row_view(&store, id));
+    let id = Memo::new(move |_| item.get().map(|i| i.id));
+    let nested = Memo::new(move |_| item.get().is_some_and(|i| i.nested));
+    let view_of = Memo::new(move |_| id.get().and_then(|id| row_view(&store, id)));
     let field = move |f: fn(&RowView) -> String| move || view_of.with(|v| v.as_ref().map(f).unwrap_or_default());
     // Alt+click on a cell adds `key:value` to the filter; a plain click selects.
     let cell_click = move |term: fn(&RowView) -> Option<String>| {
@@ -222,16 +233,18 @@ fn MessageRow(
     };
     let toggle = move |ev: leptos::ev::MouseEvent| {
         ev.stop_propagation();
-        on_action.run(CellAction::Toggle(id));
+        if let Some(id) = id.get_untracked() {
+            on_action.run(CellAction::Toggle(id));
+        }
     };
     view! {
         <div
             class="grid-row"
-            class:nested=item.nested
-            class:selected=move || selected.get() == Some(id)
+            class:nested=move || nested.get()
+            class:selected=move || selected.get().is_some() && selected.get() == id.get()
             role="row"
             data-testid="message"
-            data-id=id.to_string()
+            data-id=move || id.get().map(|id| id.to_string())
             data-direction=field(|v| v.direction.to_string())
             data-kind=field(|v| v.kind.to_string())
             data-name=field(|v| v.name.clone())
@@ -240,7 +253,11 @@ fn MessageRow(
             data-receiver-origin=field(|v| v.receiver.clone())
             data-marker=move || view_of.with(|v| v.as_ref().and_then(|v| v.marker.clone()))
             data-exchange=move || view_of.with(|v| v.as_ref().and_then(|v| v.exchange_request.map(|r| r.to_string())))
-            on:click=move |_| on_action.run(CellAction::Select(id))
+            on:click=move |_| {
+                if let Some(id) = id.get_untracked() {
+                    on_action.run(CellAction::Select(id));
+                }
+            }
         >
             <span class="c-time">{field(|v| clock(v.time))}</span>
             <span
@@ -254,7 +271,7 @@ fn MessageRow(
                 {move || (grouped.get() && view_of.with(|v| v.as_ref().is_some_and(|v| v.is_exchange_head))).then(|| view! {
                     <button class="twisty" title="Show the raw messages" on:click=toggle>"▸"</button>
                 })}
-                {move || item.nested.then_some("↳ ")}
+                {move || nested.get().then_some("↳ ")}
                 {field(|v| v.name.clone())}
             </span>
             <span
