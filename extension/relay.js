@@ -21,6 +21,10 @@
   // While the tab is not armed, only the last RING_CAP records are kept, in
   // this frame; older ones go (and are counted as a gap once armed).
   const RING_CAP = 1000;
+  // How long records are kept after the background unexpectedly answers
+  // "not armed" (a worker restart) before they are cut to RING_CAP.
+  const DISARM_GRACE_MS = 10000;
+  let keepUntil = 0;
   // Default cap on one message's JSON text; the panel's settings
   // (`storage.local` "wwe.settings", field `sizeCap`) override it.
   let sizeCap = 1024 * 1024;
@@ -430,9 +434,17 @@
       inflight = false;
       retryMs = 50;
       if (reply.armed === false) {
-        // Disarmed meanwhile: the background kept nothing of this batch.
+        // The background kept nothing of this batch. Either the panel
+        // closed (the background also says so with an "armed" message), or
+        // the background was restarted and has not seen the panel
+        // reconnect yet: keep the queue for a grace period and ask again,
+        // rather than trim records that are about to be wanted.
         queue = records.concat(queue);
-        setArmed(false);
+        trim(QUEUE_CAP);
+        armed = false;
+        keepUntil = Date.now() + DISARM_GRACE_MS;
+        setTimeout(() => { if (!armed) trim(RING_CAP); }, DISARM_GRACE_MS);
+        setTimeout(hello, 250);
         return;
       }
       if (queue.length > 0) schedule(queue.length >= FLUSH_RECORDS ? 0 : FLUSH_MS);
@@ -451,7 +463,7 @@
       // messages from it resolve to its frame id even before it receives one.
       if (!was && helloDone) hello();
       schedule(0);
-    } else {
+    } else if (Date.now() >= keepUntil) {
       trim(RING_CAP);
     }
   }
@@ -474,7 +486,7 @@
     }
     queue.push(record);
     if (!armed) {
-      if (queue.length > RING_CAP) queue.shift();
+      if (queue.length > (Date.now() < keepUntil ? QUEUE_CAP : RING_CAP)) queue.shift();
       return;
     }
     if (queue.length >= FLUSH_RECORDS) schedule(0);
