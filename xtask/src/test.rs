@@ -26,7 +26,9 @@ pub fn run(options: &TestOptions) -> Result<()> {
     // enough for them and skips the slow optimised wasm build.
     let site = simulator::build_site(false, &SiteConfig::default())?;
     let mut e2e = cargo();
-    e2e.args(["test", "--package", "wwe-e2e"]);
+    // Every e2e file runs even when one fails, so a CI log shows all
+    // failures at once.
+    e2e.args(["test", "--package", "wwe-e2e", "--no-fail-fast"]);
     e2e.env("WWE_DIST", project_root().join("dist"));
     e2e.env("WWE_SIMULATOR_SITE", site);
     e2e.env("WWE_BROWSERS", options.browsers.iter().map(|b| b.name()).collect::<Vec<_>>().join(","));
