@@ -18,6 +18,8 @@ const TAB_CAPACITY = 200000;
 const PERSIST_CAP = 9 * 1024 * 1024;
 // Relay ids remembered per tab for duplicate and gap detection.
 const RELAYS_PER_TAB = 2000;
+// How long a batch waits for a sender's relay to report its index path.
+const LATE_PATH_WAIT_MS = 500;
 // storage.local: the panel's settings and the "always record" list (an
 // array of origins, or JSON text of one).
 const ALWAYS_RECORD_KEY = "wwe.alwaysRecord";
@@ -233,6 +235,20 @@ async function refreshFrames(tabId) {
 }
 
 /** Resolves the relay's view of `event.source` to a browser frame id. */
+/** Waits briefly for the senders' relays to report their paths, then
+ *  resolves the records again; what stays unknown keeps its reason. */
+async function resolveLate(tabId, frameId, unresolved) {
+  const known = () => unresolved.every(([, r]) => Array.isArray(r.src?.path) && frameIndex.get(tabId)?.paths.has(pathKey(r.src.path)));
+  for (let waited = 0; waited < LATE_PATH_WAIT_MS && !known(); waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (const [record, r] of unresolved) {
+    const again = resolveSource(tabId, frameId, r);
+    if (again.sourceFrameId !== null) delete record.sourceUnknown;
+    Object.assign(record, again);
+  }
+}
+
 function resolveSource(tabId, frameId, r) {
   const src = r.src;
   if (!src || typeof src !== "object" || !Array.isArray(src.path)) {
@@ -331,6 +347,10 @@ async function onRelayBatch(message, sender) {
   const frameOrigin = String(message.frameOrigin ?? "");
   const relayId = String(message.relayId ?? "");
   let last = typeof state.relays[relayId] === "number" ? state.relays[relayId] : -1;
+  // Records whose sender is named by an index path no relay has reported
+  // yet: right after a tab is armed, the sender's relay may say hello a
+  // moment after this frame's first batch.
+  const unresolved = [];
   let gaps = 0;
   const out = [];
   for (const r of message.records) {
@@ -353,6 +373,7 @@ async function onRelayBatch(message, sender) {
       size: Number(r.size) || 0,
       ...resolveSource(tabId, frameId, r),
     };
+    if (record.sourceFrameId === null && r.src && typeof r.src === "object") unresolved.push([record, r]);
     if (capture !== tabId) record.captureTabId = capture;
     if (Number(r.ports) > 0) record.ports = Number(r.ports);
     if (r.pageReported === true) {
@@ -362,6 +383,7 @@ async function onRelayBatch(message, sender) {
     }
     out.push(record);
   }
+  if (unresolved.length > 0) await resolveLate(tabId, frameId, unresolved);
   if (!(relayId in state.relays)) {
     const ids = Object.keys(state.relays);
     if (ids.length >= RELAYS_PER_TAB) delete state.relays[ids[0]];
