@@ -58,6 +58,8 @@ impl Cache {
 pub struct Store {
     session: StoredValue<Session, LocalStorage>,
     cache: StoredValue<Cache, LocalStorage>,
+    /// The latest record time seen and the panel's clock when it arrived.
+    last_arrival: StoredValue<Option<(f64, f64)>, LocalStorage>,
     /// The options the user set, kept so Clear can carry them over.
     options: StoredValue<Option<Options>, LocalStorage>,
     /// Bumped after every change to the session; views track it.
@@ -79,6 +81,7 @@ impl Store {
             session: StoredValue::new_local(Session::new()),
             cache: StoredValue::new_local(Cache::default()),
             options: StoredValue::new_local(None),
+            last_arrival: StoredValue::new_local(None),
             version: RwSignal::new(0),
             dropped: RwSignal::new(0),
             problem: RwSignal::new(None),
@@ -106,6 +109,13 @@ impl Store {
             });
         });
         if added {
+            if let Some(latest) = self.session.with_value(Session::latest_time) {
+                let arrived = js_sys::Date::now();
+                self.last_arrival.update_value(|last| match last {
+                    Some((seen, _)) if *seen >= latest => {}
+                    _ => *last = Some((latest, arrived)),
+                });
+            }
             self.version.update(|v| *v += 1);
         }
     }
@@ -116,6 +126,7 @@ impl Store {
         session.set_options(self.options.get_value());
         self.session.set_value(session);
         self.cache.set_value(Cache::default());
+        self.last_arrival.set_value(None);
         self.version.update(|v| *v += 1);
     }
 
@@ -137,14 +148,21 @@ impl Store {
         self.version.update(|v| *v += 1);
     }
 
-    /// Moves the session's clock to `now` (ms since the epoch) so requests
-    /// left without a reply time out while nothing else arrives; notifies
-    /// the views only when that changed something.
+    /// Moves the session's clock to `now` (the panel's clock, ms since the
+    /// epoch) so requests left without a reply time out while nothing else
+    /// arrives; notifies the views only when that changed something.
+    ///
+    /// Record times come from the pages' clocks, which may disagree with the
+    /// panel's by seconds (Firefox's `performance.timeOrigin` drifts from
+    /// `Date.now()`), so the capture clock is extrapolated from the latest
+    /// record and when it arrived, never read from the panel's clock.
     pub fn tick(&self, now: f64) {
+        let Some((record_time, arrived)) = self.last_arrival.get_value() else { return };
+        let capture_now = record_time + (now - arrived);
         let mut changed = false;
         self.session.update_value(|s| {
             let before = s.judged();
-            s.advance_to(now);
+            s.advance_to(capture_now);
             changed = s.judged() != before;
         });
         if changed {
