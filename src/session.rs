@@ -806,7 +806,10 @@ impl Session {
             );
         }
         if let Some((limited, seconds)) = quarantine {
-            self.note_quarantine(&limited, seconds, reply_time, reply_id);
+            // The quarantine starts when WWE took the limited request: its
+            // time is on the service frame's clock, like the later requests
+            // it swallows (a client frame's clock may be seconds off).
+            self.note_quarantine(&limited, seconds, request_time, reply_id);
         }
     }
 

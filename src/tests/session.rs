@@ -426,3 +426,22 @@ fn a_sender_known_only_by_its_path_is_named_from_what_that_frame_received() {
     assert_eq!(request.record.source_frame_id, None, "the record stays as captured");
     assert_eq!(s.frames().iter().find(|f| f.frame_id == 5).unwrap().sent, 1);
 }
+
+#[test]
+fn a_quarantine_is_timed_by_the_limited_request_not_by_a_skewed_client_clock() {
+    // The client frame's clock runs 3 s ahead of the service frame's
+    // (Firefox's page clocks drift): its rate-limit error is stamped after
+    // the next dial, which WWE still swallowed.
+    let rate_limit = json!({
+        "referenceId": "0",
+        "errorMessage": "The rate limit for the request 'voice.dial' has been reached.\nFurther requests of the same type will be ignored for 5 seconds.",
+        "userAgent": "WWE"
+    });
+    let s = check(vec![to_service(1, 0.0, dial("0")), to_client(2, 3_000.0, rate_limit), to_service(3, 1_000.0, dial("1"))], Some(60_000.0), expect![[r#"
+        voice.dial ref=0 #1 -> #2 rate-limited latency=3000
+        voice.dial ref=1 #3 -> - swallowed latency=-
+        E017 rate-limited [2]: WWE's rate limit for voice.dial was reached: it ignores further voice.dial requests for 5 s, without replying. Send fewer per minute or raise service-client-api.rate-limit.voice.dial
+        E018 request-swallowed [3]: WWE ignored voice.dial requests during the rate-limit quarantine that began with message 2; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
+    "#]]);
+    assert_eq!(s.rate_observations()[0].quarantines[0].start_ms, T0);
+}
