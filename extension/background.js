@@ -70,9 +70,13 @@ function framesOf(tabId) {
 
 // ---- persistence (storage.session) ----
 
+// A copy of the tab's state without its records, taken now. The write it
+// goes into runs later, behind earlier writes; by then other batches may
+// have moved a relay's last sequence number or listed a chunk not yet
+// stored, and a restart would then take resent records for duplicates.
 function metaOf(state) {
   const { records: _r, ...meta } = state;
-  return meta;
+  return structuredClone(meta);
 }
 
 function persistMeta(tabId) {
@@ -105,13 +109,21 @@ function persistRecords(tabId, state, records) {
     return persistMeta(tabId);
   }
   const n = state.nextChunk++;
-  state.chunks.push({ n, lastId: records[records.length - 1].id, bytes });
+  const chunk = { n, lastId: records[records.length - 1].id, bytes, count: records.length };
+  state.chunks.push(chunk);
   state.bytes += bytes;
   persistedBytes += bytes;
   const value = { [`${S}chunk.${tabId}.${n}`]: records, [`${S}meta.${tabId}`]: metaOf(state) };
   const entry = frameIndex.get(tabId);
   if (entry) value[`${S}paths.${tabId}`] = [...entry.paths];
-  return queueWrite(() => session.set(value));
+  // A refused write (over the quota after all) leaves the records in memory
+  // only: they count as volatile, so a restart counts them as dropped.
+  const unstored = () => {
+    forgetChunks(tabId, state, (c) => c !== chunk);
+    state.volatile += records.length;
+    return session.set({ [`${S}meta.${tabId}`]: metaOf(state) });
+  };
+  return queueWrite(() => session.set(value).catch(unstored));
 }
 
 function forgetChunks(tabId, state, keep) {
@@ -157,11 +169,21 @@ async function restore() {
   }
   for (const [tabId, state] of tabs) {
     state.chunks.sort((a, b) => a.n - b.n);
+    const found = [];
     for (const c of state.chunks) {
       const records = chunks.get(`${tabId}.${c.n}`);
-      if (Array.isArray(records)) state.records.push(...records);
-      persistedBytes += c.bytes;
+      if (Array.isArray(records)) {
+        state.records.push(...records);
+        persistedBytes += c.bytes;
+        found.push(c);
+      } else {
+        // Listed but never stored (the worker stopped between the two
+        // writes): its records are gone, and counted.
+        state.dropped += Number(c.count) || 0;
+        state.bytes -= c.bytes;
+      }
     }
+    state.chunks = found;
   }
 }
 
