@@ -184,6 +184,9 @@ mod tests {
         let m = manifest_for(Browser::Firefox, &root_manifest()).unwrap();
         assert!(m.get("key").is_none());
         assert_eq!(m["browser_specific_settings"]["gecko"]["id"], "wwe-devtools@wwe-devtools.dev");
+        // addons.mozilla.org requires the declaration from new add-ons:
+        // this extension transmits nothing anywhere.
+        assert_eq!(m["browser_specific_settings"]["gecko"]["data_collection_permissions"]["required"], json!(["none"]));
         assert_eq!(m["background"]["scripts"], json!(["protocol.js", "background.js"]));
         assert!(m["background"].get("service_worker").is_none());
     }
