@@ -565,6 +565,17 @@ pub struct Interactions {
     producing: Option<Vec<(usize, usize)>>,
     processed: usize,
     first_id: Option<u64>,
+    /// The latest time among the messages taken that shape the desktop.
+    latest: f64,
+}
+
+/// Requests, replies and events: what the model reads. Foreign traffic
+/// arriving late does not make it start over.
+fn shapes_the_desktop(message: &Message) -> bool {
+    matches!(
+        message,
+        Message::Request(_) | Message::Event { .. } | Message::ReplyOk { .. } | Message::ReplyError { .. } | Message::RateLimitError { .. }
+    )
 }
 
 const TERMINAL: &[&str] = &["RELEASED", "COMPLETED", "REVOKED", "TRANSFER_COMPLETED", "ENDED", "CANCELLED", "SENT"];
@@ -688,15 +699,29 @@ impl Interactions {
         self.first_id = first;
         // Frames flush their records in batches, so a backlog holds one
         // frame's requests before another frame's replies and events:
-        // what is new is taken in time order.
+        // what is new is taken in time order. A batch that arrives after
+        // later-timed messages were taken (another frame's ring, flushed when
+        // the tab is armed) cannot be slotted in afterwards without changing
+        // what was derived since ("Key1: a → b" becomes "b → a"): then the
+        // model starts over from every message, in time order.
         let messages = session.messages();
+        let late = messages[self.processed.min(messages.len())..]
+            .iter()
+            .any(|m| m.record.time < self.latest && shapes_the_desktop(&m.decoded.message));
+        if late {
+            *self = Interactions { first_id: first, ..Interactions::new() };
+        }
         let mut order: Vec<usize> = (self.processed..messages.len()).collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (&messages[a].record, &messages[b].record);
             a.time.total_cmp(&b.time).then(a.id.cmp(&b.id))
         });
         for index in order {
-            self.push(&messages[index], session);
+            let message = &messages[index];
+            if shapes_the_desktop(&message.decoded.message) {
+                self.latest = self.latest.max(message.record.time);
+            }
+            self.push(message, session);
         }
         self.processed = messages.len();
     }

@@ -654,3 +654,45 @@ proptest! {
         let _ = built.time_range();
     }
 }
+
+/// Live, the frames' batches reach the panel in any order: here the reading
+/// client's, then the writing client's, then the service frame's (the
+/// end-to-end attached-data scenario). Whatever the order of arrival, the
+/// model ends as if every message had come in time order.
+#[test]
+fn batches_from_three_frames_in_any_order_end_as_in_time_order() {
+    let mut f = Flow::default();
+    let (_, dial) = f.request(0.0, 5, "voice.dial", json!(["5001", {"Key1": "a"}]));
+    f.reply(5.0, 5, &dial, json!({"interactionId": "1"}));
+    f.interaction(10.0, &[5], "ADDED", call("1", "DIALING", json!({"userData": {"Key1": "a"}})));
+    let (_, set) = f.request(20.0, 5, "interaction.setUserData", json!(["1", {"Key1": "b", "Secret": "s"}]));
+    f.reply(25.0, 5, &set, json!(null));
+    f.interaction(30.0, &[5], "ATTACHED_DATA_CHANGED", call("1", "DIALING", json!({"userData": {"Key1": "b"}})));
+    let (_, get) = f.request(40.0, 6, "interaction.getByInteractionId", json!(["1"]));
+    f.reply(45.0, 6, &get, call("1", "DIALING", json!({"userData": {"Key1": "b"}})));
+    f.interaction(1200.0, &[5], "ESTABLISHED", call("1", "ESTABLISHED", json!({"userData": {"Key1": "b"}})));
+    let in_time_order = render(&Interactions::build(&f.session()));
+    let is_service = |r: &Record| r.frame_id == 0;
+    let frame = |client: i64| move |r: &Record| r.frame_id == client;
+    let orders: [[&dyn Fn(&Record) -> bool; 3]; 3] = [
+        [&frame(6), &frame(5), &is_service],
+        [&frame(5), &is_service, &frame(6)],
+        [&is_service, &frame(6), &frame(5)],
+    ];
+    for order in orders {
+        let mut s = Session::new();
+        let mut live = Interactions::new();
+        for batch in order {
+            for r in f.records.iter().filter(|r| batch(r)) {
+                let mut r = r.clone();
+                r.id = s.len() as u64 + 1;
+                s.push(r);
+            }
+            live.update(&s);
+        }
+        // Record ids follow arrival: compare what was rebuilt, not the ids.
+        let strip = |text: &str| -> String { text.split(|c: char| c.is_ascii_digit()).collect::<Vec<_>>().join("") };
+        let live = render(&live);
+        assert_eq!(strip(&live), strip(&in_time_order), "batches arriving in another order changed the model:\n{live}\nin time order:\n{in_time_order}");
+    }
+}

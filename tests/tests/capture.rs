@@ -76,6 +76,16 @@ fn frames_and_values(browser: Browser) {
                 return Err(Error::new(format!("{t}: expected frame {frame} {path} from {relation} {source} {source_path}, got {r:#}")));
             }
         }
+        // Times are comparable across frames and processes: along each chain
+        // of cause and effect (a message received, then the one it made the
+        // receiver send), the second was received later.
+        for chain in [["top->A", "A->parent"].as_slice(), &["B->G", "G->top"], &["popup->opener", "opener->popup", "popup-got-reply"]] {
+            let times: Vec<f64> = chain.iter().map(|t| get(t)["time"].as_f64().unwrap_or(f64::NAN)).collect();
+            if !times.windows(2).all(|w| w[0] < w[1]) {
+                let shown: Vec<String> = chain.iter().zip(&times).map(|(t, time)| format!("{t} at {time:.3}")).collect();
+                return Err(Error::new(format!("capture times do not follow cause and effect: {}", shown.join(", then "))));
+            }
+        }
         let popup_tab = session.tab_id_of(&format!("{client}/capture/popup.html"))?;
         let from_popup = get("popup->opener");
         if from_popup["sourceRelation"] != "popup" || from_popup["sourceTabId"] != popup_tab || from_popup["sourceFrameId"] != 0 {
