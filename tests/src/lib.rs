@@ -6,13 +6,15 @@
 //! `cargo xtask run` for the headless demo, hence a library. The pieces:
 //! [`Session`] (one browser under WebDriver; dropping it kills everything it
 //! started), [`wait_for`] (polling with a timeout that says what it awaited
-//! and what it last saw), and the paths below.
+//! and what it last saw), [`simulator`] (the WWE simulator's site, server,
+//! service page and apps), and the paths below.
 
 mod error;
 mod http;
 mod locate;
 mod process;
 mod session;
+pub mod simulator;
 mod wait;
 
 use std::path::PathBuf;
@@ -21,7 +23,7 @@ pub use error::{Context, Error, Result};
 pub use locate::Tool;
 pub use process::TempDir;
 pub use session::{
-    Browser, Element, LaunchOptions, ManifestReport, Session, CHROMIUM_EXTENSION_ID, FIREFOX_ADDON_ID,
+    field, Browser, Element, LaunchOptions, ManifestReport, Row, Session, CHROMIUM_EXTENSION_ID, FIREFOX_ADDON_ID,
     FIREFOX_EXTENSION_UUID,
 };
 pub use wait::{scaled, wait_for, DEFAULT_TIMEOUT};

@@ -114,6 +114,15 @@ impl Element {
     }
 }
 
+/// One element of a [`Session::snapshot`]: attribute name (or `"text"`)
+/// to value.
+pub type Row = serde_json::Map<String, Value>;
+
+/// The string `name` of a snapshot row, `""` when absent or not a string.
+pub fn field(row: &Row, name: &str) -> String {
+    row.get(name).and_then(Value::as_str).unwrap_or("").to_owned()
+}
+
 /// What the browser reported about the extension's manifest at load.
 #[derive(Debug, Clone, Default)]
 pub struct ManifestReport {
@@ -592,11 +601,24 @@ impl Session {
         Ok(())
     }
 
+    /// Sets the value of the first form control matching `css` as typing
+    /// would: assigns `value`, then dispatches bubbling `input` and `change`
+    /// events (one script call, unlike [`Session::send_keys`]).
+    pub fn set_value(&self, css: &str, value: &str) -> Result<()> {
+        self.execute(
+            "const el = document.querySelector(arguments[0]); el.value = arguments[1];\
+             el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+            &[json!(css), json!(value)],
+        )
+        .context(format!("setting the value of {css}"))?;
+        Ok(())
+    }
+
     /// A consistent snapshot of every element matching `css`: for each, the
     /// requested attributes (absent ones omitted) plus `"text"`
     /// (`textContent`). One script call, so no element goes stale halfway
     /// through, which matters for lists that update live.
-    pub fn snapshot(&self, css: &str, attrs: &[&str]) -> Result<Vec<serde_json::Map<String, Value>>> {
+    pub fn snapshot(&self, css: &str, attrs: &[&str]) -> Result<Vec<Row>> {
         let value = self.execute(
             "return Array.from(document.querySelectorAll(arguments[0]), (el) => {\
                const out = { text: el.textContent };\

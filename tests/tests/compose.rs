@@ -4,40 +4,9 @@
 //! the simulator dials and the panel shows the request answered. In
 //! Chromium and Firefox, against the WWE simulator.
 
-use std::path::PathBuf;
-
 use serde_json::{json, Value};
-use wwe_e2e::{artifacts_dir, extension_dir, repo_root, scaled, Browser, LaunchOptions, Session, DEFAULT_TIMEOUT};
-use wwe_simulator::{Port, Server, ServerConfig};
-
-fn site_dir() -> PathBuf {
-    let dir = std::env::var_os("WWE_SIMULATOR_SITE")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/xtask/simulator-site"));
-    assert!(dir.join("service.html").is_file(), "no simulator site at {}: run `cargo xtask test`", dir.display());
-    dir
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Sets a form control's value as typing would (input and change events).
-fn set_value(session: &Session, css: &str, value: &str) {
-    session
-        .execute(
-            "const el = document.querySelector(arguments[0]); el.value = arguments[1];\
-             el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); return true;",
-            &[json!(css), json!(value)],
-        )
-        .unwrap();
-}
+use wwe_e2e::simulator::{serve, service_url, site_dir, App};
+use wwe_e2e::{artifacts_dir, extension_dir, scaled, Browser, LaunchOptions, Session, DEFAULT_TIMEOUT};
 
 fn texts(session: &Session, css: &str) -> Vec<String> {
     session
@@ -49,11 +18,11 @@ fn texts(session: &Session, css: &str) -> Vec<String> {
 }
 
 fn compose_and_send(browser: Browser) {
-    let server = Server::start(ServerConfig { root: site_dir(), service: Port::Ephemeral, client: Port::Ephemeral, third: None }).expect("server");
+    let server = serve(site_dir(), false).expect("server");
     let origins = server.origins().clone();
     let options = format!("service-client-api.accepted-web-content-origins={}", origins.client);
-    let app = format!("tab|Console|{}/console.html?name=Console&subscribe=agent", origins.client);
-    let url = format!("{}/service.html?apps=none&options={}&app={}", origins.service, encode(&options), encode(&app));
+    let app = App::tab("Console", format!("{}/console.html?name=Console&subscribe=agent", origins.client));
+    let url = service_url(&origins, &options, &[app]);
     let mut session = Session::launch(browser, &LaunchOptions::with_extension(extension_dir(browser).expect("extension"))).expect("browser");
     session.goto(&url).unwrap();
     let tab = session.tab_id_of(&origins.service).unwrap();
@@ -75,7 +44,7 @@ fn compose_and_send(browser: Browser) {
         .unwrap();
 
     // A dial without its destination: the draft says what is missing.
-    set_value(&session, "[data-testid=compose-request]", "voice.dial");
+    session.set_value("[data-testid=compose-request]", "voice.dial").unwrap();
     let params = session.snapshot("[data-testid=compose-param]", &["data-name"]).unwrap();
     let names: Vec<&str> = params.iter().filter_map(|p| p.get("data-name").and_then(Value::as_str)).collect();
     assert_eq!(names, ["destination", "userData"], "the catalog's parameter names");
@@ -87,7 +56,7 @@ fn compose_and_send(browser: Browser) {
         .unwrap();
     assert!(problems.iter().any(|p| p.contains("voice.dial")), "{problems:?}");
 
-    set_value(&session, "[data-testid=compose-param][data-name=destination] input", "5001");
+    session.set_value("[data-testid=compose-param][data-name=destination] input", "5001").unwrap();
     session
         .wait_for("the draft to be clean", scaled(DEFAULT_TIMEOUT), || {
             let p = texts(&session, "[data-testid=compose-problem]");

@@ -10,39 +10,10 @@
 //! (`WWE_SIMULATOR_SITE`, else `<repo>/target/xtask/simulator-site`); both
 //! are built by `cargo xtask test`.
 
-use std::path::PathBuf;
-
-use serde_json::{Map, Value};
-use wwe_e2e::{extension_dir, repo_root, scaled, Browser, Element, LaunchOptions, Session, DEFAULT_TIMEOUT};
-use wwe_simulator::{Origins, Port, Server, ServerConfig};
-
-fn site_dir() -> PathBuf {
-    let dir = std::env::var_os("WWE_SIMULATOR_SITE")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/xtask/simulator-site"));
-    assert!(
-        dir.join("service.html").is_file() && dir.join("wwe_simulator_service_bg.wasm").is_file(),
-        "no simulator site at {}: run `cargo xtask test` (or `cargo xtask run`) to build it",
-        dir.display()
-    );
-    dir
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-type Row = Map<String, Value>;
-
-fn field(row: &Row, name: &str) -> String {
-    row.get(name).and_then(Value::as_str).unwrap_or("").to_owned()
-}
+use serde_json::Value;
+use wwe_e2e::simulator::{enter_app, fill_origins, launch_on, serve, service_url, site_dir, App, Opened};
+use wwe_e2e::{extension_dir, field, scaled, Browser, LaunchOptions, Row, Session, DEFAULT_TIMEOUT};
+use wwe_simulator::{Origins, Server};
 
 /// One browser on the simulator's service page with console apps.
 struct Sim {
@@ -57,29 +28,20 @@ impl Sim {
     /// Opens the service page with `options` (`{{CLIENT}}`, `{{THIRD}}`
     /// replaced by the origins) and console apps `(label, on third origin)`.
     fn open(browser: Browser, options: &str, apps: &[(&str, bool)]) -> Sim {
-        let server = Server::start(ServerConfig {
-            root: site_dir(),
-            service: Port::Ephemeral,
-            client: Port::Ephemeral,
-            third: Some(Port::Ephemeral),
-        })
-        .expect("server");
+        let server = serve(site_dir(), true).expect("server");
         let origins = server.origins().clone();
         let third = origins.third.clone().expect("third origin");
-        let options = options.replace("{{CLIENT}}", &origins.client).replace("{{THIRD}}", &third);
-        let mut url = format!("{}/service.html?apps=none&options={}", origins.service, url_encode(&options));
-        for (label, on_third) in apps {
-            let origin = if *on_third { &third } else { &origins.client };
-            url.push_str(&format!("&app={}", url_encode(&format!("tab|{label}|{origin}/console.html?name={label}"))));
-        }
-        let mut session =
-            Session::launch(browser, &LaunchOptions::with_extension(extension_dir(browser).expect("extension")))
-                .expect("browser");
-        session.goto(&url).unwrap();
-        let service_window = session.current_window().unwrap();
-        let tab = session.tab_id_of(&origins.service).unwrap();
-        session.switch_to_window(&service_window).unwrap();
-        Sim { session, origins, service_window, tab, _server: server }
+        let apps: Vec<App> = apps
+            .iter()
+            .map(|(label, on_third)| {
+                let origin = if *on_third { &third } else { &origins.client };
+                App::tab(label, format!("{origin}/console.html?name={label}"))
+            })
+            .collect();
+        let url = service_url(&origins, &fill_origins(options, &origins), &apps);
+        let options = LaunchOptions::with_extension(extension_dir(browser).expect("extension"));
+        let Opened { session, window, tab } = launch_on(browser, &options, &url, &origins.service).expect("browser");
+        Sim { session, origins, service_window: window, tab, _server: server }
     }
 
     /// Switches to the service page's top document.
@@ -90,24 +52,7 @@ impl Sim {
 
     /// Switches into the app iframe labelled `label` once its console is ready.
     fn enter(&self, label: &str) {
-        let s = &self.session;
-        self.service();
-        let frame: Element = s
-            .wait_for(&format!("the {label} app frame"), DEFAULT_TIMEOUT, || {
-                let found = s.find_all(&format!("iframe[data-label='{label}']")).map_err(|e| e.to_string())?;
-                found.into_iter().next().ok_or_else(|| "not yet".to_owned())
-            })
-            .unwrap();
-        s.switch_to_frame(Some(&frame)).unwrap();
-        s.wait_for(&format!("the {label} console to load the catalog"), DEFAULT_TIMEOUT, || {
-            let ready = s.execute("return document.documentElement.dataset.ready ?? null;", &[]).map_err(|e| e.to_string())?;
-            if ready == "1" {
-                Ok(())
-            } else {
-                Err(format!("data-ready = {ready}"))
-            }
-        })
-        .unwrap();
+        enter_app(&self.session, &self.service_window, label).unwrap();
     }
 
     /// Runs `body` (async JS, `c` = the console's scripting door) in the
@@ -125,7 +70,7 @@ impl Sim {
         s.switch_to_frame(None).unwrap();
         s.open_extension_page(&format!("panel.html?tabId={}", self.tab)).unwrap();
         if let Some(text) = options {
-            let text = text.replace("{{CLIENT}}", &self.origins.client).replace("{{THIRD}}", self.origins.third.as_deref().unwrap_or(""));
+            let text = fill_origins(text, &self.origins);
             set_options(s, &text);
         }
         click(s, "[data-testid=view-interactions]");

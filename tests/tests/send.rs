@@ -13,20 +13,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
-use wwe_e2e::{artifacts_dir, extension_dir, repo_root, scaled, Browser, Element, LaunchOptions, Session, DEFAULT_TIMEOUT};
-use wwe_simulator::{Origins, Port, Server, ServerConfig};
-
-type Row = Map<String, Value>;
-
-fn site_dir() -> PathBuf {
-    let dir = std::env::var_os("WWE_SIMULATOR_SITE")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/xtask/simulator-site"));
-    assert!(dir.join("service.html").is_file(), "no simulator site at {}: run `cargo xtask test`", dir.display());
-    dir
-}
+use serde_json::{json, Value};
+use wwe_e2e::simulator::{enter_app, fill_origins, launch_on, serve, service_url, site_dir, App, Opened};
+use wwe_e2e::{artifacts_dir, extension_dir, field, repo_root, scaled, Browser, LaunchOptions, Row, Session, DEFAULT_TIMEOUT};
+use wwe_simulator::Server;
 
 /// The simulator site plus the strict client, in a fresh directory.
 fn served_dir(browser: Browser) -> PathBuf {
@@ -51,22 +41,8 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn field(row: &Row, name: &str) -> String {
-    row.get(name).and_then(Value::as_str).unwrap_or("").to_owned()
-}
-
 struct Sim {
     session: Session,
-    origins: Origins,
     service_window: String,
     panel_window: Option<String>,
     tab: i64,
@@ -75,40 +51,21 @@ struct Sim {
 
 impl Sim {
     fn open(browser: Browser, options: &str) -> Sim {
-        let server = Server::start(ServerConfig { root: served_dir(browser), service: Port::Ephemeral, client: Port::Ephemeral, third: None })
-            .expect("server");
+        let server = serve(served_dir(browser), false).expect("server");
         let origins = server.origins().clone();
-        let options = options.replace("{{CLIENT}}", &origins.client);
-        let mut url = format!("{}/service.html?apps=none&options={}", origins.service, url_encode(&options));
-        for (label, path) in [("Console", "/console.html?name=Console&subscribe=agent"), ("Strict", "/strict.html")] {
-            url.push_str(&format!("&app={}", url_encode(&format!("tab|{label}|{}{path}", origins.client))));
-        }
+        let apps = [
+            App::tab("Console", format!("{}/console.html?name=Console&subscribe=agent", origins.client)),
+            App::tab("Strict", format!("{}/strict.html", origins.client)),
+        ];
+        let url = service_url(&origins, &fill_origins(options, &origins), &apps);
         let options = LaunchOptions { window_size: (1400, 1100), ..LaunchOptions::with_extension(extension_dir(browser).expect("extension")) };
-        let mut session = Session::launch(browser, &options).expect("browser");
-        session.goto(&url).unwrap();
-        let service_window = session.current_window().unwrap();
-        let tab = session.tab_id_of(&origins.service).unwrap();
-        session.switch_to_window(&service_window).unwrap();
-        Sim { session, origins, service_window, panel_window: None, tab, _server: server }
+        let Opened { session, window, tab } = launch_on(browser, &options, &url, &origins.service).expect("browser");
+        Sim { session, service_window: window, panel_window: None, tab, _server: server }
     }
 
     /// Switches into the app iframe `label` once it is ready.
     fn enter(&self, label: &str) {
-        let s = &self.session;
-        s.switch_to_window(&self.service_window).unwrap();
-        s.switch_to_frame(None).unwrap();
-        let frame: Element = s
-            .wait_for(&format!("the {label} app frame"), DEFAULT_TIMEOUT, || {
-                let found = s.find_all(&format!("iframe[data-label='{label}']")).map_err(|e| e.to_string())?;
-                found.into_iter().next().ok_or_else(|| "not yet".to_owned())
-            })
-            .unwrap();
-        s.switch_to_frame(Some(&frame)).unwrap();
-        s.wait_for(&format!("the {label} app to be ready"), DEFAULT_TIMEOUT, || {
-            let ready = s.execute("return document.documentElement.dataset.ready ?? null;", &[]).map_err(|e| e.to_string())?;
-            if ready == "1" { Ok(()) } else { Err(format!("data-ready = {ready}")) }
-        })
-        .unwrap();
+        enter_app(&self.session, &self.service_window, label).unwrap();
     }
 
     /// Async JS in the current frame.
@@ -190,13 +147,7 @@ impl Sim {
 
     /// Sets a form control's value as typing would (input and change events).
     fn set_value(&self, css: &str, value: &str) {
-        self.session
-            .execute(
-                "const el = document.querySelector(arguments[0]); el.value = arguments[1];\
-                 el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true})); return true;",
-                &[json!(css), json!(value)],
-            )
-            .unwrap();
+        self.session.set_value(css, value).unwrap();
     }
 
     fn fail(&self, message: &str) -> ! {
