@@ -445,3 +445,21 @@ fn a_quarantine_is_timed_by_the_limited_request_not_by_a_skewed_client_clock() {
     "#]]);
     assert_eq!(s.rate_observations()[0].quarantines[0].start_ms, T0);
 }
+
+/// A popup (tab 2) opened by WWE's tab (tab 1) asks WWE: the request is
+/// received in tab 1 from tab 2's frame 0, the reply in tab 2's frame 0
+/// (captured with its opener). The popup's frame 0 is not WWE's frame 0.
+#[test]
+fn a_popup_asking_its_opener_is_paired_and_kept_apart_from_the_opener_top() {
+    let request = Record { source_frame_id: Some(0), source_tab_id: Some(2), ..to_service(1, 0.0, req("agent.get", "0")) };
+    let reply = Record { tab_id: 2, frame_id: 0, capture_tab_id: Some(1), source_tab_id: Some(1), ..to_client(2, 3.0, ok("0")) };
+    let s = check(
+        vec![request, reply],
+        None,
+        expect![[r#"
+            agent.get ref=0 #1 -> #2 ok latency=3
+        "#]],
+    );
+    let frames: Vec<_> = s.frames().iter().map(|f| (f.tab_id, f.frame_id, f.role, f.origin.as_str())).collect();
+    assert_eq!(frames, [(1, 0, Role::Service, WWE), (2, 0, Role::Client, CRM)]);
+}
