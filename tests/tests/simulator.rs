@@ -1,7 +1,9 @@
 //! End-to-end scenarios on the WWE simulator, in Chromium and Firefox with
 //! the built extension: a call flow, a rate-limit quarantine, an origin
-//! filter denial and a user-data read filter. Each is asserted on what the
-//! client app received (the sample console writes every reply, failure,
+//! filter denial, a user-data read filter, and the web-content topologies
+//! beyond a tab iframe: a popup app opened with `window.open`, and the
+//! reverse one, a CRM page embedding the service. Each is asserted on what
+//! the client app received (the sample console writes every reply, failure,
 //! timeout and event into its DOM) and on what the panel captured.
 //!
 //! Needs the extension (`WWE_DIST`) and the simulator site
@@ -11,7 +13,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wwe_e2e::simulator::{enter_app, fill_origins, launch_on, serve, service_url, site_dir, App, Opened};
+use wwe_e2e::simulator::{enter_app, fill_origins, launch_on, serve, service_url, site_dir, wait_ready, App, Opened};
 use wwe_e2e::{extension_dir, field, scaled, Browser, LaunchOptions, Row, Session, DEFAULT_TIMEOUT};
 use wwe_simulator::{Origins, Server};
 
@@ -29,14 +31,20 @@ impl Sim {
     /// and `{{THIRD}}` replaced by the origins) and the given apps
     /// (`show|label|path-on-origin`, the origin chosen by `client`/`third`).
     fn open(browser: Browser, options: &str, apps: &[(&str, &str, bool)]) -> Sim {
+        Sim::open_apps(browser, options, |origins| {
+            let third = origins.third.clone().expect("third origin");
+            apps.iter()
+                .map(|(label, path, on_third)| App::tab(label, format!("{}{path}", if *on_third { &third } else { &origins.client })))
+                .collect()
+        })
+    }
+
+    /// Opens the service page with `options` (as for [`Sim::open`]) and the
+    /// apps that `apps` makes from the origins, shown in any way.
+    fn open_apps(browser: Browser, options: &str, apps: impl FnOnce(&Origins) -> Vec<App>) -> Sim {
         let server = serve(site_dir(), true).expect("server");
         let origins = server.origins().clone();
-        let third = origins.third.clone().expect("third origin");
-        let apps: Vec<App> = apps
-            .iter()
-            .map(|(label, path, on_third)| App::tab(label, format!("{}{path}", if *on_third { &third } else { &origins.client })))
-            .collect();
-        let url = service_url(&origins, &fill_origins(options, &origins), &apps);
+        let url = service_url(&origins, &fill_origins(options, &origins), &apps(&origins));
         let options = LaunchOptions::with_extension(extension_dir(browser).expect("extension"));
         let Opened { session, window, tab } = launch_on(browser, &options, &url, &origins.service).expect("browser");
         Sim { session, origins, service_window: window, tab, _server: server }
@@ -85,7 +93,10 @@ impl Sim {
         let rows = s
             .wait_for(what, scaled(DEFAULT_TIMEOUT), || {
                 let rows = s
-                    .snapshot("[data-testid=message]", &["data-direction", "data-kind", "data-origin", "data-receiver-origin"])
+                    .snapshot(
+                        "[data-testid=message]",
+                        &["data-id", "data-direction", "data-kind", "data-name", "data-status", "data-exchange", "data-origin", "data-receiver-origin"],
+                    )
                     .map_err(|e| e.to_string())?;
                 if ready(&rows) {
                     Ok(rows)
@@ -126,6 +137,29 @@ fn direction_ok(rows: &[Row]) {
 }
 
 const CONSOLE: (&str, &str, bool) = ("Console", "/console.html?name=Console", false);
+
+/// The request named `name` from `from` to `to` (exactly one), and the
+/// reply paired with it: the panel shows the request answered (`ok`) and
+/// the reply in its exchange.
+fn answered<'a>(rows: &'a [Row], name: &str, from: &str, to: &str) -> (&'a Row, &'a Row) {
+    let requests: Vec<&Row> = rows
+        .iter()
+        .filter(|r| field(r, "data-kind") == "request" && field(r, "data-name") == name)
+        .filter(|r| field(r, "data-origin") == from && field(r, "data-receiver-origin") == to)
+        .collect();
+    assert_eq!(requests.len(), 1, "one {name} request {from}→{to}: {:?}", rows.iter().map(summary).collect::<Vec<_>>());
+    let request = requests[0];
+    assert_eq!(field(request, "data-status"), "ok", "the {name} request is answered");
+    let id = field(request, "data-id");
+    let replies: Vec<&Row> = rows
+        .iter()
+        .filter(|r| field(r, "data-kind") == "reply" && field(r, "data-exchange") == id)
+        .collect();
+    assert_eq!(replies.len(), 1, "one reply paired with request #{id}: {:?}", rows.iter().map(summary).collect::<Vec<_>>());
+    let reply = replies[0];
+    assert_eq!((field(reply, "data-origin"), field(reply, "data-receiver-origin")), (to.to_owned(), from.to_owned()), "the reply goes back");
+    (request, reply)
+}
 
 // ---------------------------------------------------------------- scenarios
 
@@ -285,6 +319,88 @@ fn user_data_read_filter(browser: Browser) {
     assert_eq!(count(&rows, "reply", &service, &client), 4, "three replies and the subscribe reply");
 }
 
+/// The popup topology: a client app configured with show mode `popup` is
+/// opened by the service page with `window.open`, finds WWE through
+/// `window.opener` and gets its reply; the panel of the service tab
+/// captures the request (delivered in the service tab) and the reply
+/// (delivered in the popup, which joins its opener's capture) paired.
+fn popup_app(browser: Browser) {
+    let sim = Sim::open_apps(browser, "service-client-api.accepted-web-content-origins={{CLIENT}}\n", |origins| {
+        vec![App::popup("Popup", format!("{}/console.html?name=Popup", origins.client))]
+    });
+    let s = &sim.session;
+    s.switch_to_window(&sim.service_window).unwrap();
+    s.switch_to_frame(None).unwrap();
+    wait_ready(s, "service").unwrap();
+    assert!(s.find_all("iframe[data-label='Popup']").unwrap().is_empty(), "a popup app is not embedded");
+    let before = s.window_handles().unwrap();
+    let button = s
+        .wait_for("the Popup button", DEFAULT_TIMEOUT, || {
+            let found = s.find_all("[data-testid=open-popup][data-label='Popup']").map_err(|e| e.to_string())?;
+            found.into_iter().next().ok_or_else(|| "not yet".to_owned())
+        })
+        .unwrap();
+    s.click(&button).unwrap();
+    let popup = s
+        .wait_for("the popup window", DEFAULT_TIMEOUT, || {
+            let handles = s.window_handles().map_err(|e| e.to_string())?;
+            handles.into_iter().find(|h| !before.contains(h)).ok_or_else(|| format!("{} windows", before.len()))
+        })
+        .unwrap();
+    s.switch_to_window(&popup).unwrap();
+    wait_ready(s, "Popup").unwrap();
+    let got = sim.js(
+        "const r = await c.call('agent.get', []);\
+         return [window.opener !== null && c.service.target === window.opener, r.outcome, r.reply && r.reply.data.username];",
+    );
+    assert_eq!(got, json!([true, "ok", "agent1"]), "the popup targets its opener and is answered");
+    let results: Vec<(String, String)> = sim.results().into_iter().map(|(r, o, _)| (r, o)).collect();
+    assert_eq!(results, [("agent.get".to_owned(), "ok".to_owned())]);
+
+    let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
+    s.switch_to_window(&sim.service_window).unwrap();
+    let rows = sim.panel_rows("the popup app", |rows| count(rows, "request", &client, &service) >= 1 && count(rows, "reply", &service, &client) >= 1);
+    direction_ok(&rows);
+    answered(&rows, "agent.get", &client, &service);
+    assert_eq!(count(&rows, "request", &client, &service), 1);
+}
+
+/// The reverse topology: the CRM page (client origin) embeds the WWE
+/// service in an iframe and targets it explicitly (`targetWWEWindow`); its
+/// request is answered by the embedded service, and the panel of the CRM
+/// tab captures the request (delivered in the iframe) and the reply
+/// (delivered in the CRM page) paired.
+fn crm_embeds_service(browser: Browser) {
+    let server = serve(site_dir(), false).expect("server");
+    let origins = server.origins().clone();
+    let crm = format!("{}/crm.html", origins.client);
+    let options = LaunchOptions::with_extension(extension_dir(browser).expect("extension"));
+    let Opened { session, window, tab } = launch_on(browser, &options, &crm, &crm).expect("browser");
+    let sim = Sim { session, origins, service_window: window, tab, _server: server };
+    let s = &sim.session;
+    // The embedded service listens before the CRM page asks anything.
+    let frame = s.find_all("iframe#wwe").unwrap();
+    assert_eq!(frame.len(), 1, "the CRM page embeds WWE");
+    s.switch_to_frame(Some(&frame[0])).unwrap();
+    wait_ready(s, "embedded service").unwrap();
+    s.switch_to_frame(None).unwrap();
+    wait_ready(s, "CRM").unwrap();
+    let got = sim.js(
+        "const r = await c.call('agent.get', []);\
+         const wwe = document.getElementById('wwe').contentWindow;\
+         return [c.service.target === wwe, window.parent === window, r.outcome, r.reply && r.reply.data.username];",
+    );
+    assert_eq!(got, json!([true, true, "ok", "agent1"]), "the top-level CRM page targets its WWE iframe and is answered");
+    let results: Vec<(String, String)> = sim.results().into_iter().map(|(r, o, _)| (r, o)).collect();
+    assert_eq!(results, [("agent.get".to_owned(), "ok".to_owned())]);
+
+    let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
+    let rows = sim.panel_rows("the CRM page", |rows| count(rows, "request", &client, &service) >= 1 && count(rows, "reply", &service, &client) >= 1);
+    direction_ok(&rows);
+    answered(&rows, "agent.get", &client, &service);
+    assert_eq!(count(&rows, "request", &client, &service), 1);
+}
+
 #[test]
 fn call_flow_in_chromium() {
     call_flow(Browser::Chromium);
@@ -323,4 +439,24 @@ fn user_data_read_filter_in_chromium() {
 #[test]
 fn user_data_read_filter_in_firefox() {
     user_data_read_filter(Browser::Firefox);
+}
+
+#[test]
+fn popup_app_in_chromium() {
+    popup_app(Browser::Chromium);
+}
+
+#[test]
+fn popup_app_in_firefox() {
+    popup_app(Browser::Firefox);
+}
+
+#[test]
+fn crm_embeds_service_in_chromium() {
+    crm_embeds_service(Browser::Chromium);
+}
+
+#[test]
+fn crm_embeds_service_in_firefox() {
+    crm_embeds_service(Browser::Firefox);
 }
