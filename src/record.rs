@@ -88,6 +88,14 @@ fn is_zero(n: &u32) -> bool {
 }
 
 impl Record {
+    /// The tab of the sending frame: [`Record::source_tab_id`] when the
+    /// sender is in another tab (a popup writing to its opener, or the
+    /// opener to its popup), else the receiving tab. Frame ids are per tab,
+    /// so a sender is known by this tab and its frame id together.
+    pub fn sender_tab_id(&self) -> i64 {
+        self.source_tab_id.unwrap_or(self.tab_id)
+    }
+
     /// Parses one record from the extension's JSON.
     pub fn from_json(text: &str) -> Result<Record, crate::Error> {
         serde_json::from_str(text).map_err(|e| {

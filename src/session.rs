@@ -498,7 +498,7 @@ impl Session {
             receiver.wwe_frame_id = Some(frame_id);
         }
         if let Some(source) = sender_frame_id {
-            let sender = self.frame_mut(Self::sender_tab(record), source);
+            let sender = self.frame_mut(record.sender_tab_id(), source);
             sender.sent += 1;
             if sender.origin.is_empty() && !record.source_origin.is_empty() {
                 sender.origin = record.source_origin.clone();
@@ -529,18 +529,10 @@ impl Session {
         self.frames_by_path.get(&(record.tab_id, path.clone())).copied()
     }
 
-    /// The tab of the sending frame: another tab's (`sourceTabId`, a popup
-    /// writing to its opener or the opener to its popup) when the relay
-    /// named one, else the receiving frame's. A popup's frame 0 is not its
-    /// opener's frame 0.
-    fn sender_tab(record: &Record) -> i64 {
-        record.source_tab_id.unwrap_or(record.tab_id)
-    }
-
     /// The sender of a client message, keyed by its own tab, where the
     /// replies to it are received.
     fn sender_key(record: &Record, sender_frame_id: Option<i64>) -> ClientKey {
-        let tab_id = Self::sender_tab(record);
+        let tab_id = record.sender_tab_id();
         match sender_frame_id {
             Some(frame_id) => ClientKey::Frame { tab_id, frame_id },
             None => ClientKey::Origin { tab_id, origin: record.source_origin.clone() },

@@ -31,7 +31,7 @@ fn client_routes(session: &Session) -> Vec<ClientRoute> {
         .map(|f| {
             let sent = session.messages().iter().rev().find(|m| {
                 m.sender_frame_id == Some(f.frame_id)
-                    && m.record.source_tab_id.unwrap_or(m.record.tab_id) == f.tab_id
+                    && m.record.sender_tab_id() == f.tab_id
                     && m.decoded.message.direction() == Direction::ToService
             });
             ClientRoute {

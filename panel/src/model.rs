@@ -309,7 +309,7 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
         if let Some((tab, frame)) = filter.frame {
             let record = &captured.record;
             let receives = record.tab_id == tab && record.frame_id == frame;
-            let sends = record.tab_id == tab && captured.sender_frame_id == Some(frame);
+            let sends = record.sender_tab_id() == tab && captured.sender_frame_id == Some(frame);
             if !(receives || sends) {
                 continue;
             }
@@ -350,12 +350,70 @@ fn facts<'a>(
         status: exchange.map_or("", |e| e.state.as_str()),
         frames: [
             record.frame_url.as_str(),
-            captured.sender_frame_id.and_then(|f| frame_urls.get(&(record.tab_id, f)).copied()).unwrap_or(""),
+            captured.sender_frame_id.and_then(|f| frame_urls.get(&(record.sender_tab_id(), f)).copied()).unwrap_or(""),
         ],
         origins: [record.source_origin.as_str(), record.frame_origin.as_str()],
         interaction,
         latency: exchange.and_then(|e| e.latency_ms),
         size: record.size as f64,
         text: cache.json.as_str(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn cache_of(session: &Session) -> Cache {
+        let mut cache = Cache::default();
+        for (index, captured) in session.messages().iter().enumerate() {
+            cache.by_id.insert(captured.record.id, index);
+            cache.rows.push(RowCache { name: row_name(captured), json: captured.record.data.to_string() });
+            cache.insert_in_time_order(session, index);
+        }
+        cache
+    }
+
+    /// A popup (tab 2) asks WWE in its opener (tab 1); an iframe of tab 1
+    /// asks too. Filtering on the popup's top frame shows what it sent and
+    /// what it received, and nothing of the opener's own frames: frame ids
+    /// are per tab, so the sender is found by its own tab.
+    #[test]
+    fn the_frame_filter_finds_a_sender_in_another_tab() {
+        let request = |id: u64, source_tab: Option<i64>, source_frame: i64, rid: &str| Record {
+            id,
+            tab_id: 1,
+            frame_id: 0,
+            frame_origin: "http://127.0.0.1:8470".into(),
+            source_origin: "http://localhost:8480".into(),
+            source_frame_id: Some(source_frame),
+            source_tab_id: source_tab,
+            time: 1_000.0 + id as f64,
+            data: json!({"request": "agent.get", "parameters": [], "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2}),
+            ..Record::default()
+        };
+        let reply = Record {
+            id: 3,
+            tab_id: 2,
+            frame_id: 0,
+            frame_origin: "http://localhost:8480".into(),
+            source_origin: "http://127.0.0.1:8470".into(),
+            source_frame_id: Some(0),
+            source_tab_id: Some(1),
+            time: 1_003.0,
+            data: json!({"referenceId": "0", "data": {}, "userAgent": "WWE Web Edition"}),
+            ..Record::default()
+        };
+        let mut session = Session::new();
+        session.push(request(1, Some(2), 0, "0"));
+        session.push(request(2, None, 4, "0"));
+        session.push(reply);
+        let cache = cache_of(&session);
+        let filter = |frame| ViewFilter { query: Query::parse(""), toggles: Toggles::default(), grouped: false, expanded: Vec::new(), frame };
+        let ids = |frame| visible(&session, &cache, &filter(Some(frame))).0.iter().map(|item| item.id).collect::<Vec<_>>();
+        assert_eq!(ids((2, 0)), [1, 3], "the popup's top frame sent #1 and received #3");
+        assert_eq!(ids((1, 4)), [2], "the opener's iframe 4 sent #2 only");
     }
 }
