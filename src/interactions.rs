@@ -78,6 +78,13 @@ impl XCode {
         }
     }
 
+    /// How bad it is: every one is a contradiction in the traffic (events
+    /// out of order, a capture started mid-call, or a faulty sender), so a
+    /// warning, like the lints' protocol warnings.
+    pub fn severity(self) -> crate::lint::Severity {
+        crate::lint::Severity::Warning
+    }
+
     /// The code's name, e.g. `"unknown-interaction"`.
     pub fn name(self) -> &'static str {
         match self {
