@@ -7,11 +7,12 @@
 //! `user-data.read-allowed` / `write-allowed` set in the options, each
 //! interaction says which keys clients could not see or change, and why.
 //!
-//! The model follows the store incrementally: each new version of the
-//! session feeds only the messages pushed since the last one.
+//! The model is the store's (`Store::read_interactions`), shared with the
+//! findings view and the detail pane; it follows the session
+//! incrementally: each new version feeds only the messages pushed since.
 
 use leptos::prelude::*;
-use wwe_core::interactions::{key_policies, Agent, Interaction, InteractionFinding, Interactions, KeyPolicy, Toast};
+use wwe_core::interactions::{key_policies, Agent, Interaction, InteractionFinding, KeyPolicy, Toast};
 
 use crate::model::Store;
 
@@ -66,12 +67,8 @@ fn clock_text(range: (f64, f64), t: f64) -> String {
 /// The view.
 #[component]
 pub fn InteractionsView(store: Store, on_select: Callback<u64>) -> impl IntoView {
-    let model = StoredValue::new_local(Interactions::new());
     let snapshot = Memo::new(move |_| {
-        store.read(|session| {
-            model.update_value(|m| m.update(session));
-        });
-        model.with_value(|m| {
+        store.read_interactions(|_, m| {
             let range = m.time_range().unwrap_or((0.0, 0.0));
             Snapshot {
                 agent: m.agent().clone(),

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use wwe_core::decode::Message;
+use wwe_core::interactions::Interactions;
 use wwe_core::options::Options;
 use wwe_core::query::{Facts, Query};
 use wwe_core::record::Record;
@@ -58,6 +59,10 @@ impl Cache {
 pub struct Store {
     session: StoredValue<Session, LocalStorage>,
     cache: StoredValue<Cache, LocalStorage>,
+    /// The agent desktop rebuilt from the session, brought up to date on
+    /// read (incrementally: only messages pushed since the last read), so
+    /// the interactions, findings and detail views share one model.
+    interactions: StoredValue<Interactions, LocalStorage>,
     /// The latest record time seen and the panel's clock when it arrived.
     last_arrival: StoredValue<Option<(f64, f64)>, LocalStorage>,
     /// The options the user set, kept so Clear can carry them over.
@@ -80,6 +85,7 @@ impl Store {
         Store {
             session: StoredValue::new_local(Session::new()),
             cache: StoredValue::new_local(Cache::default()),
+            interactions: StoredValue::new_local(Interactions::new()),
             options: StoredValue::new_local(None),
             last_arrival: StoredValue::new_local(None),
             version: RwSignal::new(0),
@@ -126,6 +132,7 @@ impl Store {
         session.set_options(self.options.get_value());
         self.session.set_value(session);
         self.cache.set_value(Cache::default());
+        self.interactions.set_value(Interactions::new());
         self.last_arrival.set_value(None);
         self.version.update(|v| *v += 1);
     }
@@ -187,6 +194,16 @@ impl Store {
     pub fn read_with_cache<R>(&self, f: impl FnOnce(&Session, &Cache) -> R) -> R {
         self.version.track();
         self.session.with_value(|s| self.cache.with_value(|c| f(s, c)))
+    }
+
+    /// Reads the session and the interaction model (brought up to date
+    /// first), re-running the caller when the session changes.
+    pub fn read_interactions<R>(&self, f: impl FnOnce(&Session, &Interactions) -> R) -> R {
+        self.version.track();
+        self.session.with_value(|session| {
+            self.interactions.update_value(|model| model.update(session));
+            self.interactions.with_value(|model| f(session, model))
+        })
     }
 
     /// Reads the session without subscribing (event handlers).
