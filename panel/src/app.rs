@@ -239,7 +239,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 <button class="view-tab" class:on=move || view.get() == View::RateLimits data-testid="view-ratelimits" on:click=move |_| view.set(View::RateLimits)>"Rate limits"</button>
                 <button class="view-tab" class:on=move || view.get() == View::Findings data-testid="view-findings" on:click=move |_| view.set(View::Findings)>
                     "Findings "
-                    <span class="badge" data-testid="count-findings">{move || store.read(|s| s.findings().len())}</span>
+                    <span class="badge" data-testid="count-findings">{move || store.read_interactions(crate::findings::count)}</span>
                 </button>
                 <button class="view-tab" class:on=move || view.get() == View::Policy data-testid="view-policy" on:click=move |_| view.set(View::Policy)>"Policy"</button>
                 <button class="view-tab" class:on=move || view.get() == View::Interactions data-testid="view-interactions" on:click=move |_| view.set(View::Interactions)>"Interactions"</button>

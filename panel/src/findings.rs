@@ -1,9 +1,12 @@
-//! The findings view: the core's lints grouped by code, with counts; every
-//! finding links to its messages.
+//! The findings view: the core's lints and the interaction model's
+//! findings (`X001`…) grouped by code, with counts; every finding links to
+//! its messages.
 
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+use wwe_core::interactions::Interactions;
+use wwe_core::session::Session;
 
 use crate::model::Store;
 
@@ -16,31 +19,40 @@ struct Group {
     findings: Vec<(String, Vec<u64>)>,
 }
 
+/// The findings of the session's lints and of its interaction model, one
+/// group per code, in code order (lint codes first, then `X…`); within a
+/// group, in the order found.
+fn groups(session: &Session, interactions: &Interactions) -> Vec<Group> {
+    let mut by_code: BTreeMap<&'static str, Group> = BTreeMap::new();
+    let mut add = |code: &'static str, name: &'static str, severity: &'static str, message: &str, ids: &[u64]| {
+        by_code
+            .entry(code)
+            .or_insert_with(|| Group { code: code.to_string(), name: name.to_string(), severity, findings: Vec::new() })
+            .findings
+            .push((message.to_string(), ids.to_vec()));
+    };
+    for f in session.findings() {
+        add(f.code.as_str(), f.code.name(), f.severity.as_str(), &f.message, &f.messages);
+    }
+    for f in interactions.findings() {
+        add(f.code.as_str(), f.code.name(), f.code.severity().as_str(), &f.message, &f.messages);
+    }
+    by_code.into_values().collect()
+}
+
+/// How many findings the capture has, of both kinds (the tab's badge).
+pub fn count(session: &Session, interactions: &Interactions) -> usize {
+    session.findings().len() + interactions.findings().len()
+}
+
 /// All findings of the capture.
 #[component]
 pub fn FindingsView(store: Store, on_select: Callback<u64>) -> impl IntoView {
-    let groups = Memo::new(move |_| {
-        store.read(|session| {
-            let mut by_code: BTreeMap<&'static str, Group> = BTreeMap::new();
-            for finding in session.findings() {
-                by_code
-                    .entry(finding.code.as_str())
-                    .or_insert_with(|| Group {
-                        code: finding.code.as_str().to_string(),
-                        name: finding.code.name().to_string(),
-                        severity: finding.severity.as_str(),
-                        findings: Vec::new(),
-                    })
-                    .findings
-                    .push((finding.message.clone(), finding.messages.clone()));
-            }
-            by_code.into_values().collect::<Vec<_>>()
-        })
-    });
+    let groups = Memo::new(move |_| store.read_interactions(groups));
     view! {
         <section class="findings-view" data-testid="findings-view">
             {move || groups.with(Vec::is_empty).then(|| view! {
-                <p class="empty">"No findings: every message decoded cleanly against the catalog."</p>
+                <p class="empty" data-testid="findings-empty">"No findings: every message decoded cleanly against the catalog, and the interaction traffic is consistent."</p>
             })}
             <For each=move || groups.get() key=|g| (g.code.clone(), g.findings.len()) let:group>
                 <details class=format!("finding-group sev-{}", group.severity) open=true data-testid="finding-group" data-code=group.code.clone()>
@@ -68,5 +80,47 @@ pub fn FindingsView(store: Store, on_select: Callback<u64>) -> impl IntoView {
                 </details>
             </For>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Flow;
+    use serde_json::json;
+
+    /// Lint findings and interaction findings, one group per code, lint
+    /// codes first; the badge counts both.
+    #[test]
+    fn groups_hold_lint_and_interaction_findings() {
+        let mut f = Flow::default();
+        let (misspelt, _) = f.request(0.0, "voice.pauseRecording", json!(["1"]));
+        let unknown = f.interaction(100.0, "ESTABLISHED", "4", "ESTABLISHED");
+        let session = f.session();
+        let model = Interactions::build(&session);
+        let groups = groups(&session, &model);
+        let codes: Vec<&str> = groups.iter().map(|g| g.code.as_str()).collect();
+        assert!(codes.contains(&"W001") && codes.contains(&"X001"), "{codes:?}");
+        assert_eq!(codes.last(), Some(&"X001"), "interaction codes come after the lints: {codes:?}");
+        let x = groups.iter().find(|g| g.code == "X001").unwrap();
+        assert_eq!((x.name.as_str(), x.severity), ("unknown-interaction", "warning"));
+        assert_eq!(x.findings.len(), 1);
+        assert_eq!(x.findings[0].1, vec![unknown]);
+        let w = groups.iter().find(|g| g.code == "W001").unwrap();
+        assert!(w.findings.iter().any(|(_, ids)| ids.contains(&misspelt)));
+        assert_eq!(count(&session, &model), groups.iter().map(|g| g.findings.len()).sum::<usize>());
+    }
+
+    /// A clean call: no group of either kind (the empty state shows).
+    #[test]
+    fn a_clean_call_has_no_groups() {
+        let mut f = Flow::default();
+        let (_, rid) = f.request(0.0, "voice.dial", json!(["5001"]));
+        f.interaction(10.0, "ADDED", "1", "DIALING");
+        f.reply(12.0, &rid, crate::testing::call("1", "DIALING"));
+        let session = f.session();
+        let model = Interactions::build(&session);
+        assert!(groups(&session, &model).is_empty(), "{:?}", groups(&session, &model).iter().map(|g| &g.code).collect::<Vec<_>>());
+        assert_eq!(count(&session, &model), 0);
     }
 }

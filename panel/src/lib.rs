@@ -25,6 +25,8 @@ mod ratelimits;
 mod replay;
 mod settings;
 mod table;
+#[cfg(test)]
+mod testing;
 mod trace;
 
 use wasm_bindgen::prelude::wasm_bindgen;
