@@ -1,11 +1,14 @@
 //! The detail pane of the selected message: what it is by the catalog,
-//! its exchange (jump between request and reply), findings, related events,
-//! the data as a JSON tree and as raw text.
+//! its exchange (jump between request and reply), what it did to the
+//! interactions (a request's "caused" links, an event's or reply's
+//! "created by" link, both from the core's interaction model), findings,
+//! related events, the data as a JSON tree and as raw text.
 
 use leptos::prelude::*;
 use serde_json::Value;
 use wwe_core::catalog;
 use wwe_core::decode::Message;
+use wwe_core::interactions::Interactions;
 use wwe_core::session::Session;
 
 use crate::json_tree::JsonTree;
@@ -26,6 +29,8 @@ struct Detail {
     receiver_url: String,
     request: Option<u64>,
     reply: Option<u64>,
+    caused: Vec<Caused>,
+    created_by: Option<(u64, String)>,
     description: Option<&'static str>,
     params: Vec<(String, String, String)>,
     findings: Vec<(String, String, &'static str)>,
@@ -35,7 +40,79 @@ struct Detail {
     marker: Option<String>,
 }
 
-fn detail_of(session: &Session, id: u64) -> Option<Detail> {
+/// An interaction a request created or changed, as the core linked them.
+#[derive(Debug, Clone, PartialEq)]
+struct Caused {
+    interaction: String,
+    media: String,
+    created: bool,
+    /// What changed (`None` for a creation).
+    change: Option<String>,
+    /// The message that shows it: the interaction's `ADDED` event (else
+    /// its first change) for a creation, the change's first message else.
+    message: Option<u64>,
+}
+
+impl Caused {
+    /// The link's text, e.g. `interaction 42 (voice)`.
+    fn label(&self) -> String {
+        if self.media.is_empty() {
+            format!("interaction {}", self.interaction)
+        } else {
+            format!("interaction {} ({})", self.interaction, self.media)
+        }
+    }
+}
+
+/// What the request `id` created or changed (empty for any other message).
+fn caused_by(interactions: &Interactions, id: u64) -> Vec<Caused> {
+    interactions
+        .caused_by(id)
+        .map(|cause| {
+            let interaction = interactions.interaction(&cause.interaction);
+            let change = cause.change.and_then(|c| interaction.and_then(|i| i.changes.get(c)));
+            let message = if cause.created {
+                interaction.and_then(|i| i.added.or_else(|| i.changes.iter().find_map(|c| c.messages.first().copied())))
+            } else {
+                change.and_then(|c| c.messages.first().copied())
+            };
+            Caused {
+                interaction: cause.interaction.clone(),
+                media: interaction.map(|i| i.media.clone()).unwrap_or_default(),
+                created: cause.created,
+                change: change.map(|c| c.kind.summary()),
+                message,
+            }
+        })
+        .collect()
+}
+
+/// The request (record id, name) that created the interaction an event or
+/// reply is about, when the core linked one; `None` for requests.
+fn created_by(session: &Session, interactions: &Interactions, id: u64) -> Option<(u64, String)> {
+    let captured = session.message(id)?;
+    if matches!(captured.decoded.message, Message::Request(_)) {
+        return None;
+    }
+    let interaction = match interaction_of(&captured.decoded.message, &captured.record.data) {
+        Some(wanted) => interactions.interaction(&wanted),
+        // A message the core took as one of the interaction's changes.
+        None => interactions.interactions().iter().find(|i| i.added == Some(id) || i.changes.iter().any(|c| c.messages.contains(&id))),
+    }?;
+    let request = interaction.created_by?;
+    let name = interactions
+        .caused_by(request)
+        .find(|c| c.created)
+        .map(|c| c.name.clone())
+        .or_else(|| match &session.message(request)?.decoded.message {
+            Message::Request(r) => Some(r.name.to_string()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Some((request, name))
+}
+
+fn detail_of(session: &Session, interactions: &Interactions, id: u64) -> Option<Detail> {
     let captured = session.message(id)?;
     let exchange = captured.exchange.map(|i| &session.exchanges()[i]);
     let message = &captured.decoded.message;
@@ -76,6 +153,13 @@ fn detail_of(session: &Session, id: u64) -> Option<Detail> {
         .iter()
         .filter(|f| f.messages.contains(&id))
         .map(|f| (f.code.as_str().to_string(), f.message.clone(), f.severity.as_str()))
+        .chain(
+            interactions
+                .findings()
+                .iter()
+                .filter(|f| f.messages.contains(&id))
+                .map(|f| (f.code.as_str().to_string(), f.message.clone(), f.code.severity().as_str())),
+        )
         .collect();
     let interaction = interaction_of(message, &captured.record.data);
     let related = match &interaction {
@@ -101,6 +185,8 @@ fn detail_of(session: &Session, id: u64) -> Option<Detail> {
         receiver_url: captured.record.frame_url.clone(),
         request: exchange.map(|e| e.request),
         reply: exchange.and_then(|e| e.reply),
+        caused: caused_by(interactions, id),
+        created_by: created_by(session, interactions, id),
         description,
         params,
         findings,
@@ -128,7 +214,7 @@ fn interaction_of(message: &Message, data: &Value) -> Option<String> {
 /// The pane for the selected message.
 #[component]
 pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoView {
-    let detail = Memo::new(move |_| selected.get().and_then(|id| store.read(|s| detail_of(s, id))));
+    let detail = Memo::new(move |_| selected.get().and_then(|id| store.read_interactions(|s, m| detail_of(s, m, id))));
     let raw = RwSignal::new(false);
     move || {
         detail.get().map(|d| {
@@ -156,6 +242,33 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                                 <button class="link" data-testid="jump-reply" on:click=jump(Some(r))>{format!("reply #{r} →")}</button>
                             })}
                         </div>
+                        {d.caused.clone().into_iter().map(|c| {
+                            let label = c.label();
+                            view! {
+                                <div class="detail-link">
+                                    "caused: "
+                                    <button
+                                        class="link"
+                                        data-testid="detail-caused"
+                                        data-interaction-id=c.interaction.clone()
+                                        data-created=c.created.to_string()
+                                        data-message=c.message.map(|m| m.to_string())
+                                        title="Select the message that shows it"
+                                        disabled=c.message.is_none()
+                                        on:click=jump(c.message)
+                                    >{label}</button>
+                                    {c.change.clone().map(|text| format!(": {text}"))}
+                                </div>
+                            }
+                        }).collect_view()}
+                        {d.created_by.clone().map(|(request, name)| view! {
+                            <div class="detail-link">
+                                "created by "
+                                <button class="link" data-testid="detail-created-by" data-message=request.to_string() on:click=jump(Some(request))>
+                                    {format!("#{request} {name}")}
+                                </button>
+                            </div>
+                        })}
                     </section>
                     <crate::replay::Actions store=store selected=selected id=d.id/>
                     {d.description.map(|text| view! {
@@ -214,5 +327,75 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                 </aside>
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{call, Flow};
+    use serde_json::json;
+
+    /// A click-to-dial call, then a hold: the dial caused the call (linked
+    /// to its ADDED event), the hold caused its HELD change; the call's
+    /// events and the dial's reply were created by the dial.
+    #[test]
+    fn requests_link_to_what_they_caused_and_events_to_their_creator() {
+        let mut f = Flow::default();
+        let (dial, rid) = f.request(0.0, "voice.dial", json!(["5001"]));
+        let added = f.interaction(10.0, "ADDED", "7", "DIALING");
+        let reply = f.reply(12.0, &rid, call("7", "DIALING"));
+        let established = f.interaction(1000.0, "ESTABLISHED", "7", "ESTABLISHED");
+        let (hold, _) = f.request(2000.0, "voice.hold", json!(["7"]));
+        let held = f.interaction(2005.0, "HELD", "7", "HELD");
+        let session = f.session();
+        let model = Interactions::build(&session);
+
+        let caused = caused_by(&model, dial);
+        assert_eq!(
+            caused,
+            vec![Caused { interaction: "7".into(), media: "voice".into(), created: true, change: None, message: Some(added) }]
+        );
+        assert_eq!(caused[0].label(), "interaction 7 (voice)");
+        let by_hold = caused_by(&model, hold);
+        assert_eq!(by_hold.len(), 1);
+        assert!(!by_hold[0].created);
+        assert_eq!(by_hold[0].message, Some(held));
+        assert!(by_hold[0].change.as_deref().is_some_and(|c| c.contains("HELD")), "{by_hold:?}");
+        assert!(caused_by(&model, added).is_empty(), "only requests cause");
+
+        for event in [added, reply, established, held] {
+            assert_eq!(created_by(&session, &model, event), Some((dial, "voice.dial".to_string())), "#{event}");
+        }
+        assert_eq!(created_by(&session, &model, dial), None, "a request is not created by anything");
+        assert_eq!(created_by(&session, &model, hold), None);
+
+        // (The dial names no interaction, so its pane lists no related
+        // messages, whose times need the browser's clock.)
+        let detail = detail_of(&session, &model, dial).unwrap();
+        assert_eq!(detail.caused, caused);
+        assert_eq!(detail.created_by, None);
+    }
+
+    /// A call first seen mid-way (no dial captured) links to nothing.
+    #[test]
+    fn a_call_without_its_request_has_no_creator() {
+        let mut f = Flow::default();
+        let event = f.interaction(0.0, "ADDED", "3", "RINGING");
+        let session = f.session();
+        let model = Interactions::build(&session);
+        assert_eq!(created_by(&session, &model, event), None);
+        assert!(detail_of(&session, &model, event).unwrap().caused.is_empty());
+    }
+
+    /// An interaction finding shows among the message's findings.
+    #[test]
+    fn interaction_findings_show_on_their_message() {
+        let mut f = Flow::default();
+        let event = f.interaction(0.0, "ESTABLISHED", "4", "ESTABLISHED");
+        let session = f.session();
+        let model = Interactions::build(&session);
+        let detail = detail_of(&session, &model, event).unwrap();
+        assert!(detail.findings.iter().any(|(code, _, severity)| code == "X001" && *severity == "warning"), "{:?}", detail.findings);
     }
 }
