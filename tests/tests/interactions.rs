@@ -177,7 +177,10 @@ fn set_options(session: &Session, text: &str) {
 /// Click-to-dial, recording started, paused and resumed, hang-up: the
 /// call's lane ends RELEASED, was created by the dial, and carries three
 /// recording markers each caused by its request; selecting one lists its
-/// messages and jumps to the message.
+/// messages and jumps to the message. In the message list, the dial's
+/// detail links to the call it caused, and the call's message back to the
+/// dial; the findings view holds the interaction findings the
+/// interactions view shows (none, for this clean flow).
 fn outbound_call_with_recording(browser: Browser) {
     let sim = Sim::open(browser, "service-client-api.accepted-web-content-origins={{CLIENT}}\n", &[("Console", false)]);
     sim.enter("Console");
@@ -209,9 +212,9 @@ fn outbound_call_with_recording(browser: Browser) {
         if !v.findings.is_empty() {
             return Err("a clean call flow shows interaction findings".into());
         }
-        Ok((row.clone(), v.kinds("recording").into_iter().cloned().collect::<Vec<_>>(), v.causes.clone()))
+        Ok((row.clone(), v.kinds("recording").into_iter().cloned().collect::<Vec<_>>(), v.causes.clone(), v.findings.clone()))
     });
-    let (row, recording, causes) = view;
+    let (row, recording, causes, interaction_findings) = view;
     assert_eq!(field(&row, "data-media"), "voice");
     assert!(!field(&row, "data-created-by").is_empty(), "the call names the dial that created it: {row:?}");
     let titles: Vec<String> = recording.iter().map(|m| field(m, "title")).collect();
@@ -251,6 +254,78 @@ fn outbound_call_with_recording(browser: Browser) {
         }
     })
     .unwrap();
+
+    // The dial, selected in the message list, links to the call it
+    // created; that link selects the call's message, which links back.
+    let dial = field(&row, "data-created-by");
+    let filter = s
+        .wait_for("the filter box", scaled(DEFAULT_TIMEOUT), || {
+            s.find_all("[data-testid=filter]").map_err(|e| e.to_string())?.into_iter().next().ok_or_else(|| "no filter box".to_owned())
+        })
+        .unwrap();
+    s.click(&filter).unwrap();
+    s.send_keys(&filter, "name:voice.dial").unwrap();
+    click(s, &format!("[data-testid=message][data-id='{dial}']"));
+    let caused = wait_detail(s, &dial, "[data-testid=detail-caused]", &["data-interaction-id", "data-created", "data-message"]);
+    let caused = caused.iter().find(|c| field(c, "data-interaction-id") == id).unwrap_or_else(|| panic!("no caused link to {id}: {caused:?}"));
+    assert_eq!(field(caused, "data-created"), "true", "{caused:?}");
+    assert!(field(caused, "text").contains(&format!("interaction {id} (voice)")), "{caused:?}");
+    let shown = field(caused, "data-message");
+    assert!(!shown.is_empty(), "the link names the message that shows the call: {caused:?}");
+    click(s, &format!("[data-testid=detail-caused][data-interaction-id='{id}']"));
+    let created = wait_detail(s, &shown, "[data-testid=detail-created-by]", &["data-message"]);
+    assert_eq!(field(&created[0], "data-message"), dial, "{created:?}");
+    assert!(field(&created[0], "text").contains("voice.dial"), "{created:?}");
+
+    // The findings view: a group per interaction finding code the
+    // interactions view showed (none here: no X group), next to the
+    // lints; the empty state only without any group; the badge counts all.
+    let mut expected: Vec<String> = interaction_findings.iter().map(|f| field(f, "data-code")).collect();
+    expected.sort();
+    expected.dedup();
+    click(s, "[data-testid=view-findings]");
+    s.wait_for("the findings view", scaled(DEFAULT_TIMEOUT), || {
+        let groups = s.snapshot("[data-testid=finding-group]", &["data-code"]).map_err(|e| e.to_string())?;
+        let findings = s.snapshot("[data-testid=finding]", &["data-code"]).map_err(|e| e.to_string())?;
+        let empty = s.snapshot("[data-testid=findings-empty]", &[]).map_err(|e| e.to_string())?;
+        let badge = s.snapshot("[data-testid=count-findings]", &[]).map_err(|e| e.to_string())?;
+        let view = s.snapshot("[data-testid=findings-view]", &[]).map_err(|e| e.to_string())?;
+        let x_codes: Vec<String> = groups.iter().map(|g| field(g, "data-code")).filter(|c| c.starts_with('X')).collect();
+        let state = format!("groups {groups:?}, {} findings, empty {empty:?}, badge {badge:?}", findings.len());
+        if view.is_empty() {
+            return Err("no findings view".into());
+        }
+        if x_codes != expected {
+            return Err(format!("interaction finding groups {x_codes:?}, expected {expected:?}; {state}"));
+        }
+        if groups.is_empty() == empty.is_empty() {
+            return Err(format!("the empty state shows only without findings; {state}"));
+        }
+        if badge.first().map(|b| field(b, "text")) != Some(findings.len().to_string()) {
+            return Err(format!("the badge counts every finding; {state}"));
+        }
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// Waits until the detail pane shows message `id` with an element `css`,
+/// and returns the matching elements.
+fn wait_detail(s: &Session, id: &str, css: &str, attrs: &[&str]) -> Vec<Row> {
+    s.wait_for(&format!("the detail pane on #{id} with {css}"), scaled(DEFAULT_TIMEOUT), || {
+        let detail = s.snapshot("[data-testid=detail]", &["data-id"]).map_err(|e| e.to_string())?;
+        match detail.first() {
+            Some(d) if field(d, "data-id") == id => {}
+            other => return Err(format!("detail {other:?}")),
+        }
+        let found = s.snapshot(&format!("[data-testid=detail] {css}"), attrs).map_err(|e| e.to_string())?;
+        if found.is_empty() {
+            Err(format!("no {css}"))
+        } else {
+            Ok(found)
+        }
+    })
+    .unwrap()
 }
 
 const POLICY: &str = "service-client-api.accepted-web-content-origins={{CLIENT}},{{THIRD}}\n\
