@@ -197,6 +197,29 @@ fn replay_edit_forge(browser: Browser) {
     sim.enter("Console");
     assert_eq!(sim.js("return window.wweConsole.results.length;"), json!(1));
 
+    // ---- copy as: the call, and a postMessage snippet that works when
+    // pasted into the frame that sent the original
+    sim.panel();
+    sim.click_row(&original);
+    sim.click("[data-testid=copy-call]");
+    let call = sim.wait_element("[data-testid=copy-preview]", &[], |r| field(r, "text").starts_with("genesys."));
+    assert_eq!(field(&call, "text").trim(), "genesys.wwe.service.agent.get();");
+    sim.click("[data-testid=copy-post]");
+    let post = field(&sim.wait_element("[data-testid=copy-preview]", &[], |r| field(r, "text").contains("postMessage(")), "text");
+    assert!(post.contains(r#""request": "agent.get""#) && post.trim_end().ends_with(");"), "{post}");
+    // A fresh referenceId, so the console's library does not take the reply
+    // for its own first call's.
+    let key = r#""referenceId": ""#;
+    let start = post.find(key).unwrap_or_else(|| panic!("the snippet names no referenceId: {post}")) + key.len();
+    let end = start + post[start..].find('"').expect("a closing quote");
+    let pasted = format!("{}copied-1{}", &post[..start], &post[end..]);
+    sim.enter("Console");
+    sim.session.execute(&pasted, &[]).unwrap_or_else(|e| panic!("the copied snippet does not run in the console frame: {e}\n{pasted}"));
+    sim.panel();
+    sim.wait_rows("the pasted snippet's agent.get, answered", DEFAULT_TIMEOUT, |rows| {
+        requests_named(rows, "agent.get").into_iter().find(|r| field(r, "data-status") == "ok" && ![&original, &replayed].contains(&&field(r, "data-id"))).map(|_| ())
+    });
+
     // ---- edit and send: a misspelt name is flagged as typed, then fixed
     sim.panel();
     sim.click_row(&original);
