@@ -4,7 +4,6 @@
 
 use leptos::html::Input;
 use leptos::prelude::*;
-use wwe_core::options::{parse_options, Options};
 use wwe_core::query::Query;
 
 use crate::bridge::{self, Port, TabId};
@@ -17,6 +16,7 @@ use crate::frames::FramesSidebar;
 use crate::policy::PolicyView;
 use crate::ratelimits::RateLimitView;
 use crate::model::{visible, ListItem, Store, Toggles, ViewFilter};
+use crate::options_field::{self, OptionsField};
 use crate::settings::Settings;
 use crate::table::{CellAction, MessageList};
 use crate::trace::{self, ExportDialog};
@@ -100,21 +100,11 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
         let current = settings.get();
         bridge::save_settings(&current.to_json());
         port.with_value(|p| p.iter().for_each(|p| post(p, "preserve", &[("on", current.preserve_log.into())])));
-        let options: Option<Options> = if current.options_text.trim().is_empty() {
-            options_error.set(None);
-            None
-        } else {
-            match parse_options(&current.options_text) {
-                Ok(options) => {
-                    options_error.set(None);
-                    Some(options)
-                }
-                Err(error) => {
-                    options_error.set(Some(error.to_string()));
-                    None
-                }
-            }
+        let (options, error) = match options_field::parse(&current.options_text) {
+            Ok(options) => (options, None),
+            Err(error) => (None, Some(error)),
         };
+        options_error.set(error);
         store.set_options(options);
     });
 
@@ -481,18 +471,13 @@ fn on_key(
 fn SettingsDrawer(settings: RwSignal<Settings>, options_error: RwSignal<Option<String>>) -> impl IntoView {
     view! {
         <section class="settings" data-testid="settings-drawer">
-            <label class="setting">
-                <span>"WWE options"</span>
-                <textarea
-                    data-testid="options-input"
-                    rows="5"
-                    spellcheck="false"
-                    placeholder="service-client-api.accepted-web-content-origins=http://localhost:8480 (agent.*, voice.dial)\nservice-client-api.rate-limit.voice.dial=3"
-                    prop:value=move || settings.with(|s| s.options_text.clone())
-                    on:change=move |ev| settings.update(|s| s.options_text = event_target_value(&ev))
-                ></textarea>
-            </label>
-            {move || options_error.get().map(|e| view! { <div class="problem" data-testid="options-error">{e}</div> })}
+            <OptionsField
+                settings=settings
+                error=options_error
+                testid="options-input"
+                rows=5
+                placeholder="service-client-api.accepted-web-content-origins=http://localhost:8480 (agent.*, voice.dial)\nservice-client-api.rate-limit.voice.dial=3"
+            />
             <label class="setting">
                 <span>"Size cap (KB)"</span>
                 <input

@@ -20,6 +20,7 @@ mod frames;
 mod interactions;
 mod json_tree;
 mod model;
+mod options_field;
 mod policy;
 mod ratelimits;
 mod replay;

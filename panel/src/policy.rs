@@ -9,6 +9,7 @@ use wwe_core::decode::Message;
 use wwe_core::policy::evaluate;
 
 use crate::model::Store;
+use crate::options_field::OptionsField;
 use crate::settings::Settings;
 
 #[derive(Clone, PartialEq)]
@@ -46,18 +47,13 @@ pub fn PolicyView(store: Store, settings: RwSignal<Settings>, options_error: RwS
     });
     view! {
         <section class="table-view" data-testid="policy-view">
-            <label class="setting">
-                <span>"WWE options"</span>
-                <textarea
-                    data-testid="policy-options"
-                    rows="4"
-                    spellcheck="false"
-                    placeholder="service-client-api.accepted-web-content-origins=http://localhost:8480 (agent.*, voice.dial)"
-                    prop:value=move || settings.with(|s| s.options_text.clone())
-                    on:change=move |ev| settings.update(|s| s.options_text = event_target_value(&ev))
-                ></textarea>
-            </label>
-            {move || options_error.get().map(|e| view! { <div class="problem" data-testid="options-error">{e}</div> })}
+            <OptionsField
+                settings=settings
+                error=options_error
+                testid="policy-options"
+                rows=4
+                placeholder="service-client-api.accepted-web-content-origins=http://localhost:8480 (agent.*, voice.dial)"
+            />
             {move || match rows.get() {
                 None => view! { <p class="empty">"Paste the WWE options above to see what WWE would allow."</p> }.into_any(),
                 Some(rows) if rows.is_empty() => view! { <p class="empty">"No requests captured yet."</p> }.into_any(),
