@@ -9,8 +9,9 @@ use serde_json::Value;
 use wwe_core::catalog;
 use wwe_core::compose::{self, Route};
 use wwe_core::decode::Direction;
-use wwe_core::session::{Role, Session};
+use wwe_core::session::Session;
 
+use crate::client_picker::{client_frames, frame_key, ClientChoice, ClientFrame, ClientPicker};
 use crate::model::Store;
 use crate::replay::{describe, fresh_reference, Mode, Send, Sender};
 
@@ -23,11 +24,17 @@ struct ClientRoute {
     route: Result<Route, String>,
 }
 
+impl ClientFrame for ClientRoute {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn label(&self) -> &str {
+        &self.label
+    }
+}
+
 fn client_routes(session: &Session) -> Vec<ClientRoute> {
-    session
-        .frames()
-        .iter()
-        .filter(|f| matches!(f.role, Role::Client | Role::Both))
+    client_frames(session)
         .map(|f| {
             let sent = session.messages().iter().rev().find(|m| {
                 m.sender_frame_id == Some(f.frame_id)
@@ -35,7 +42,7 @@ fn client_routes(session: &Session) -> Vec<ClientRoute> {
                     && m.decoded.message.direction() == Direction::ToService
             });
             ClientRoute {
-                key: format!("{}:{}", f.tab_id, f.frame_id),
+                key: frame_key(f),
                 label: format!("frame {} · {}", f.frame_id, if f.url.is_empty() { &f.origin } else { &f.url }),
                 route: sent
                     .map(|m| {
@@ -65,14 +72,8 @@ fn param_value(text: &str, kind: catalog::ParamKind) -> Value {
 #[component]
 pub fn Composer(store: Store) -> impl IntoView {
     let sender = Sender::get();
-    let clients = Memo::new(move |_| store.read(client_routes));
-    let chosen = RwSignal::new(None::<String>);
-    let current = Memo::new(move |_| {
-        clients.with(|l| {
-            let key = chosen.get();
-            l.iter().find(|c| Some(&c.key) == key.as_ref()).or_else(|| l.first()).cloned()
-        })
-    });
+    let clients = ClientChoice::new(Memo::new(move |_| store.read(client_routes)));
+    let current = clients.current;
     let request = RwSignal::new(String::from("agent.get"));
     // One text per parameter of the chosen request, reset when it changes.
     let values = RwSignal::new(Vec::<String>::new());
@@ -115,15 +116,7 @@ pub fn Composer(store: Store) -> impl IntoView {
     view! {
         <section class="forge composer" data-testid="composer">
             <h3>"Compose a request"</h3>
-            <label class="setting">
-                <span>"From client"</span>
-                <select data-testid="compose-client" on:change=move |ev| chosen.set(Some(event_target_value(&ev)))>
-                    {move || clients.get().into_iter().map(|c| {
-                        let selected = current.with(|cur| cur.as_ref().map(|x| x.key.clone())) == Some(c.key.clone());
-                        view! { <option value=c.key.clone() selected=selected>{c.label.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
+            <ClientPicker choice=clients label="From client" testid="compose-client"/>
             <label class="setting">
                 <span>"Request"</span>
                 <select data-testid="compose-request" on:change=move |ev| request.set(event_target_value(&ev))>

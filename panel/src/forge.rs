@@ -9,8 +9,9 @@ use leptos::prelude::*;
 use serde_json::Value;
 use wwe_core::compose::{self, Forge, Route};
 use wwe_core::decode::Direction;
-use wwe_core::session::{Role, Session};
+use wwe_core::session::Session;
 
+use crate::client_picker::{client_frames, frame_key, ClientChoice, ClientFrame, ClientPicker};
 use crate::model::Store;
 use crate::replay::{describe, Mode, Send, Sender};
 
@@ -28,11 +29,17 @@ struct Client {
     inside: Route,
 }
 
+impl ClientFrame for Client {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn label(&self) -> &str {
+        &self.label
+    }
+}
+
 fn clients(session: &Session) -> Vec<Client> {
-    session
-        .frames()
-        .iter()
-        .filter(|f| matches!(f.role, Role::Client | Role::Both))
+    client_frames(session)
         .filter_map(|f| {
             let received: Vec<_> = session
                 .messages()
@@ -46,7 +53,7 @@ fn clients(session: &Session) -> Vec<Client> {
                 .find(|m| m.record.source_frame_id.is_some() && m.decoded.message.direction() == Direction::ToClient)
                 .map_or_else(|| Err("no message from the service to this frame was captured yet".into()), |m| compose::forge_route(&m.record));
             Some(Client {
-                key: format!("{}:{}", f.tab_id, f.frame_id),
+                key: frame_key(f),
                 label: format!("frame {} · {}", f.frame_id, f.url),
                 genuine,
                 inside: Route {
@@ -83,14 +90,8 @@ struct Verdict {
 #[component]
 pub fn ForgeView(store: Store) -> impl IntoView {
     let sender = Sender::get();
-    let list = Memo::new(move |_| store.read(clients));
-    let chosen = RwSignal::new(None::<String>);
-    let current = Memo::new(move |_| {
-        list.with(|l| {
-            let key = chosen.get();
-            l.iter().find(|c| Some(&c.key) == key.as_ref()).or_else(|| l.first()).cloned()
-        })
-    });
+    let list = ClientChoice::new(Memo::new(move |_| store.read(clients)));
+    let current = list.current;
     let kind = RwSignal::new(Forge::AgentStateChanged);
     let reference = RwSignal::new(String::from("0"));
     let request = RwSignal::new(String::from("voice.dial"));
@@ -169,15 +170,7 @@ pub fn ForgeView(store: Store) -> impl IntoView {
     view! {
         <section class="forge" data-testid="forge">
             <h3>"Forge towards a client"</h3>
-            <label class="setting">
-                <span>"Client frame"</span>
-                <select data-testid="forge-client" on:change=move |ev| chosen.set(Some(event_target_value(&ev)))>
-                    {move || list.get().into_iter().map(|c| {
-                        let selected = current.with(|cur| cur.as_ref().map(|x| x.key.clone())) == Some(c.key.clone());
-                        view! { <option value=c.key.clone() selected=selected>{c.label.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
+            <ClientPicker choice=list label="Client frame" testid="forge-client"/>
             <label class="setting">
                 <span>"Message"</span>
                 <select data-testid="forge-kind" on:change=move |ev| if let Some(k) = Forge::from_key(&event_target_value(&ev)) { kind.set(k) }>

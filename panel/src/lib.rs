@@ -8,6 +8,7 @@
 mod app;
 mod bench;
 mod bridge;
+mod client_picker;
 mod clock;
 mod composer;
 mod detail;
