@@ -19,6 +19,8 @@ pub mod record;
 pub mod redact;
 pub mod reply;
 pub mod session;
+#[doc(hidden)]
+pub mod synthetic;
 pub mod tagged;
 
 pub use error::{Error, ErrorKind};

@@ -4,10 +4,10 @@
 //! background's backlog (empty for an unused tab), then, in wasm and with
 //! the core only:
 //!
-//! 1. times decode + pair (`Session::push`) over [`decode_pair_workload`],
-//!    the same 30,000 records as the core's criterion bench
-//!    (`benches/decode_pair.rs`), so the xtask can set the wasm figure beside
-//!    the native one;
+//! 1. times decode + pair (`Session::push`) over the core's
+//!    [`wwe_core::synthetic::agent_desktop`] workload, the same 30,000
+//!    records as the core's criterion bench (`benches/decode_pair.rs`), so
+//!    the xtask can set the wasm figure beside the native one;
 //! 2. generates COUNT records with [`synthetic_records`] and hands them to
 //!    the panel's `Store` in one batch, as a backlog would;
 //! 3. after the rows are rendered and painted (two animation frames), writes
@@ -26,6 +26,7 @@ use wasm_bindgen::JsCast;
 use wwe_core::record::Record;
 use wwe_core::reply;
 use wwe_core::session::Session;
+use wwe_core::synthetic::{agent_desktop, mean_size, Payload, DECODE_PAIR_COUNT};
 
 use crate::model::Store;
 
@@ -68,7 +69,7 @@ pub fn after_backlog(store: Store) {
     if STARTED.with(|started| started.replace(true)) {
         return;
     }
-    let workload = decode_pair_workload();
+    let workload = agent_desktop(DECODE_PAIR_COUNT, Payload::Typical);
     let mut push_ms = Vec::with_capacity(PUSH_RUNS);
     for _ in 0..PUSH_RUNS {
         let records = workload.clone();
@@ -80,7 +81,7 @@ pub fn after_backlog(store: Store) {
         push_ms.push(now() - start);
         drop(session);
     }
-    let mean_size = workload.iter().map(|r| r.size).sum::<u64>() / workload.len().max(1) as u64;
+    let mean_size = mean_size(&workload);
 
     let start = now();
     let records = synthetic_records(count);
@@ -241,64 +242,6 @@ impl Builder {
         };
         self.out.push((record, json));
     }
-}
-
-/// The records of the core's criterion bench (`benches/decode_pair.rs`),
-/// built the same way, so that the wasm and native throughputs measure the
-/// same work: a subscribe, then requests (`voice.dial`,
-/// `interaction.setUserData`, `agent.getState`), each with its reply and
-/// one event, 30,000 messages of about 190 bytes. The xtask checks the count
-/// and mean size agree with what the criterion bench prints.
-pub fn decode_pair_workload() -> Vec<Record> {
-    const N: usize = 30_000;
-    fn record(id: u64, to_service: bool, data: Value) -> Record {
-        let size = data.to_string().len() as u64;
-        Record {
-            id,
-            seq: id,
-            tab_id: 1,
-            frame_id: if to_service { 0 } else { 5 },
-            frame_url: if to_service { "https://wwe.example/ui/ad/v1/index.html" } else { "https://crm.example/app.html" }.into(),
-            frame_origin: if to_service { "https://wwe.example" } else { "https://crm.example" }.into(),
-            source_origin: if to_service { "https://crm.example" } else { "https://wwe.example" }.into(),
-            source_frame_id: Some(if to_service { 5 } else { 0 }),
-            time: 1_700_000_000_000.0 + id as f64 * 0.5,
-            data,
-            marker: None,
-            size,
-            target_origin: None,
-            ..Record::default()
-        }
-    }
-    let mut out = Vec::with_capacity(N);
-    out.push(record(
-        0,
-        true,
-        json!({"event": "subscribe", "data": ["agent", "interaction"], "referenceId": "s", "userAgent": "WWE Client", "protocolVersion": 2}),
-    ));
-    let mut i = 0u64;
-    while out.len() < N {
-        let rid = i.to_string();
-        let request = match i % 3 {
-            0 => json!({"request": "voice.dial", "parameters": ["5001", {"CustomerId": "C-10432", "Source": "crm", "Campaign": "Spring"}], "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2, "frameId": 3}),
-            1 => json!({"request": "interaction.setUserData", "parameters": ["017c02b1", {"Disposition": "Sale", "Notes": "Call back on Monday"}], "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2, "frameId": 3}),
-            _ => json!({"request": "agent.getState", "parameters": [], "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2, "frameId": 3}),
-        };
-        out.push(record(out.len() as u64, true, request));
-        out.push(record(
-            out.len() as u64,
-            false,
-            json!({"referenceId": rid, "data": {"state": "READY", "interactionId": "017c02b1", "username": "agent007", "firstname": "Ada", "lastname": "Byron"}, "userAgent": "WWE Web Edition"}),
-        ));
-        out.push(record(
-            out.len() as u64,
-            false,
-            json!({"event": "interaction", "data": {"eventType": "ATTACHED_DATA_CHANGED", "media": "voice", "interaction": {"interactionId": "017c02b1", "state": "ESTABLISHED", "userData": {"CustomerId": "C-10432"}, "callUuid": "4L6JGNEE9H7DT671"}}, "userAgent": "WWE Web Edition"}),
-        ));
-        i += 1;
-    }
-    out.truncate(N);
-    out
 }
 
 #[cfg(test)]

@@ -639,7 +639,7 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
     match (native_per_second, same_workload) {
         (Some(native), true) => section.figures.push(figure("decode + pair, wasm / native throughput", wasm_per_second / native, "×", None, "same records, native from the core section of this run")),
         (Some(_), false) => section.notes.push(format!(
-            "No wasm/native ratio: the wasm workload ({} records, {} bytes mean) differs from the criterion bench's ({}); panel/src/bench.rs must mirror benches/decode_pair.rs.",
+            "No wasm/native ratio: the wasm workload ({} records, {} bytes mean) differs from the criterion bench's ({}); both should take wwe_core::synthetic::agent_desktop(DECODE_PAIR_COUNT, Payload::Typical).",
             wasm_records,
             load["workload"]["mean_size"],
             native_workload.map_or("unknown".into(), Value::to_string)
