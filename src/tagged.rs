@@ -69,6 +69,21 @@ fn write_list<'a>(items: impl Iterator<Item = &'a Value>, out: &mut String, part
     }
 }
 
+/// A plain object, keys quoted as JSON, values written as [`write`] does
+/// (so tags inside show as tags).
+fn write_object(map: &serde_json::Map<String, Value>, out: &mut String, parts: &[Value]) {
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&Value::String(k.clone()).to_string());
+        out.push_str(": ");
+        write(v, out, parts);
+    }
+    out.push('}');
+}
+
 fn write_preview(value: &Value, count: &Value, out: &mut String) {
     let shown = field(value, "preview").as_array().map(Vec::len).unwrap_or(0);
     out.push_str(" [");
@@ -92,18 +107,7 @@ fn write(value: &Value, out: &mut String, parts: &[Value]) {
         }
         Value::Object(map) => match tag_of(value) {
             Some(tag) => write_tagged(tag, value, out, parts),
-            None => {
-                out.push('{');
-                for (i, (k, v)) in map.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(&Value::String(k.clone()).to_string());
-                    out.push_str(": ");
-                    write(v, out, parts);
-                }
-                out.push('}');
-            }
+            None => write_object(map, out, parts),
         },
         other => out.push_str(&other.to_string()),
     }
@@ -183,16 +187,7 @@ fn write_tagged(tag: &str, value: &Value, out: &mut String, parts: &[Value]) {
             // The page's own object with a "$wwe" key, wrapped.
             let inner = field(value, "value");
             if let Value::Object(map) = inner {
-                out.push('{');
-                for (i, (k, v)) in map.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(&Value::String(k.clone()).to_string());
-                    out.push_str(": ");
-                    write(v, out, parts);
-                }
-                out.push('}');
+                write_object(map, out, parts);
             } else {
                 write(inner, out, parts);
             }
