@@ -168,12 +168,12 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 text.push_str(&term);
             }
         }),
-        CellAction::Toggle(id) => expanded.update(|list| match list.iter().position(|x| *x == id) {
-            Some(at) => {
-                list.remove(at);
-            }
-            None => list.push(id),
-        }),
+        CellAction::Toggle(id) => expanded.update(|list| toggle(list, id)),
+    });
+    // A view's link to a message: select it in the message list.
+    let show_message = Callback::new(move |id| {
+        selected.set(Some(id));
+        view.set(View::Messages);
     });
 
     let drag_over = window_event_listener(leptos::ev::dragover, move |ev| ev.prevent_default());
@@ -326,10 +326,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
             <PolicyView store=store settings=settings options_error=options_error/>
         </Show>
         <Show when=move || view.get() == View::Interactions>
-            <InteractionsView store=store on_select=Callback::new(move |id| {
-                selected.set(Some(id));
-                view.set(View::Messages);
-            })/>
+            <InteractionsView store=store on_select=show_message/>
         </Show>
         <Show when=move || view.get() == View::Send>
             <section class="table-view">
@@ -338,10 +335,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
             </section>
         </Show>
         <Show when=move || view.get() == View::Findings>
-            <FindingsView store=store on_select=Callback::new(move |id| {
-                selected.set(Some(id));
-                view.set(View::Messages);
-            })/>
+            <FindingsView store=store on_select=show_message/>
         </Show>
     }
 }
@@ -453,15 +447,20 @@ fn on_key(
         }
         "Enter" if !typing && grouped => {
             if let Some(id) = selected.get_untracked() {
-                expanded.update(|list| match list.iter().position(|x| *x == id) {
-                    Some(at) => {
-                        list.remove(at);
-                    }
-                    None => list.push(id),
-                });
+                expanded.update(|list| toggle(list, id));
             }
         }
         _ => {}
+    }
+}
+
+/// Expands the exchange `id` if it is collapsed, collapses it if expanded.
+fn toggle(expanded: &mut Vec<u64>, id: u64) {
+    match expanded.iter().position(|x| *x == id) {
+        Some(at) => {
+            expanded.remove(at);
+        }
+        None => expanded.push(id),
     }
 }
 
