@@ -85,21 +85,25 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
     }
 
     // Settings: load once, then save every change and apply what the
-    // background and the core need to know.
+    // background and the core need to know. The load is asynchronous (and
+    // slow in a Firefox profile's first seconds): what the user sets before
+    // it completes is applied at once and wins over the save.
     leptos::task::spawn_local(async move {
         if let Some(text) = bridge::load_settings().await {
-            settings.set(Settings::from_json(&text));
+            let saved = Settings::from_json(&text);
+            settings.update(|current| *current = saved.overridden_by(current));
         }
         settings_loaded.set(true);
     });
     let options_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        if !settings_loaded.get() {
-            return;
-        }
         let current = settings.get();
-        bridge::save_settings(&current.to_json());
-        port.with_value(|p| p.iter().for_each(|p| post(p, "preserve", &[("on", current.preserve_log.into())])));
+        // Saved, and told to the background, only once the save is in:
+        // before, they would overwrite it with the defaults.
+        if settings_loaded.get() {
+            bridge::save_settings(&current.to_json());
+            port.with_value(|p| p.iter().for_each(|p| post(p, "preserve", &[("on", current.preserve_log.into())])));
+        }
         let (options, error) = match options_field::parse(&current.options_text) {
             Ok(options) => (options, None),
             Err(error) => (None, Some(error)),

@@ -45,6 +45,20 @@ impl Settings {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// These saved settings, except where `early` (what the user set while
+    /// they were loading) differs from the defaults: the user's choice wins
+    /// over a save they have not seen.
+    pub fn overridden_by(self, early: &Settings) -> Settings {
+        let default = Settings::default();
+        Settings {
+            options_text: if early.options_text != default.options_text { early.options_text.clone() } else { self.options_text },
+            size_cap: if early.size_cap != default.size_cap { early.size_cap } else { self.size_cap },
+            preserve_log: if early.preserve_log != default.preserve_log { early.preserve_log } else { self.preserve_log },
+            show_foreign: if early.show_foreign != default.show_foreign { early.show_foreign } else { self.show_foreign },
+            grouped: if early.grouped != default.grouped { early.grouped } else { self.grouped },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +71,16 @@ mod tests {
         let partial = Settings::from_json(r#"{"grouped": true, "unknown": 1}"#);
         assert!(partial.grouped);
         assert_eq!(partial.size_cap, DEFAULT_SIZE_CAP);
+    }
+
+    #[test]
+    fn what_the_user_set_while_loading_wins_over_the_save() {
+        let saved = Settings { options_text: "old=1".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true };
+        let untouched = Settings::default();
+        assert_eq!(saved.clone().overridden_by(&untouched), saved);
+        let early = Settings { options_text: "new=2".into(), ..Settings::default() };
+        let merged = saved.clone().overridden_by(&early);
+        assert_eq!(merged, Settings { options_text: "new=2".into(), ..saved });
     }
 
     #[test]
