@@ -31,13 +31,17 @@ pub fn run(options: &TestOptions) -> Result<()> {
     e2e.args(["test", "--package", "wwe-e2e", "--no-fail-fast"]);
     e2e.env("WWE_DIST", project_root().join("dist"));
     e2e.env("WWE_SIMULATOR_SITE", site);
-    e2e.env("WWE_BROWSERS", options.browsers.iter().map(|b| b.name()).collect::<Vec<_>>().join(","));
     for (name, path) in browsers.env() {
         e2e.env(name, path);
     }
     // One browser at a time: two cores cannot run several browsers and the
     // builds beside them without starving the tests' own timeouts.
     e2e.args(["--", "--test-threads=1"]);
+    // Every end-to-end test names its browser (`…_chromium`, `…_in_firefox`):
+    // `--browser` skips the other one's.
+    for skipped in skipped_browsers(&options.browsers) {
+        e2e.args(["--skip", skipped.name()]);
+    }
     shell::run(&mut e2e)?;
     // The addons.mozilla.org package from the release build above must pass
     // Mozilla's linter with no error.
@@ -47,3 +51,19 @@ pub fn run(options: &TestOptions) -> Result<()> {
     Ok(())
 }
 
+/// The browsers whose end-to-end tests `--browser` leaves out.
+fn skipped_browsers(chosen: &[Browser]) -> Vec<Browser> {
+    Browser::ALL.into_iter().filter(|b| !chosen.contains(b)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_browser_skips_the_other_ones_tests() {
+        assert_eq!(skipped_browsers(&[Browser::Chromium]), [Browser::Firefox]);
+        assert_eq!(skipped_browsers(&[Browser::Firefox]), [Browser::Chromium]);
+        assert!(skipped_browsers(&[Browser::Chromium, Browser::Firefox]).is_empty());
+    }
+}
