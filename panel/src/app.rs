@@ -96,6 +96,15 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
         settings_loaded.set(true);
     });
     let options_error = RwSignal::new(None::<String>);
+    // The Findings badge counts the interaction findings too. Bringing the
+    // interaction model up to date takes a few hundred milliseconds for
+    // 100,000 new messages: it runs when the browser is idle, after the
+    // rows are painted, never before.
+    let findings_badge = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        store.read(|_| ());
+        leptos::leptos_dom::helpers::request_idle_callback(move || findings_badge.set(store.read_interactions(crate::findings::count)));
+    });
     Effect::new(move |_| {
         let current = settings.get();
         // Saved, and told to the background, only once the save is in:
@@ -233,7 +242,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 <button class="view-tab" class:on=move || view.get() == View::RateLimits data-testid="view-ratelimits" on:click=move |_| view.set(View::RateLimits)>"Rate limits"</button>
                 <button class="view-tab" class:on=move || view.get() == View::Findings data-testid="view-findings" on:click=move |_| view.set(View::Findings)>
                     "Findings "
-                    <span class="badge" data-testid="count-findings">{move || store.read_interactions(crate::findings::count)}</span>
+                    <span class="badge" data-testid="count-findings">{move || findings_badge.get()}</span>
                 </button>
                 <button class="view-tab" class:on=move || view.get() == View::Policy data-testid="view-policy" on:click=move |_| view.set(View::Policy)>"Policy"</button>
                 <button class="view-tab" class:on=move || view.get() == View::Interactions data-testid="view-interactions" on:click=move |_| view.set(View::Interactions)>"Interactions"</button>

@@ -48,7 +48,6 @@ pub fn count(session: &Session, interactions: &Interactions) -> usize {
 /// All findings of the capture.
 #[component]
 pub fn FindingsView(store: Store, on_select: Callback<u64>) -> impl IntoView {
-    store.refresh_interactions();
     let groups = Memo::new(move |_| store.read_interactions(groups));
     view! {
         <section class="findings-view" data-testid="findings-view">

@@ -67,7 +67,6 @@ fn clock_text(range: (f64, f64), t: f64) -> String {
 /// The view.
 #[component]
 pub fn InteractionsView(store: Store, on_select: Callback<u64>) -> impl IntoView {
-    store.refresh_interactions();
     let snapshot = Memo::new(move |_| {
         store.read_interactions(|_, m| {
             let range = m.time_range().unwrap_or((0.0, 0.0));

@@ -196,20 +196,10 @@ impl Store {
         self.session.with_value(|s| self.cache.with_value(|c| f(s, c)))
     }
 
-    /// Rebuilds the interaction model from the whole session on its next
-    /// read, and has every reader read again. The model takes each update's
-    /// new messages in time order, but frames flush in separate batches
-    /// (all at once when a panel arms the tab): fed batch by batch, a
-    /// toast's click can come before its popup. The views that show the
-    /// model call this when they open, so they start from the session as
-    /// a whole, as they did when each built its own.
-    pub fn refresh_interactions(&self) {
-        self.interactions.set_value(Interactions::new());
-        self.version.update(|v| *v += 1);
-    }
-
     /// Reads the session and the interaction model (brought up to date
-    /// first), re-running the caller when the session changes.
+    /// first), re-running the caller when the session changes. Frames flush
+    /// in separate batches; the model itself starts over when a batch
+    /// arrives after later messages (`Interactions::update`).
     pub fn read_interactions<R>(&self, f: impl FnOnce(&Session, &Interactions) -> R) -> R {
         self.version.track();
         self.session.with_value(|session| {
