@@ -177,8 +177,8 @@ async function restore() {
         persistedBytes += c.bytes;
         found.push(c);
       } else {
-        // Listed but never stored (the worker stopped between the two
-        // writes): its records are gone, and counted.
+        // Listed but not stored: its write was refused after a later
+        // write had already listed it. Its records are gone, and counted.
         state.dropped += Number(c.count) || 0;
         state.bytes -= c.bytes;
       }
