@@ -193,7 +193,15 @@ fn call_flow(browser: Browser) {
     assert_eq!(sim.event_types(), ["ADDED", "DIALING", "ESTABLISHED", "ATTACHED_DATA_CHANGED", "RELEASED"]);
 
     let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
-    let rows = sim.panel_rows("the call flow", |rows| count(rows, "event", &service, &client) >= 5 && count(rows, "reply", &service, &client) >= 4);
+    // Each frame's held records reach the panel in their own batch: wait
+    // for what both the client frame and the service frame received.
+    let rows = sim.panel_rows("the call flow", |rows| {
+        count(rows, "event", &service, &client) >= 5
+            && count(rows, "reply", &service, &client) >= 4
+            && count(rows, "frame-id", &service, &client) >= 1
+            && count(rows, "request", &client, &service) >= 3
+            && count(rows, "subscribe", &client, &service) >= 1
+    });
     direction_ok(&rows);
     assert_eq!(count(&rows, "request", &client, &service), 3, "dial, setUserData, hangUp");
     assert_eq!(count(&rows, "subscribe", &client, &service), 1);
@@ -243,7 +251,9 @@ fn rate_limit(browser: Browser) {
     assert!(results.iter().any(|r| r.1 == "timeout" && r.2.ends_with("timeout: Request timeout")), "{results:?}");
 
     let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
-    let rows = sim.panel_rows("the rate-limit flow", |rows| count(rows, "request", &client, &service) >= 6 && count(rows, "rate-limit", &service, &client) >= 2);
+    let rows = sim.panel_rows("the rate-limit flow", |rows| {
+        count(rows, "request", &client, &service) >= 6 && count(rows, "rate-limit", &service, &client) >= 2 && count(rows, "reply", &service, &client) >= 3
+    });
     direction_ok(&rows);
     assert_eq!(count(&rows, "request", &client, &service), 6);
     assert_eq!(count(&rows, "reply", &service, &client), 3, "three served");
@@ -279,7 +289,12 @@ fn origin_filter(browser: Browser) {
     assert_eq!((third_result.0.as_str(), third_result.1.as_str()), ("agent.get", "timeout"));
 
     let (service, client, third) = (sim.origins.service.clone(), sim.origins.client.clone(), sim.third());
-    let rows = sim.panel_rows("the origin filter", |rows| count(rows, "error", &service, &client) >= 1 && count(rows, "request", &third, &service) >= 1);
+    let rows = sim.panel_rows("the origin filter", |rows| {
+        count(rows, "error", &service, &client) >= 1
+            && count(rows, "reply", &service, &client) >= 1
+            && count(rows, "request", &third, &service) >= 1
+            && count(rows, "request", &client, &service) >= 2
+    });
     direction_ok(&rows);
     assert_eq!(count(&rows, "request", &client, &service), 2);
     assert_eq!(count(&rows, "reply", &service, &client), 1);
@@ -313,7 +328,11 @@ fn user_data_read_filter(browser: Browser) {
     assert!(texts.iter().all(|t| !t.contains("Secret")), "{texts:?}");
 
     let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
-    let rows = sim.panel_rows("the user-data read filter", |rows| count(rows, "reply", &service, &client) >= 4);
+    // The replies (held by the client frame) and the requests (held by the
+    // service frame) reach the panel in separate batches.
+    let rows = sim.panel_rows("the user-data read filter", |rows| {
+        count(rows, "reply", &service, &client) >= 4 && count(rows, "request", &client, &service) >= 3
+    });
     direction_ok(&rows);
     assert_eq!(count(&rows, "request", &client, &service), 3);
     assert_eq!(count(&rows, "reply", &service, &client), 4, "three replies and the subscribe reply");
