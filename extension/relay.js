@@ -334,10 +334,19 @@
     }
     const size = json.length;
     if (size > sizeCap) {
-      json = JSON.stringify({ $wwe: "truncated", size, preview: json.slice(0, PREVIEW_CHARS) });
+      json = truncated(json, size);
       marker = "truncated";
     }
     return { json, marker, size };
+  }
+
+  function truncated(json, size) {
+    return JSON.stringify({ $wwe: "truncated", size, preview: json.slice(0, PREVIEW_CHARS) });
+  }
+
+  function capRecord(r) {
+    r.json = truncated(r.json, r.size);
+    r.marker = "truncated";
   }
 
   // ---- send-side reports from the MAIN-world hook ----
@@ -404,6 +413,8 @@
     if (!armed || inflight || queue.length === 0) return;
     const records = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
     if (records === queue) queue = [];
+    // A cap that arrived after a message was encoded still applies to it.
+    for (const r of records) if (r.marker !== "truncated" && r.json.length > sizeCap) capRecord(r);
     myPath = pathOf(window) ?? myPath;
     const message = {
       type: "relay-batch", relayId, framePath: myPath, frameUrl: String(location.href), frameOrigin: String(self.origin),
@@ -458,6 +469,9 @@
   function setArmed(on) {
     const was = armed;
     armed = on === true;
+    // The settings are read again when capture starts: Firefox sometimes
+    // leaves the read made at document_start unanswered.
+    if (armed && !was) loadSettings();
     if (armed) {
       // Newly armed: tell the background where this frame is, so that
       // messages from it resolve to its frame id even before it receives one.
@@ -512,10 +526,15 @@
       if (Number.isFinite(cap) && cap >= 1024) sizeCap = cap;
     } catch (_) { /* unreadable settings keep the default */ }
   }
+  function loadSettings() {
+    try {
+      api.storage.local.get("wwe.settings").then((stored) => {
+        if (typeof stored?.["wwe.settings"] === "string") readSettings(stored["wwe.settings"]);
+      }, () => {});
+    } catch (_) { /* no storage: the default cap */ }
+  }
+  loadSettings();
   try {
-    api.storage.local.get("wwe.settings").then((stored) => {
-      if (typeof stored?.["wwe.settings"] === "string") readSettings(stored["wwe.settings"]);
-    }, () => {});
     api.storage.onChanged.addListener((changes, area) => {
       if (area === "local" && typeof changes["wwe.settings"]?.newValue === "string") readSettings(changes["wwe.settings"].newValue);
     });

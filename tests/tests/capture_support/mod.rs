@@ -132,11 +132,14 @@ pub fn stats(session: &mut Session) -> Result<Value> {
 
 /// Sets keys in the extension's `storage.local`.
 pub fn set_local(session: &mut Session, items: Value) -> Result<()> {
-    session.extension_script(
+    let stored = session.extension_script(
         "const api = globalThis.browser ?? globalThis.chrome;\
          api.storage.local.set(arguments[0]).then(() => done(true), (e) => done(String(e)));",
         &[items],
     )?;
+    if stored != json!(true) {
+        return Err(Error::new(format!("storage.local.set failed: {stored}")));
+    }
     Ok(())
 }
 
