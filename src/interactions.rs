@@ -579,10 +579,7 @@ pub struct Interactions {
 /// Requests, replies and events: what the model reads. Foreign traffic
 /// arriving late does not make it start over.
 fn shapes_the_desktop(message: &Message) -> bool {
-    matches!(
-        message,
-        Message::Request(_) | Message::Event { .. } | Message::ReplyOk { .. } | Message::ReplyError { .. } | Message::RateLimitError { .. }
-    )
+    matches!(message, Message::Request(_) | Message::Event { .. }) || message.is_reply()
 }
 
 const TERMINAL: &[&str] = &["RELEASED", "COMPLETED", "REVOKED", "TRANSFER_COMPLETED", "ENDED", "CANCELLED", "SENT"];
