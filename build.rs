@@ -14,6 +14,7 @@ const KINDS: &[(&str, &str)] = &[
     ("string", "String"),
     ("number", "Number"),
     ("string-or-number", "StringOrNumber"),
+    ("transfer-target", "TransferTarget"),
     ("state-index-or-name", "StateIndexOrName"),
     ("date", "Date"),
     ("options", "Options"),

@@ -65,6 +65,10 @@ pub enum ParamKind {
     Number,
     /// An identifier passed through untouched: a string or a number.
     StringOrNumber,
+    /// A transfer, conference or consultation target: a string such as
+    /// `"5001"`, or an object `{type, destination, media?}` as the vendor's
+    /// sample client passes it.
+    TransferTarget,
     /// An index into a state list, or the state's name.
     StateIndexOrName,
     /// A date, as a string or a number of milliseconds.
@@ -84,6 +88,7 @@ impl ParamKind {
             ParamKind::String => "string",
             ParamKind::Number => "number",
             ParamKind::StringOrNumber => "string-or-number",
+            ParamKind::TransferTarget => "transfer-target",
             ParamKind::StateIndexOrName => "state-index-or-name",
             ParamKind::Date => "date",
             ParamKind::Options => "options",
@@ -99,6 +104,9 @@ impl ParamKind {
             ParamKind::String => "a string",
             ParamKind::Number => "a number",
             ParamKind::StringOrNumber => "a string or a number",
+            ParamKind::TransferTarget => {
+                "a target: a string such as \"5001\", or an object {type, destination, media?} such as {\"type\": \"AGENT\", \"destination\": \"SIP_5001\"}"
+            }
             ParamKind::StateIndexOrName => "a state-list index (number) or a state name (string)",
             ParamKind::Date => "a date (a string or a number of milliseconds)",
             ParamKind::Options => "an object of settings",
@@ -115,7 +123,27 @@ impl ParamKind {
             ParamKind::StringOrNumber | ParamKind::StateIndexOrName | ParamKind::Date => {
                 value.is_string() || value.is_number()
             }
+            // The guide documents neither shape's keys beyond the sample's
+            // `type`, `destination` and `media`: any object is accepted.
+            ParamKind::TransferTarget => value.is_string() || value.is_object(),
             ParamKind::Any => true,
+        }
+    }
+
+    /// One example value per shape the kind accepts, for the composer's
+    /// autocomplete and the simulator's tests.
+    pub fn examples(self) -> &'static [&'static str] {
+        match self {
+            ParamKind::InteractionId => &["\"1\""],
+            ParamKind::KeyValues => &["{\"Key1\": \"value\"}"],
+            ParamKind::String => &["\"text\""],
+            ParamKind::Number => &["1"],
+            ParamKind::StringOrNumber => &["\"1\"", "1"],
+            ParamKind::TransferTarget => &["\"5001\"", "{\"type\": \"AGENT\", \"destination\": \"SIP_5001\"}"],
+            ParamKind::StateIndexOrName => &["0", "\"Ready\""],
+            ParamKind::Date => &["\"2026-12-31T09:00:00Z\"", "1798707600000"],
+            ParamKind::Options => &["{}"],
+            ParamKind::Any => &["null"],
         }
     }
 }
@@ -412,6 +440,9 @@ mod tests {
         assert!(!ParamKind::StateIndexOrName.accepts(&json!(null)));
         assert!(ParamKind::Any.accepts(&json!(null)));
         assert!(!ParamKind::Number.accepts(&json!("3")));
+        assert!(ParamKind::TransferTarget.accepts(&json!({"type": "AGENT", "destination": "SIP_5001", "media": "voice"})));
+        assert!(ParamKind::TransferTarget.accepts(&json!("5001")));
+        assert!(!ParamKind::TransferTarget.accepts(&json!(["5001"])));
     }
 
     #[test]

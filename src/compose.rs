@@ -116,6 +116,49 @@ pub fn param_hint(name: &str) -> Option<String> {
     Some(format!("{}({}) — {}", spec.name, params.join(", "), spec.description))
 }
 
+/// One choice of the composer's parameter autocomplete: an example value of
+/// one shape a parameter accepts (`target` as `"5001"` or as
+/// `{"type": "AGENT", "destination": "SIP_5001"}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeChoice {
+    /// The parameter's position in `parameters`.
+    pub index: usize,
+    /// The parameter's name.
+    pub param: &'static str,
+    /// The example, as JSON text.
+    pub example: &'static str,
+}
+
+/// Every shape of every parameter of request `name`, in parameter order;
+/// empty for a name the catalog does not know.
+pub fn shape_choices(name: &str) -> Vec<ShapeChoice> {
+    let Some(spec) = catalog::request(name) else { return Vec::new() };
+    spec.params
+        .iter()
+        .enumerate()
+        .flat_map(|(index, p)| p.kind.examples().iter().map(move |&example| ShapeChoice { index, param: p.name, example }))
+        .collect()
+}
+
+/// The draft with `parameters[choice.index]` set to the choice's example
+/// (earlier missing parameters become `null`); `None` when the draft is not
+/// a JSON object.
+pub fn with_shape(text: &str, choice: &ShapeChoice) -> Option<String> {
+    let mut value: Value = serde_json::from_str(text).ok()?;
+    let map = value.as_object_mut()?;
+    let example: Value = serde_json::from_str(choice.example).ok()?;
+    let params = map.entry("parameters").or_insert_with(|| Value::Array(Vec::new()));
+    if !params.is_array() {
+        *params = Value::Array(Vec::new());
+    }
+    let list = params.as_array_mut()?;
+    while list.len() <= choice.index {
+        list.push(Value::Null);
+    }
+    list[choice.index] = example;
+    serde_json::to_string_pretty(&value).ok()
+}
+
 /// The request name typed in a draft, even when the rest does not parse
 /// yet: the text after the first `"request"` key.
 pub fn typed_request_name(text: &str) -> Option<String> {

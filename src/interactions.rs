@@ -60,12 +60,14 @@ pub enum XCode {
     AddedTwice,
     /// A toast update, click or close for a toast never popped.
     UnknownToast,
+    /// A close for a dialog no captured `system.openDialog` returned.
+    UnknownDialog,
 }
 
 impl XCode {
     /// Every code, in order.
     pub const ALL: &'static [XCode] =
-        &[XCode::UnknownInteraction, XCode::StateAfterEnd, XCode::EventAfterRemoved, XCode::AddedTwice, XCode::UnknownToast];
+        &[XCode::UnknownInteraction, XCode::StateAfterEnd, XCode::EventAfterRemoved, XCode::AddedTwice, XCode::UnknownToast, XCode::UnknownDialog];
 
     /// The code, e.g. `"X001"`.
     pub fn as_str(self) -> &'static str {
@@ -75,6 +77,7 @@ impl XCode {
             XCode::EventAfterRemoved => "X003",
             XCode::AddedTwice => "X004",
             XCode::UnknownToast => "X005",
+            XCode::UnknownDialog => "X006",
         }
     }
 
@@ -93,6 +96,7 @@ impl XCode {
             XCode::EventAfterRemoved => "event-after-removed",
             XCode::AddedTwice => "added-twice",
             XCode::UnknownToast => "unknown-toast",
+            XCode::UnknownDialog => "unknown-dialog",
         }
     }
 }
@@ -568,6 +572,11 @@ pub struct Interactions {
     /// Toast steps naming an id no popup has returned yet, while some
     /// popup awaits its reply: (toast id, time, step, record, buttons).
     toast_orphans: Vec<(String, f64, ToastStep, u64, Vec<String>)>,
+    /// Dialog ids returned by `system.openDialog`.
+    dialogs: HashSet<String>,
+    /// `system.openDialog` requests not answered yet: while one is, a close
+    /// for an id not seen may be its dialog, and is not judged.
+    dialogs_awaited: HashSet<u64>,
     /// The changes produced by the event being processed, for its copies.
     producing: Option<Vec<(usize, usize)>>,
     processed: usize,
@@ -872,6 +881,14 @@ impl Interactions {
                 self.toast_step(&p0, time, ToastStep::Update { title }, id, Some(buttons));
             }
             "system.closeToast" => self.toast_step(&p0, time, ToastStep::Close, id, None),
+            "system.openDialog" => {
+                self.dialogs_awaited.insert(id);
+            }
+            "system.closeDialog" if !self.dialogs.contains(&p0) && self.dialogs_awaited.is_empty() => self.finding(
+                XCode::UnknownDialog,
+                format!("system.closeDialog for dialog '{p0}', which no captured system.openDialog returned"),
+                vec![id],
+            ),
             n if (n.starts_with("interaction.")
                 || n.starts_with("voice.") && n != "voice.dial" && n != "voice.dialEx")
                 && !p0.is_empty() => {
@@ -1329,6 +1346,14 @@ impl Interactions {
             Message::RateLimitError { .. } => Some(str_field(&captured.record.data, "errorMessage").unwrap_or("rate limited").to_owned()),
             _ => None,
         };
+        if name == "system.openDialog" {
+            self.dialogs_awaited.remove(&exchange.request);
+            if error.is_none() {
+                if let Some(dialog) = text_of(&data).or_else(|| id_field(&data, "id")) {
+                    self.dialogs.insert(dialog);
+                }
+            }
+        }
         if let Some(error) = error {
             let on_interaction = (name.starts_with("interaction.") && name != "interaction.getInteractions" && name != "interaction.selectCaseByCaseId")
                 || (name.starts_with("voice.") && name != "voice.dial" && name != "voice.dialEx");

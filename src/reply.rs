@@ -94,6 +94,34 @@ pub fn frame_id_assignment(frame_id: i64, user_agent: &str) -> Value {
     Value::Object(map)
 }
 
+/// The id WWE gives the `n`-th custom element it shows (toasts and dialogs
+/// count together, from 0): `wweCustomToast0`, then `wweCustomDialog1`.
+pub fn custom_element_id(element: CustomElement, n: u64) -> String {
+    match element {
+        CustomElement::Toast => format!("wweCustomToast{n}"),
+        CustomElement::Dialog => format!("wweCustomDialog{n}"),
+    }
+}
+
+/// What WWE shows for `system.popupToast` and `system.openDialog`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomElement {
+    /// A toast (`system.popupToast`).
+    Toast,
+    /// A dialog (`system.openDialog`).
+    Dialog,
+}
+
+/// The placeholder WWE replaces with the dialog's id in an
+/// `system.openDialog` URL.
+pub const DIALOG_ID_PLACEHOLDER: &str = "$Dialog.Id$";
+
+/// The URL a dialog shows: `url` with every [`DIALOG_ID_PLACEHOLDER`]
+/// replaced by the dialog's id, as WWE does.
+pub fn dialog_url(url: &str, dialog_id: &str) -> String {
+    url.replace(DIALOG_ID_PLACEHOLDER, dialog_id)
+}
+
 /// The error text for a request name the catalog does not know, with a
 /// did-you-mean when one is close.
 pub fn unknown_request_message(name: &str) -> String {

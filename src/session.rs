@@ -664,6 +664,13 @@ impl Session {
         let record = &self.messages[index].record;
         let Some(rid) = self.messages[index].decoded.message.reference_id().map(str::to_owned) else {
             let id = record.id;
+            if let Message::RateLimitError { request, quarantine_seconds, .. } = &self.messages[index].decoded.message {
+                // G161-170: the guide's own example error has no referenceId;
+                // the quarantine is known from the error itself.
+                let (named, seconds) = (request.clone(), *quarantine_seconds);
+                self.rate_limit_without_reference(index, named, seconds, time);
+                return;
+            }
             self.report(
                 Issue::new(
                     Code::ReplyWithoutRequest,
@@ -882,15 +889,46 @@ impl Session {
         self.rate_mut(name).window_mut(time).requests += 1;
     }
 
+    /// A rate-limit error without `referenceId`: it answers the latest
+    /// pending request of the type it names (sent to the service before the
+    /// error came) when there is one, which then counts as rate-limited, not
+    /// timed out; either way the quarantine starts.
+    fn rate_limit_without_reference(&mut self, index: usize, named: Option<Name>, seconds: Option<u32>, time: f64) {
+        let reply_id = self.messages[index].record.id;
+        let answered = named.as_ref().and_then(|name| {
+            self.exchanges.iter().rposition(|e| {
+                e.state == ExchangeState::Pending && e.reply.is_none() && e.name == *name && e.request_time <= time + CLOCK_TOLERANCE_MS
+            })
+        });
+        match (answered, named) {
+            (Some(ex), _) => {
+                let e = &self.exchanges[ex];
+                if let Some(rid) = e.reference_id.clone() {
+                    if let Some(slot) = self.slots.get_mut(&e.client).and_then(|s| s.get_mut(&rid)) {
+                        slot.pending.retain(|&p| p != ex);
+                    }
+                }
+                self.pair(ex, index);
+            }
+            (None, Some(name)) => self.note_quarantine(&name, seconds, time, reply_id),
+            (None, None) => self.report(
+                Issue::new(Code::ReplyWithoutRequest, "a rate-limit error without referenceId that names no request: no request can be matched to it".to_owned()),
+                reply_id,
+            ),
+        }
+    }
+
     fn note_quarantine(&mut self, name: &str, seconds: Option<u32>, time: f64, message: u64) {
         let obs = self.rate_mut(name);
         obs.window_mut(time).hits += 1;
+        // G173: a delay of 0 means WWE ignores further requests forever.
         let end_ms = match seconds {
+            Some(0) | None => f64::INFINITY,
             Some(s) => time + f64::from(s) * 1000.0,
-            None => f64::INFINITY,
         };
         obs.quarantines.push(Quarantine { start_ms: time, end_ms, message });
         let how_long = match seconds {
+            Some(0) => "forever (a quarantine delay of 0 means for ever, until WWE is reloaded)".to_owned(),
             Some(s) => format!("for {s} s"),
             None => "for a time the message does not give".to_owned(),
         };

@@ -57,6 +57,18 @@ pub fn Editor(store: Store, original: u64, route: Route, prefill: String, status
                 />
             </label>
             {move || hint.get().map(|h| view! { <div class="hint muted" data-testid="editor-hint">{h}</div> })}
+            // Parameter autocomplete: one choice per shape each parameter
+            // accepts (a target as a string or as an object, ...).
+            <div class="shapes">
+                {move || compose::shape_choices(&request_name()).into_iter().map(|choice| {
+                    let label = format!("{}: {}", choice.param, choice.example);
+                    let pick = choice.clone();
+                    view! {
+                        <button class="tool chip" data-testid="editor-shape" data-param=choice.param title="Put this value in the message"
+                            on:click=move |_| text.update(|t| if let Some(next) = compose::with_shape(t, &pick) { *t = next })>{label}</button>
+                    }
+                }).collect_view()}
+            </div>
             <textarea
                 data-testid="editor"
                 rows="10"

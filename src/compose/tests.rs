@@ -156,3 +156,25 @@ fn client_messages() {
     assert!(is_client_message(&request_message("agent.get", vec![], "1")));
     assert!(!is_client_message(&Forge::ReplyOk.message(Some("1"), "")));
 }
+
+#[test]
+fn autocomplete_offers_every_shape_of_a_parameter() {
+    let targets: Vec<&str> = shape_choices("interaction.singleStepTransfer").iter().filter(|c| c.param == "target").map(|c| c.example).collect();
+    assert_eq!(targets, [r#""5001""#, r#"{"type": "AGENT", "destination": "SIP_5001"}"#]);
+    let results: Vec<&str> = shape_choices("outbound.setCallResult").iter().filter(|c| c.param == "callResult").map(|c| c.example).collect();
+    assert_eq!(results, [r#""1""#, "1"]);
+    let object = shape_choices("interaction.singleStepTransfer").into_iter().find(|c| c.example.starts_with('{')).unwrap();
+    let text = with_shape(r#"{"request": "interaction.singleStepTransfer", "parameters": ["1"], "referenceId": "0", "userAgent": "WWE Client", "protocolVersion": 2}"#, &object).unwrap();
+    let draft = check_draft(&text);
+    assert_eq!(draft.value.unwrap()["parameters"][1]["destination"], "SIP_5001");
+    assert!(draft.problems.is_empty(), "{:?}", draft.problems);
+    // Every example of every parameter passes the lints: no shape offered
+    // is one the panel would then warn about.
+    for spec in crate::catalog::requests() {
+        for choice in shape_choices(spec.name) {
+            let text = with_shape(&format!(r#"{{"request": "{}", "referenceId": "0", "userAgent": "WWE Client", "protocolVersion": 2}}"#, spec.name), &choice).unwrap();
+            let kinds: Vec<_> = check_draft(&text).problems.into_iter().filter(|p| p.code == "W003" && p.message.contains(&format!("'{}'", choice.param))).collect();
+            assert!(kinds.is_empty(), "{} {}: {kinds:?}", spec.name, choice.example);
+        }
+    }
+}

@@ -696,3 +696,20 @@ fn batches_from_three_frames_in_any_order_end_as_in_time_order() {
         assert_eq!(strip(&live), strip(&in_time_order), "batches arriving in another order changed the model:\n{live}\nin time order:\n{in_time_order}");
     }
 }
+
+/// Issue 14 item 3: a close for a dialog no openDialog returned is a
+/// finding, as toasts already are; a dialog WWE opened is not.
+#[test]
+fn close_for_a_dialog_never_opened() {
+    let mut f = Flow::default();
+    let (_, rid) = f.request(0.0, 5, "system.openDialog", json!(["https://crm.example/d.html?id=$Dialog.Id$", {"title": "d"}]));
+    f.reply(5.0, 5, &rid, json!("wweCustomDialog0"));
+    f.request(100.0, 5, "system.closeDialog", json!(["wweCustomDialog0"]));
+    f.request(200.0, 5, "system.closeDialog", json!(["wweCustomDialog9"]));
+    check(
+        &f,
+        expect![[r#"
+            X006 unknown-dialog: system.closeDialog for dialog 'wweCustomDialog9', which no captured system.openDialog returned [4]
+        "#]],
+    );
+}

@@ -149,3 +149,29 @@ fn codes_are_unique_and_stable() {
     assert_eq!(Code::UnknownRequest.name(), "unknown-request");
     assert_eq!(Code::RequestDeniedByPolicy.as_str(), "E011");
 }
+
+/// The vendor's public sample passes a transfer, conference or consult
+/// target as an object `{type, destination[, media]}`, and a call result as
+/// a number: no warning. Outside those shapes the warning names them.
+#[test]
+fn sample_client_parameter_shapes_are_accepted() {
+    for request in ["interaction.singleStepTransfer", "interaction.singleStepConference", "interaction.consult"] {
+        check(
+            &format!(r#"{{"request":"{request}","parameters":["1",{{"type":"AGENT","destination":"SIP_5001"}}],{ENV}}}"#),
+            expect![[""]],
+        );
+        check(
+            &format!(r#"{{"request":"{request}","parameters":["1",{{"type":"AGENT","destination":"SIP_5001","media":"voice"}},null,null],{ENV}}}"#),
+            expect![[""]],
+        );
+        check(&format!(r#"{{"request":"{request}","parameters":["1","5001"],{ENV}}}"#), expect![[""]]);
+    }
+    check(&format!(r#"{{"request":"outbound.setCallResult","parameters":["1",6],{ENV}}}"#), expect![[""]]);
+    check(&format!(r#"{{"request":"outbound.setCallResult","parameters":["1","Answered"],{ENV}}}"#), expect![[""]]);
+    check(
+        &format!(r#"{{"request":"interaction.singleStepTransfer","parameters":["1",["SIP_5001"]],{ENV}}}"#),
+        expect![[r#"
+            W003 wrong-parameter-kind: interaction.singleStepTransfer parameter 'target' should be a target: a string such as "5001", or an object {type, destination, media?} such as {"type": "AGENT", "destination": "SIP_5001"}, found ["SIP_5001"]
+        "#]],
+    );
+}

@@ -463,3 +463,65 @@ fn a_popup_asking_its_opener_is_paired_and_kept_apart_from_the_opener_top() {
     let frames: Vec<_> = s.frames().iter().map(|f| (f.tab_id, f.frame_id, f.role, f.origin.as_str())).collect();
     assert_eq!(frames, [(1, 0, Role::Service, WWE), (2, 0, Role::Client, CRM)]);
 }
+
+// ------------------------------------------------------------ the guide
+// Conformance: one test per statement of the vendor guide
+// (shared/reference/service-client-api-guide.txt), named by its line.
+
+/// G173: "A value of 0 means that Workspace Web Edition ignores further
+/// requests forever". Requests long after such an error are swallowed by
+/// the quarantine, never timed out (which would blame the origin option).
+#[test]
+fn g173_quarantine_delay_of_zero_swallows_forever() {
+    let rate_limit = json!({
+        "referenceId": "1",
+        "errorMessage": "The rate limit for the request 'voice.dial' has been reached.\nFurther requests of the same type will be ignored for 0 seconds.",
+        "userAgent": "WWE"
+    });
+    let s = check(
+        vec![
+            to_service(1, 0.0, dial("1")),
+            to_client(2, 4.0, rate_limit),
+            to_service(3, 5_000.0, dial("2")),
+            to_service(4, 600_000.0, dial("3")),
+        ],
+        Some(700_000.0),
+        expect![[r#"
+            voice.dial ref=1 #1 -> #2 rate-limited latency=4
+            voice.dial ref=2 #3 -> - swallowed latency=-
+            voice.dial ref=3 #4 -> - swallowed latency=-
+            E017 rate-limited [2]: WWE's rate limit for voice.dial was reached: it ignores further voice.dial requests forever (a quarantine delay of 0 means for ever, until WWE is reloaded), without replying. Send fewer per minute or raise service-client-api.rate-limit.voice.dial
+            E018 request-swallowed [3, 4]: WWE ignored voice.dial requests during the rate-limit quarantine that began with message 2; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
+        "#]],
+    );
+    assert!(s.exchanges().iter().all(|e| e.state != ExchangeState::TimedOut));
+}
+
+/// G161-170: the guide's own rate-limit error has no referenceId (and names
+/// another request in its `request` field). The quarantine is recognised
+/// from the error itself: the pending request it answers is rate-limited,
+/// not timed out, and the next ones are swallowed.
+#[test]
+fn g165_rate_limit_error_without_reference_id_starts_the_quarantine() {
+    let guide_example = json!({
+        "errorMessage": "The rate limit for the request 'voice.dial' has been reached.\nFurther requests of the same type will be ignored for 30 seconds.",
+        "request": "agent.getState",
+        "userAgent": "WWE"
+    });
+    let s = check(
+        vec![
+            to_service(1, 0.0, dial("1")),
+            to_client(2, 4.0, guide_example),
+            to_service(3, 1_000.0, dial("2")),
+        ],
+        Some(20_000.0),
+        expect![[r#"
+            voice.dial ref=1 #1 -> #2 rate-limited latency=4
+            voice.dial ref=2 #3 -> - swallowed latency=-
+            I010 rate-limit-name-mismatch [2]: the rate-limit text names 'voice.dial' but the request field says 'agent.getState': the text names the request type in quarantine (the guide's own example disagrees the same way)
+            E017 rate-limited [2]: WWE's rate limit for voice.dial was reached: it ignores further voice.dial requests for 30 s, without replying. Send fewer per minute or raise service-client-api.rate-limit.voice.dial
+            E018 request-swallowed [3]: WWE ignored voice.dial requests during the rate-limit quarantine that began with message 2; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
+        "#]],
+    );
+    assert_eq!(s.rate_observations()[0].quarantines.len(), 1);
+}

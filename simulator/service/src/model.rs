@@ -237,8 +237,8 @@ pub struct Service {
     next_frame_id: i64,
     next_interaction: u64,
     next_subscription: u64,
-    next_toast: u64,
-    next_dialog: u64,
+    /// Toasts and dialogs share one counter, as WWE's ids do.
+    next_custom: u64,
 }
 
 /// The most log lines kept.
@@ -249,6 +249,16 @@ fn text_param(params: &[Value], i: usize) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
+    }
+}
+
+/// A transfer, conference or consultation target: a string, or the
+/// `destination` of an object `{type, destination, media?}` (the vendor
+/// sample's form; see the catalog's `transfer-target`).
+fn target_param(params: &[Value], i: usize) -> String {
+    match params.get(i) {
+        Some(Value::Object(map)) => map.get("destination").map_or_else(String::new, |d| text_param(std::slice::from_ref(d), 0)),
+        _ => text_param(params, i),
     }
 }
 
@@ -285,8 +295,7 @@ impl Service {
             next_frame_id: 1,
             next_interaction: 1,
             next_subscription: 1,
-            next_toast: 1,
-            next_dialog: 1,
+            next_custom: 0,
         })
     }
 
@@ -861,7 +870,7 @@ impl Service {
             }
             "interaction.singleStepConference" => {
                 let index = self.index_of(&id)?;
-                let target = text_param(p, 1);
+                let target = target_param(p, 1);
                 let party = &mut self.interactions[index].party;
                 party.push_str(&format!(", {target}"));
                 self.emit_interaction("PARTY_CHANGED", index);
@@ -876,7 +885,7 @@ impl Service {
                     self.set_state(main, "HELD");
                     self.emit_interaction("HELD", main);
                 }
-                let index = self.dial(&text_param(p, 1), object_param(p, 2), now_ms);
+                let index = self.dial(&target_param(p, 1), object_param(p, 2), now_ms);
                 self.interactions[index].is_consultation = true;
                 Ok(self.interaction_json(&self.interactions[index]))
             }
@@ -984,7 +993,7 @@ impl Service {
             }
             "outbound.setCallResult" => {
                 let index = self.index_of(&id)?;
-                self.interactions[index].user_data.insert("GSW_CALL_RESULT".into(), json!(text_param(p, 1)));
+                self.interactions[index].user_data.insert("GSW_CALL_RESULT".into(), p.get(1).cloned().unwrap_or(Value::Null));
                 Ok(Value::Null)
             }
             n if n.starts_with("outbound.") => {
@@ -1022,8 +1031,8 @@ impl Service {
             "system.triggerActivity" => Ok(Value::Null),
             "system.popupToast" => {
                 let params = object_param(p, 0);
-                let id = format!("toast-{}", self.next_toast);
-                self.next_toast += 1;
+                let id = reply::custom_element_id(reply::CustomElement::Toast, self.next_custom);
+                self.next_custom += 1;
                 self.toasts.push(toast_from(&id, &params, key));
                 Ok(json!(id))
             }
@@ -1051,10 +1060,11 @@ impl Service {
             }
             "system.openDialog" => {
                 let opts = object_param(p, 1);
-                let dialog_id = format!("dialog-{}", self.next_dialog);
-                self.next_dialog += 1;
+                let dialog_id = reply::custom_element_id(reply::CustomElement::Dialog, self.next_custom);
+                self.next_custom += 1;
                 let title = opts.get("title").and_then(Value::as_str).unwrap_or("Dialog").to_owned();
-                self.dialogs.push(Dialog { id: dialog_id.clone(), url: id, title });
+                let url = reply::dialog_url(&id, &dialog_id);
+                self.dialogs.push(Dialog { id: dialog_id.clone(), url, title });
                 Ok(json!(dialog_id))
             }
             "system.closeDialog" => {

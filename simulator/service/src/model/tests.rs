@@ -303,27 +303,32 @@ fn markdone_blocking() {
     assert!(s.interactions.is_empty());
 }
 
-fn sample(kind: ParamKind, name: &str) -> Value {
-    match kind {
-        ParamKind::InteractionId => json!("1"),
-        ParamKind::KeyValues => json!({"Key1": "v"}),
-        ParamKind::Number => json!(1),
-        ParamKind::StringOrNumber | ParamKind::Date => json!(1),
-        ParamKind::StateIndexOrName => json!(0),
-        ParamKind::Options => json!({"name": "view", "title": "t"}),
-        ParamKind::String if name == "mediaName" => json!("voice"),
-        ParamKind::String if name == "campaignName" => json!("Spring Renewals"),
-        ParamKind::String => json!("5001"),
-        ParamKind::Any => json!("voice.prompt-for-end"),
+/// A value of the parameter's kind: the catalog's example for `shape`
+/// (wrapping round its shapes), with a few names given values this
+/// desktop knows.
+fn sample(kind: ParamKind, name: &str, shape: usize) -> Value {
+    match (kind, name) {
+        (ParamKind::String, "mediaName") => json!("voice"),
+        (ParamKind::String, "campaignName") => json!("Spring Renewals"),
+        (ParamKind::String, _) => json!("5001"),
+        (ParamKind::Options, _) => json!({"name": "view", "title": "t"}),
+        (ParamKind::Any, _) => json!("voice.prompt-for-end"),
+        (ParamKind::StateIndexOrName, _) if shape % 2 == 1 => json!("Ready"),
+        _ => {
+            let examples = kind.examples();
+            serde_json::from_str(examples[shape % examples.len()]).expect("catalog examples are JSON")
+        }
     }
 }
 
 #[test]
 fn every_catalog_request_gets_a_reply_none_unimplemented() {
-    for spec in catalog::requests() {
+    // Every shape of every parameter: the second pass takes each kind's
+    // second example (an object target, a numeric call result, ...).
+    for (spec, shape) in catalog::requests().iter().flat_map(|r| [(r, 0), (r, 1)]) {
         let mut s = service();
         s.ring_inbound("5002", Map::new()); // interaction "1", RINGING
-        let params: Vec<Value> = spec.params.iter().map(|p| sample(p.kind, p.name)).collect();
+        let params: Vec<Value> = spec.params.iter().map(|p| sample(p.kind, p.name, shape)).collect();
         let r = ask(&mut s, spec.name, Value::Array(params));
         let kind = decode(&r).message.kind_str();
         assert!(kind == "reply" || kind == "error", "{}: {r}", spec.name);
@@ -335,4 +340,37 @@ fn every_catalog_request_gets_a_reply_none_unimplemented() {
             );
         }
     }
+}
+
+/// The vendor's sample passes targets as objects and call results as
+/// numbers; the simulator accepts them as WWE does and uses the object's
+/// destination.
+#[test]
+fn sample_client_shapes_are_accepted() {
+    let mut s = service();
+    s.ring_inbound("5002", Map::new()); // interaction "1", RINGING
+    assert!(ask(&mut s, "voice.answer", json!(["1"])).get("data").is_some());
+    let r = ask(&mut s, "interaction.singleStepConference", json!(["1", {"type": "AGENT", "destination": "SIP_5001", "media": "voice"}]));
+    assert!(r.get("errorMessage").is_none(), "{r}");
+    assert!(s.interactions[0].party.contains("SIP_5001"), "{}", s.interactions[0].party);
+    let r = ask(&mut s, "outbound.setCallResult", json!(["1", 6]));
+    assert!(r.get("errorMessage").is_none(), "{r}");
+    assert_eq!(s.interactions[0].user_data["GSW_CALL_RESULT"], json!(6));
+    let r = ask(&mut s, "interaction.singleStepTransfer", json!(["1", {"type": "AGENT", "destination": "SIP_5001"}]));
+    assert!(r.get("errorMessage").is_none(), "{r}");
+}
+
+/// WWE's own ids and placeholder: toasts and dialogs are numbered together
+/// (`wweCustomToast0`, `wweCustomDialog1`), and `$Dialog.Id$` in an
+/// openDialog URL becomes the dialog's id.
+#[test]
+fn custom_ids_and_the_dialog_placeholder() {
+    let mut s = service();
+    let toast = ask(&mut s, "system.popupToast", json!([{"title": "t"}]));
+    assert_eq!(toast["data"], json!("wweCustomToast0"));
+    let dialog = ask(&mut s, "system.openDialog", json!(["https://crm.example/d.html?id=$Dialog.Id$", {"title": "d"}]));
+    assert_eq!(dialog["data"], json!("wweCustomDialog1"));
+    assert_eq!(s.dialogs[0].url, "https://crm.example/d.html?id=wweCustomDialog1");
+    let missing = ask(&mut s, "system.closeDialog", json!(["wweCustomDialog7"]));
+    assert!(missing.get("errorMessage").is_some(), "{missing}");
 }
