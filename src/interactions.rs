@@ -615,7 +615,16 @@ const STATE_EVENTS: &[&str] = &[
     "SENT",
 ];
 
-const CREATING: &[&str] = &["voice.dial", "voice.dialEx", "email.create", "interaction.consult"];
+const CREATING: &[&str] = &["voice.dial", "voice.dialEx", "email.create", "interaction.consult", "outbound.callPreviewRecord"];
+
+/// A transfer, conference or consult target as text: the string, or an
+/// object's `destination` (the catalog's `transfer-target`).
+fn target_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(map) => map.get("destination").and_then(text_of),
+        other => text_of(other),
+    }
+}
 
 fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
@@ -834,7 +843,7 @@ impl Interactions {
         match name {
             n if CREATING.contains(&n) => {
                 if n == "interaction.consult" {
-                    pending.target = param(captured, 1).and_then(text_of).unwrap_or_default();
+                    pending.target = param(captured, 1).and_then(target_text).unwrap_or_default();
                 }
                 // A creation already seen (the request's batch came late).
                 let found = self.interactions.iter().position(|i| {
@@ -946,6 +955,29 @@ impl Interactions {
         }
         let id = interaction.id.clone();
         self.causes.push(Cause { request: pending.request, name: pending.name.clone(), interaction: id, created: false, change: Some(ci) });
+    }
+
+    /// Forgets every cause credited to `request` (a request that failed),
+    /// and stops it from explaining anything later.
+    fn discredit(&mut self, request: u64) {
+        self.pending.retain(|p| p.request != request);
+        self.creating.retain(|p| p.request != request);
+        for cause in self.causes.iter().filter(|c| c.request == request) {
+            let Some(&at) = self.index.get(&cause.interaction) else { continue };
+            let interaction = &mut self.interactions[at];
+            match cause.change {
+                Some(ci) => {
+                    if let Some(change) = interaction.changes.get_mut(ci).filter(|c| c.request == Some(request)) {
+                        change.request = None;
+                        change.request_name = None;
+                        change.client = None;
+                    }
+                }
+                None if interaction.created_by == Some(request) => interaction.created_by = None,
+                None => {}
+            }
+        }
+        self.causes.retain(|c| c.request != request);
     }
 
     fn link_creation(&mut self, at: usize, pending: &Pending) {
@@ -1353,6 +1385,11 @@ impl Interactions {
                     self.dialogs.insert(dialog);
                 }
             }
+        }
+        if error.is_some() {
+            // A failed request caused nothing: take back any change or
+            // creation credited to it while its reply was awaited.
+            self.discredit(exchange.request);
         }
         if let Some(error) = error {
             let on_interaction = (name.starts_with("interaction.") && name != "interaction.getInteractions" && name != "interaction.selectCaseByCaseId")

@@ -713,3 +713,33 @@ fn close_for_a_dialog_never_opened() {
         "#]],
     );
 }
+
+/// Issue 14 item 4: a request that failed caused nothing, even when a
+/// change fits it and came before its error reply; a consult whose target
+/// is an object (the vendor sample's form) still creates its interaction.
+#[test]
+fn a_failed_request_is_never_credited() {
+    let mut f = Flow::default();
+    f.interaction(0.0, &[5], "ADDED", call("1", "ESTABLISHED", json!({})));
+    let (_, rid) = f.request(100.0, 5, "interaction.singleStepTransfer", json!(["1", {"type": "AGENT", "destination": "SIP_5001"}]));
+    f.interaction(110.0, &[5], "RELEASED", call("1", "RELEASED", json!({})));
+    f.error(120.0, 5, &rid, "Transfer failed");
+    f.interaction(200.0, &[5], "ADDED", call("2", "ESTABLISHED", json!({})));
+    f.request(300.0, 5, "interaction.consult", json!(["2", {"type": "AGENT", "destination": "6001"}]));
+    f.interaction(310.0, &[5], "ADDED", call("3", "DIALING", json!({"parties": [{"name": "6001"}], "dnis": "6001"})));
+    check(
+        &f,
+        expect![[r#"
+            interaction 1 voice state=RELEASED recording=STOPPED blocked=None created_by=None added=Some(1)
+              +0 state ESTABLISHED [1]
+              +110 state ESTABLISHED → RELEASED [3]
+              +120 state interaction.singleStepTransfer refused: Transfer failed [4] <- #2 interaction.singleStepTransfer from https://crm.example
+            interaction 2 voice state=ESTABLISHED recording=STOPPED blocked=None created_by=None added=Some(5)
+              +200 state ESTABLISHED [5]
+            interaction 3 voice state=DIALING recording=STOPPED blocked=None created_by=Some(6) added=Some(7)
+              +310 state DIALING [7]
+            cause #2 interaction.singleStepTransfer caused change 2 of 1
+            cause #6 interaction.consult created of 3
+        "#]],
+    );
+}
