@@ -140,6 +140,7 @@ fn generate(table: &toml::Table) -> Result<String, String> {
             .map(|(_, v)| *v)
             .ok_or_else(|| format!("eventType `{name}`: unknown group `{group}`"))?;
         let description = string(ty, "description")?;
+        let ends = boolean(ty, "ends")?;
         let mut fields = String::new();
         if let Some(list) = ty.get("fields") {
             let list = list.as_array().ok_or_else(|| format!("eventType `{name}`: fields is not a list"))?;
@@ -150,7 +151,7 @@ fn generate(table: &toml::Table) -> Result<String, String> {
         }
         writeln!(
             out,
-            "    EventTypeSpec {{ name: {name:?}, event: {event:?}, group: EventGroup::{group}, description: {description:?}, fields: &[{fields}] }},"
+            "    EventTypeSpec {{ name: {name:?}, event: {event:?}, group: EventGroup::{group}, description: {description:?}, fields: &[{fields}], ends: {ends} }},"
         )
         .unwrap();
     }

@@ -208,6 +208,14 @@ pub struct EventTypeSpec {
     pub description: &'static str,
     /// Fields of `data` the guide names for it, beside `eventType`.
     pub fields: &'static [&'static str],
+    /// Whether the state it names is terminal: the interaction is over.
+    pub ends: bool,
+}
+
+/// Whether `state` (an interaction state, named like its eventType) is
+/// terminal: the catalog's `ends = true`.
+pub fn is_terminal_state(state: &str) -> bool {
+    event_type(state).is_some_and(|t| t.ends)
 }
 
 /// A security option set on the WWE cluster application.
@@ -443,6 +451,13 @@ mod tests {
         assert!(ParamKind::TransferTarget.accepts(&json!({"type": "AGENT", "destination": "SIP_5001", "media": "voice"})));
         assert!(ParamKind::TransferTarget.accepts(&json!("5001")));
         assert!(!ParamKind::TransferTarget.accepts(&json!(["5001"])));
+    }
+
+    #[test]
+    fn terminal_states_are_the_catalogs_one_list() {
+        let ends: Vec<&str> = event_types().iter().filter(|t| t.ends).map(|t| t.name).collect();
+        assert_eq!(ends, ["RELEASED", "COMPLETED", "REVOKED", "TRANSFER_COMPLETED", "ENDED", "CANCELLED", "SENT"]);
+        assert!(is_terminal_state("RELEASED") && !is_terminal_state("HELD") && !is_terminal_state("NOT_A_STATE"));
     }
 
     #[test]

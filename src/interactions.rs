@@ -591,7 +591,6 @@ fn shapes_the_desktop(message: &Message) -> bool {
     matches!(message, Message::Request(_) | Message::Event { .. }) || message.is_reply()
 }
 
-const TERMINAL: &[&str] = &["RELEASED", "COMPLETED", "REVOKED", "TRANSFER_COMPLETED", "ENDED", "CANCELLED", "SENT"];
 
 const STATE_EVENTS: &[&str] = &[
     "RINGING",
@@ -1284,8 +1283,8 @@ impl Interactions {
             return;
         }
         if check {
-            if let Some(f) = from.as_deref().filter(|f| TERMINAL.contains(f)) {
-                if !TERMINAL.contains(&state.as_str()) {
+            if let Some(f) = from.as_deref().filter(|f| crate::catalog::is_terminal_state(f)) {
+                if !crate::catalog::is_terminal_state(&state) {
                     let iid = self.interactions[at].id.clone();
                     let earlier: Vec<u64> = self.interactions[at]
                         .changes

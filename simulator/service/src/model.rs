@@ -145,10 +145,7 @@ pub struct Interaction {
 impl Interaction {
     /// Whether the interaction is over (may be marked done).
     pub fn is_ended(&self) -> bool {
-        matches!(
-            self.state,
-            "RELEASED" | "ENDED" | "SENT" | "CANCELLED" | "REVOKED"
-        )
+        catalog::is_terminal_state(self.state)
     }
 }
 
