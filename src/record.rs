@@ -2,7 +2,9 @@
 //! it to the panel (camelCase JSON, produced by the JS glue).
 //!
 //! Every field has a default so that old or partial records (an older
-//! extension, a hand-written trace) still parse.
+//! extension, a hand-written trace) still parse; a JSON Lines trace
+//! ([`crate::har::parse_jsonl`]) still requires `time` and `data` on every
+//! line, so that other JSON is not taken for a record.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -54,10 +54,22 @@ fn req(name: &str, rid: &str, params: Value) -> Value {
 fn sample() -> Vec<Record> {
     vec![
         to_service(1, 0.0, req("agent.get", "0", json!([]))),
-        to_client(2, 4.5, json!({"referenceId": "0", "data": {"username": "ada"}, "userAgent": "WWE Web Edition"})),
+        to_client(
+            2,
+            4.5,
+            json!({"referenceId": "0", "data": {"username": "ada"}, "userAgent": "WWE Web Edition"}),
+        ),
         to_service(3, 10.0, req("voice.pauseRecording", "1", json!(["017c"]))),
-        to_client(4, 12.0, json!({"referenceId": "1", "errorMessage": "Unknown request", "userAgent": "WWE Web Edition"})),
-        to_client(5, 20.0, json!({"event": "agent", "data": {"eventType": "STATE_CHANGED"}, "userAgent": "WWE Web Edition"})),
+        to_client(
+            4,
+            12.0,
+            json!({"referenceId": "1", "errorMessage": "Unknown request", "userAgent": "WWE Web Edition"}),
+        ),
+        to_client(
+            5,
+            20.0,
+            json!({"event": "agent", "data": {"eventType": "STATE_CHANGED"}, "userAgent": "WWE Web Edition"}),
+        ),
         to_client(6, 21.0, json!({"type": "webpackOk"})),
         to_service(7, 30.0, req("voice.dial", "2", json!(["5001", {}]))),
         to_service(8, 20_000.0, json!("wwe-ready")),
@@ -65,7 +77,13 @@ fn sample() -> Vec<Record> {
 }
 
 fn export(records: &[Record]) -> String {
-    to_har(&session_of(records.iter().cloned(), None), &HarOptions { creator_version: Some("test"), ..HarOptions::default() })
+    to_har(
+        &session_of(records.iter().cloned(), None),
+        &HarOptions {
+            creator_version: Some("test"),
+            ..HarOptions::default()
+        },
+    )
 }
 
 fn check_err(text: &str, expect: Expect) {
@@ -80,7 +98,10 @@ fn har_shape() {
     let har: Value = serde_json::from_str(&export(&sample())).unwrap();
     let log = &har["log"];
     assert_eq!(log["version"], "1.2");
-    assert_eq!(log["creator"], json!({"name": "wwe-devtools", "version": "test"}));
+    assert_eq!(
+        log["creator"],
+        json!({"name": "wwe-devtools", "version": "test"})
+    );
     assert_eq!(log["_wweFormat"], 1);
     let mut out = String::new();
     for p in log["pages"].as_array().unwrap() {
@@ -96,11 +117,20 @@ fn har_shape() {
             e["response"]["statusText"],
             e["timings"]["wait"],
             e["_wwe"]["state"],
-            e["_wwe"]["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect::<Vec<_>>().join(",")
+            e["_wwe"]["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["code"].as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(",")
         );
     }
     for m in log["_wweMessages"].as_array().unwrap() {
-        out += &format!("{} {} {} {} {}\n", m["type"], m["time"], m["_direction"], m["_kind"], m["_entry"]);
+        out += &format!(
+            "{} {} {} {} {}\n",
+            m["type"], m["time"], m["_direction"], m["_kind"], m["_entry"]
+        );
     }
     expect![[r#"
         page "page_1" "2023-11-14T22:13:40.000Z" "https://wwe.example/ui/ad/v1/index.html"
@@ -120,12 +150,20 @@ fn har_shape() {
     let e = &log["entries"][0];
     assert_eq!(e["request"]["method"], "POST");
     assert_eq!(e["request"]["postData"]["mimeType"], "application/json");
-    let body: Value = serde_json::from_str(e["request"]["postData"]["text"].as_str().unwrap()).unwrap();
+    let body: Value =
+        serde_json::from_str(e["request"]["postData"]["text"].as_str().unwrap()).unwrap();
     assert_eq!(body["request"], "agent.get");
-    let reply: Value = serde_json::from_str(e["response"]["content"]["text"].as_str().unwrap()).unwrap();
+    let reply: Value =
+        serde_json::from_str(e["response"]["content"]["text"].as_str().unwrap()).unwrap();
     assert_eq!(reply["data"]["username"], "ada");
-    assert_eq!(e["request"]["headers"], json!([{"name": "Origin", "value": CRM}]));
-    assert_eq!(e["_wwe"]["client"], json!({"tabId": 1, "frameId": 5, "origin": CRM}));
+    assert_eq!(
+        e["request"]["headers"],
+        json!([{"name": "Origin", "value": CRM}])
+    );
+    assert_eq!(
+        e["_wwe"]["client"],
+        json!({"tabId": 1, "frameId": 5, "origin": CRM})
+    );
     assert_eq!(e["_wwe"]["targetOrigin"], "*");
 }
 
@@ -133,7 +171,11 @@ fn har_shape() {
 fn pages_follow_top_frame_navigations_per_tab() {
     let mut a = to_service(1, 0.0, req("agent.get", "0", json!([])));
     a.frame_url = "https://wwe.example/a".into();
-    let mut child = to_client(2, 1.0, json!({"referenceId": "0", "data": 1, "userAgent": "WWE"}));
+    let mut child = to_client(
+        2,
+        1.0,
+        json!({"referenceId": "0", "data": 1, "userAgent": "WWE"}),
+    );
     child.tab_id = 2;
     let mut b = to_service(3, 2.0, req("agent.get", "1", json!([])));
     b.frame_url = "https://wwe.example/b".into();
@@ -142,9 +184,26 @@ fn pages_follow_top_frame_navigations_per_tab() {
     top2.frame_id = 0;
     top2.frame_url = "https://crm.example/top".into();
     let har: Value = serde_json::from_str(&export(&[a, child, b, top2])).unwrap();
-    let titles: Vec<&str> = har["log"]["pages"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["https://wwe.example/a", "https://crm.example/top", "https://wwe.example/b"]);
-    let refs: Vec<&str> = har["log"]["entries"].as_array().unwrap().iter().map(|e| e["pageref"].as_str().unwrap()).collect();
+    let titles: Vec<&str> = har["log"]["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "https://wwe.example/a",
+            "https://crm.example/top",
+            "https://wwe.example/b"
+        ]
+    );
+    let refs: Vec<&str> = har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pageref"].as_str().unwrap())
+        .collect();
     assert_eq!(refs, ["page_1", "page_3"]);
     let empty: Value = serde_json::from_str(&export(&[])).unwrap();
     assert_eq!(empty["log"]["pages"].as_array().unwrap().len(), 1);
@@ -182,17 +241,36 @@ fn a_minified_har_is_not_mistaken_for_json_lines() {
 fn import_errors_say_what_and_where() {
     check_err("", expect![[r#"the trace is empty"#]]);
     check_err("\u{feff}  \n", expect![[r#"the trace is empty"#]]);
-    check_err("[1, 2]", expect![[r#"not a trace: expected a HAR file (a JSON object with `log`) or JSON Lines of records, found a JSON array"#]]);
-    check_err("<html>", expect![[r#"not a trace: expected a HAR file (a JSON object with `log`) or JSON Lines of records, found markup (HTML or XML?)"#]]);
+    check_err(
+        "[1, 2]",
+        expect![[
+            r#"not a trace: expected a HAR file (a JSON object with `log`) or JSON Lines of records, found a JSON array"#
+        ]],
+    );
+    check_err(
+        "<html>",
+        expect![[
+            r#"not a trace: expected a HAR file (a JSON object with `log`) or JSON Lines of records, found markup (HTML or XML?)"#
+        ]],
+    );
     check_err(
         r#"{"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [], "entries": []}}"#,
-        expect![[r#"this HAR has no wwe-devtools data: it was saved by WebInspector 537.36; export it from the WWE API panel instead"#]],
+        expect![[
+            r#"this HAR has no wwe-devtools data: it was saved by WebInspector 537.36; export it from the WWE API panel instead"#
+        ]],
     );
     check_err(
         r#"{"log": {"entries": []}}"#,
-        expect![[r#"this HAR has no wwe-devtools data and does not say what saved it; export it from the WWE API panel instead"#]],
+        expect![[
+            r#"this HAR has no wwe-devtools data and does not say what saved it; export it from the WWE API panel instead"#
+        ]],
     );
-    check_err(r#"{"log": {"_wweFormat": 9, "_wweMessages": []}}"#, expect![[r#"this HAR uses wwe-devtools trace format 9, newer than the format 1 this version reads; update wwe-devtools"#]]);
+    check_err(
+        r#"{"log": {"_wweFormat": 9, "_wweMessages": []}}"#,
+        expect![[
+            r#"this HAR uses wwe-devtools trace format 9, newer than the format 1 this version reads; update wwe-devtools"#
+        ]],
+    );
     let har = export(&sample());
     check_err(
         &har[..har.len() / 2],
@@ -200,19 +278,35 @@ fn import_errors_say_what_and_where() {
     );
     check_err(
         "{\n  \"log\": {\n    \"_wweMessages\": [{\"_record\": {\"id\": \"seven\"}}]\n  }\n}",
-        expect![[r#"not valid JSON at line 3, column 47: invalid type: string "seven", expected u64"#]],
+        expect![[
+            r#"not valid JSON at line 3, column 47: invalid type: string "seven", expected u64"#
+        ]],
     );
     let mut lines = to_jsonl(&sample());
     lines.insert(lines.find('\n').unwrap() + 1, '\n');
     lines.truncate(lines.len() - 10);
     check_err(&lines, expect!["line 9 (record 8) is not a valid record at column 258: EOF while parsing a string: the line is cut short"]);
-    check_err("{\"id\": 1}\n{\"id\": -2}\n", expect![[r#"line 2 (record 2) is not a valid record at column 9: invalid value: integer `-2`, expected u64"#]]);
+    check_err(
+        "{\"id\": 1, \"time\": 0, \"data\": 0}\n{\"id\": -2}\n",
+        expect![[
+            r#"line 2 (record 2) is not a valid record at column 9: invalid value: integer `-2`, expected u64"#
+        ]],
+    );
+    check_err(
+        "{\"traceEvents\": []}\n",
+        expect![[
+            r#"line 1 (record 1) is not a valid record at column 1: not a capture record: missing `time` and `data`"#
+        ]],
+    );
 }
 
 #[test]
 fn huge_input_is_refused_before_parsing() {
     let huge = " ".repeat(MAX_TRACE_BYTES + 1);
-    assert!(matches!(import(&huge).unwrap_err().kind(), ErrorKind::TraceTooLarge { .. }));
+    assert!(matches!(
+        import(&huge).unwrap_err().kind(),
+        ErrorKind::TraceTooLarge { .. }
+    ));
 }
 
 #[test]
@@ -229,13 +323,16 @@ fn arb_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         ".{0,12}".prop_map(Value::String),
     ];
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(".{0,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(".{0,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -244,15 +341,31 @@ fn arb_wwe_data() -> impl Strategy<Value = Value> {
     prop_oneof![
         arb_json(),
         ("[a-z]{1,6}\\.[a-zA-Z]{1,8}", "[0-9]{1,2}").prop_map(|(n, r)| req(&n, &r, json!([]))),
-        ("[0-9]{1,2}", arb_json()).prop_map(|(r, d)| json!({"referenceId": r, "data": d, "userAgent": "WWE"})),
+        ("[0-9]{1,2}", arb_json())
+            .prop_map(|(r, d)| json!({"referenceId": r, "data": d, "userAgent": "WWE"})),
     ]
 }
 
 fn arb_record() -> impl Strategy<Value = Record> {
     let opt_text = || prop::option::of(".{0,8}");
     (
-        (any::<u64>(), any::<u64>(), any::<i64>(), 0i64..4, ".{0,10}", ".{0,10}", ".{0,10}"),
-        (prop::option::of(0i64..4), -1e13f64..1e13, arb_wwe_data(), opt_text(), any::<u64>(), opt_text()),
+        (
+            any::<u64>(),
+            any::<u64>(),
+            any::<i64>(),
+            0i64..4,
+            ".{0,10}",
+            ".{0,10}",
+            ".{0,10}",
+        ),
+        (
+            prop::option::of(0i64..4),
+            -1e13f64..1e13,
+            arb_wwe_data(),
+            opt_text(),
+            any::<u64>(),
+            opt_text(),
+        ),
         (
             prop::collection::vec(any::<u32>(), 0..3),
             prop::option::of(prop::collection::vec(any::<u32>(), 0..3)),
@@ -269,7 +382,17 @@ fn arb_record() -> impl Strategy<Value = Record> {
             |(
                 (id, seq, tab_id, frame_id, frame_url, frame_origin, source_origin),
                 (source_frame_id, time, data, marker, size, target_origin),
-                (frame_path, source_path, source_relation, source_tab_id, source_unknown, stack, page_reported, ports, capture_tab_id),
+                (
+                    frame_path,
+                    source_path,
+                    source_relation,
+                    source_tab_id,
+                    source_unknown,
+                    stack,
+                    page_reported,
+                    ports,
+                    capture_tab_id,
+                ),
             )| {
                 // Every field today; `..default()` keeps this compiling when
                 // the record grows (add the new field here too).
@@ -319,7 +442,11 @@ proptest! {
 #[test]
 fn export_redacts_by_default_and_keeps_the_clock() {
     let mut records = sample();
-    records.push(to_service(9, 20_001.0, req("auth.getJwtToken", "3", json!([]))));
+    records.push(to_service(
+        9,
+        20_001.0,
+        req("auth.getJwtToken", "3", json!([])),
+    ));
     records.push(to_client(10, 20_002.0, json!({"referenceId": "3", "data": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.", "userAgent": "WWE"})));
     records.push(to_service(11, 20_003.0, req("agent.get", "4", json!([]))));
     let mut live = crate::session::Session::new();
@@ -334,9 +461,19 @@ fn export_redacts_by_default_and_keeps_the_clock() {
     assert_eq!(out.hits.len(), 1);
     let har: Value = serde_json::from_str(&out.text).unwrap();
     assert_eq!(har["log"]["_wweRedactions"][0]["rule"], "jwt-reply");
-    let states: Vec<&str> = har["log"]["entries"].as_array().unwrap().iter().map(|e| e["_wwe"]["state"].as_str().unwrap()).collect();
+    let states: Vec<&str> = har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["_wwe"]["state"].as_str().unwrap())
+        .collect();
     assert_eq!(states, ["ok", "error", "timed-out", "ok", "pending"]);
-    let lines = super::export(&live, &crate::redact::Rules::default(), Format::JsonLines, false);
+    let lines = super::export(
+        &live,
+        &crate::redact::Rules::default(),
+        Format::JsonLines,
+        false,
+    );
     let back = import(&lines.text).unwrap().records;
     assert_eq!(back.len(), records.len());
     assert_eq!(back[9].data["data"], "[redacted:jwt-reply]");
