@@ -48,7 +48,7 @@ fn missing_fields(line: &str) -> Option<String> {
 }
 
 /// Reads JSON Lines of records; blank lines are skipped. Every line must
-/// carry [`REQUIRED_FIELDS`].
+/// carry `REQUIRED_FIELDS` (`time` and `data`).
 ///
 /// # Errors
 ///
