@@ -894,10 +894,20 @@ impl Session {
     /// error came) when there is one, which then counts as rate-limited, not
     /// timed out; either way the quarantine starts.
     fn rate_limit_without_reference(&mut self, index: usize, named: Option<Name>, seconds: Option<u32>, time: f64) {
-        let reply_id = self.messages[index].record.id;
+        let record = &self.messages[index].record;
+        let reply_id = record.id;
+        // Only a request of the frame that received the error (or, its frame
+        // unknown, of that frame's origin in the tab): another client's
+        // request is not answered by it.
+        let frame = ClientKey::Frame { tab_id: record.tab_id, frame_id: record.frame_id };
+        let origin = ClientKey::Origin { tab_id: record.tab_id, origin: record.frame_origin.clone() };
         let answered = named.as_ref().and_then(|name| {
             self.exchanges.iter().rposition(|e| {
-                e.state == ExchangeState::Pending && e.reply.is_none() && e.name == *name && e.request_time <= time + CLOCK_TOLERANCE_MS
+                e.state == ExchangeState::Pending
+                    && e.reply.is_none()
+                    && e.name == *name
+                    && e.request_time <= time + CLOCK_TOLERANCE_MS
+                    && (e.client == frame || e.client == origin)
             })
         });
         match (answered, named) {
