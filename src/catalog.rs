@@ -148,6 +148,17 @@ impl ParamKind {
     }
 }
 
+/// The value that names where a `transfer-target` goes: the target itself
+/// when it is not an object, else its `destination` (`None` when the object
+/// has none). The simulator dials it; the interaction model matches it to
+/// the parties of the interaction a consult creates.
+pub fn transfer_destination(target: &Value) -> Option<&Value> {
+    match target {
+        Value::Object(map) => map.get("destination"),
+        other => Some(other),
+    }
+}
+
 /// An event name a client subscribes to, e.g. `interaction`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventSpec {

@@ -591,7 +591,6 @@ fn shapes_the_desktop(message: &Message) -> bool {
     matches!(message, Message::Request(_) | Message::Event { .. }) || message.is_reply()
 }
 
-
 const STATE_EVENTS: &[&str] = &[
     "RINGING",
     "DIALING",
@@ -615,15 +614,6 @@ const STATE_EVENTS: &[&str] = &[
 ];
 
 const CREATING: &[&str] = &["voice.dial", "voice.dialEx", "email.create", "interaction.consult", "outbound.callPreviewRecord"];
-
-/// A transfer, conference or consult target as text: the string, or an
-/// object's `destination` (the catalog's `transfer-target`).
-fn target_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Object(map) => map.get("destination").and_then(text_of),
-        other => text_of(other),
-    }
-}
 
 fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
@@ -842,7 +832,7 @@ impl Interactions {
         match name {
             n if CREATING.contains(&n) => {
                 if n == "interaction.consult" {
-                    pending.target = param(captured, 1).and_then(target_text).unwrap_or_default();
+                    pending.target = param(captured, 1).and_then(crate::catalog::transfer_destination).and_then(text_of).unwrap_or_default();
                 }
                 // A creation already seen (the request's batch came late).
                 let found = self.interactions.iter().position(|i| {

@@ -249,14 +249,12 @@ fn text_param(params: &[Value], i: usize) -> String {
     }
 }
 
-/// A transfer, conference or consultation target: a string, or the
-/// `destination` of an object `{type, destination, media?}` (the vendor
-/// sample's form; see the catalog's `transfer-target`).
+/// A transfer, conference or consultation target as text: the core's
+/// [`catalog::transfer_destination`] (a string, or an object's
+/// `destination`).
 fn target_param(params: &[Value], i: usize) -> String {
-    match params.get(i) {
-        Some(Value::Object(map)) => map.get("destination").map_or_else(String::new, |d| text_param(std::slice::from_ref(d), 0)),
-        _ => text_param(params, i),
-    }
+    let destination = params.get(i).and_then(catalog::transfer_destination);
+    text_param(destination.map(std::slice::from_ref).unwrap_or_default(), 0)
 }
 
 fn object_param(params: &[Value], i: usize) -> Map<String, Value> {
