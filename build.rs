@@ -116,7 +116,32 @@ fn generate(table: &toml::Table) -> Result<String, String> {
         }
         let description = string(ev, "description")?;
         let prefix = boolean(ev, "prefix")?;
-        writeln!(out, "    EventSpec {{ name: {name:?}, prefix: {prefix}, description: {description:?} }},").unwrap();
+        let typed = boolean(ev, "typed")?;
+        writeln!(
+            out,
+            "    EventSpec {{ name: {name:?}, prefix: {prefix}, typed: {typed}, description: {description:?} }},"
+        )
+        .unwrap();
+    }
+    out.push_str("];\n\n");
+
+    let groups = array(table, "event_group")?;
+    out.push_str("pub(crate) static EVENT_GROUP_MEDIA: &[(EventGroup, MediaRule)] = &[\n");
+    for g in groups {
+        let name = string(g, "name")?;
+        let variant = GROUPS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| format!("event_group `{name}` is not a known group"))?;
+        let (media, not_media) = (strings(g, "media")?, strings(g, "not_media")?);
+        let rule = match (media.is_empty(), not_media.is_empty()) {
+            (true, true) => "MediaRule::Any".to_owned(),
+            (false, true) => format!("MediaRule::Only({})", list_literal(&media)),
+            (true, false) => format!("MediaRule::Not({})", list_literal(&not_media)),
+            (false, false) => return Err(format!("event_group `{name}` has both media and not_media")),
+        };
+        writeln!(out, "    (EventGroup::{variant}, {rule}),").unwrap();
     }
     out.push_str("];\n\n");
 
@@ -141,17 +166,19 @@ fn generate(table: &toml::Table) -> Result<String, String> {
             .ok_or_else(|| format!("eventType `{name}`: unknown group `{group}`"))?;
         let description = string(ty, "description")?;
         let ends = boolean(ty, "ends")?;
-        let mut fields = String::new();
-        if let Some(list) = ty.get("fields") {
-            let list = list.as_array().ok_or_else(|| format!("eventType `{name}`: fields is not a list"))?;
-            for f in list {
-                let f = f.as_str().ok_or_else(|| format!("eventType `{name}`: a field is not a string"))?;
-                write!(fields, "{f:?}, ").unwrap();
-            }
+        let state = boolean(ty, "state")?;
+        if ends && !state {
+            return Err(format!("eventType `{name}`: ends = true but it names no state"));
         }
+        let fields = strings(ty, "fields")?;
+        let required = strings(ty, "required")?;
+        if let Some(r) = required.iter().find(|r| !fields.contains(r)) {
+            return Err(format!("eventType `{name}`: required `{r}` is not among its fields"));
+        }
+        let (fields, required) = (list_literal(&fields), list_literal(&required));
         writeln!(
             out,
-            "    EventTypeSpec {{ name: {name:?}, event: {event:?}, group: EventGroup::{group}, description: {description:?}, fields: &[{fields}], ends: {ends} }},"
+            "    EventTypeSpec {{ name: {name:?}, event: {event:?}, group: EventGroup::{group}, description: {description:?}, fields: {fields}, required: {required}, state: {state}, ends: {ends} }},"
         )
         .unwrap();
     }
@@ -166,8 +193,51 @@ fn generate(table: &toml::Table) -> Result<String, String> {
         let description = string(opt, "description")?;
         writeln!(out, "    OptionSpec {{ name: {name:?}, suffix: {suffix}, description: {description:?} }},").unwrap();
     }
+    out.push_str("];\n\n");
+
+    let displays = array(table, "display")?;
+    out.push_str("pub(crate) static DISPLAYS: &[DisplaySpec] = &[\n");
+    for d in displays {
+        let name = string(d, "name")?;
+        let description = string(d, "description")?;
+        let only = match d.get("only") {
+            None => "None".to_owned(),
+            Some(_) => {
+                let only = strings(d, "only")?;
+                if let Some(r) = only.iter().find(|r| !req_names.contains(r)) {
+                    return Err(format!("display `{name}`: `only` names unknown request `{r}`"));
+                }
+                format!("Some({})", list_literal(&only))
+            }
+        };
+        let (per_interaction, shown) = (boolean(d, "per_interaction")?, boolean(d, "shown")?);
+        writeln!(
+            out,
+            "    DisplaySpec {{ name: {name:?}, description: {description:?}, only: {only}, per_interaction: {per_interaction}, shown: {shown} }},"
+        )
+        .unwrap();
+    }
     out.push_str("];\n");
     Ok(out)
+}
+
+/// A list of strings under `key`; absent = empty.
+fn strings(t: &toml::Table, key: &str) -> Result<Vec<String>, String> {
+    let Some(v) = t.get(key) else { return Ok(Vec::new()) };
+    let list = v.as_array().ok_or_else(|| format!("`{key}` is not a list in {t:?}"))?;
+    list.iter()
+        .map(|x| x.as_str().map(str::to_owned).ok_or_else(|| format!("an entry of `{key}` is not a string in {t:?}")))
+        .collect()
+}
+
+/// `&["a", "b", ]` for a static slice of strings.
+fn list_literal(items: &[String]) -> String {
+    let mut s = String::from("&[");
+    for i in items {
+        write!(s, "{i:?}, ").unwrap();
+    }
+    s.push(']');
+    s
 }
 
 /// A `match` from name to index: compiled to a length switch and a few

@@ -168,6 +168,9 @@ pub struct EventSpec {
     /// Whether the name is followed by a client-chosen suffix
     /// (`messenger:<channel>`).
     pub prefix: bool,
+    /// Whether the guide's tables list the eventTypes it carries. For the
+    /// others the guide names none: their `data` is not documented.
+    pub typed: bool,
     /// One line saying what the event carries.
     pub description: &'static str,
 }
@@ -219,8 +222,95 @@ pub struct EventTypeSpec {
     pub description: &'static str,
     /// Fields of `data` the guide names for it, beside `eventType`.
     pub fields: &'static [&'static str],
+    /// The fields its table says it uses (a subset of `fields`): an event
+    /// without one of them is a finding.
+    pub required: &'static [&'static str],
+    /// Whether it names the state the interaction is now in (`DIALING`),
+    /// rather than a notification about it (`PARTY_CHANGED`).
+    pub state: bool,
     /// Whether the state it names is terminal: the interaction is over.
     pub ends: bool,
+}
+
+/// Which `data.media` values an eventType group may arrive with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaRule {
+    /// Any media (or none).
+    Any,
+    /// Only these media.
+    Only(&'static [&'static str]),
+    /// Any media but these.
+    Not(&'static [&'static str]),
+}
+
+impl MediaRule {
+    /// Whether an event of this group may carry `media`.
+    pub fn allows(self, media: &str) -> bool {
+        match self {
+            MediaRule::Any => true,
+            MediaRule::Only(list) => list.contains(&media),
+            MediaRule::Not(list) => !list.contains(&media),
+        }
+    }
+
+    /// The rule as words: `voice`, `any media but voice`.
+    pub fn describe(self) -> String {
+        match self {
+            MediaRule::Any => "any media".to_owned(),
+            MediaRule::Only(list) => list.join(" or "),
+            MediaRule::Not(list) => format!("any media but {}", list.join(" or ")),
+        }
+    }
+}
+
+impl EventGroup {
+    /// The media an eventType of this group may arrive with (the catalog's
+    /// `[[event_group]]`).
+    pub fn media_rule(self) -> MediaRule {
+        EVENT_GROUP_MEDIA.iter().find(|(g, _)| *g == self).map_or(MediaRule::Any, |(_, r)| *r)
+    }
+}
+
+/// One way `interaction.web-content` shows an embedded application (G49):
+/// `tab`, `popup`, `background`, `hidden`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisplaySpec {
+    /// The name, as the `mode` key of an application's section gives it.
+    pub name: &'static str,
+    /// What it means for the application, as a sentence.
+    pub description: &'static str,
+    /// The only requests an application shown this way may send (a tab:
+    /// `voice.dial`, G70); `None` = no restriction beyond the options.
+    pub only: Option<&'static [&'static str]>,
+    /// One instance per interaction, living and ending with it.
+    pub per_interaction: bool,
+    /// Whether the agent sees it.
+    pub shown: bool,
+}
+
+impl DisplaySpec {
+    /// Whether an application shown this way may send `request` at all.
+    pub fn allows(&self, request: &str) -> bool {
+        self.only.is_none_or(|only| only.contains(&request))
+    }
+}
+
+/// Every way an application can be shown, in catalog order.
+pub fn displays() -> &'static [DisplaySpec] {
+    DISPLAYS
+}
+
+/// The display called `name` (`tab`, `popup`, `background`, `hidden`;
+/// case-insensitive, surrounding spaces ignored).
+pub fn display(name: &str) -> Option<&'static DisplaySpec> {
+    let name = name.trim();
+    DISPLAYS.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+}
+
+/// Whether the eventType `name` names an interaction state (the catalog's
+/// `state = true`).
+pub fn is_state_event(name: &str) -> bool {
+    event_type(name).is_some_and(|t| t.state)
 }
 
 /// Whether `state` (an interaction state, named like its eventType) is

@@ -227,6 +227,16 @@ pub enum ChangeKind {
         /// The origin of the client that read.
         client: String,
     },
+    /// An event that reports something about the interaction without a
+    /// change of state, data or parties: an interaction eventType such as
+    /// `ERROR`, `NEW_MESSAGE` or `PULL_FAILED`, or an `outbound` event
+    /// naming it (the guide documents no eventType for those).
+    Notice {
+        /// The event name, `interaction` or `outbound`.
+        event: String,
+        /// Its `eventType`, if it has one.
+        event_type: Option<String>,
+    },
     /// WWE refused a request on this interaction.
     Refused {
         /// The request, e.g. `interaction.markdone`.
@@ -248,6 +258,7 @@ impl ChangeKind {
             ChangeKind::MarkDoneBlock { .. } | ChangeKind::MarkedDone => "markdone",
             ChangeKind::Parties { .. } => "party",
             ChangeKind::Read { .. } => "read",
+            ChangeKind::Notice { .. } => "notice",
             ChangeKind::Refused { request, .. } => marker_of_request(request),
         }
     }
@@ -292,6 +303,8 @@ impl ChangeKind {
             ChangeKind::Removed => "removed".to_owned(),
             ChangeKind::Parties { names } => format!("parties {}", names.join(", ")),
             ChangeKind::Read { keys, client } => format!("read by {client}: {}", keys.join(", ")),
+            ChangeKind::Notice { event, event_type: Some(ty) } => format!("{event} event {ty}"),
+            ChangeKind::Notice { event, event_type: None } => format!("{event} event"),
             ChangeKind::Refused { request, error } => format!("{request} refused: {error}"),
         }
     }
@@ -591,27 +604,6 @@ fn shapes_the_desktop(message: &Message) -> bool {
     matches!(message, Message::Request(_) | Message::Event { .. }) || message.is_reply()
 }
 
-const STATE_EVENTS: &[&str] = &[
-    "RINGING",
-    "DIALING",
-    "ESTABLISHED",
-    "HELD",
-    "RELEASED",
-    "ACCEPTED",
-    "COMPLETED",
-    "COMPOSING",
-    "CREATED",
-    "INVITED",
-    "INVITED_CONFERENCE",
-    "IN_WORKBIN",
-    "PULLED",
-    "REVOKED",
-    "TRANSFER_COMPLETED",
-    "ENDED",
-    "JOIN_PENDING",
-    "CANCELLED",
-    "SENT",
-];
 
 const CREATING: &[&str] = &["voice.dial", "voice.dialEx", "email.create", "interaction.consult", "outbound.callPreviewRecord"];
 
@@ -1015,7 +1007,7 @@ impl Interactions {
     fn on_event(&mut self, captured: &Captured, name: &str, time: f64) {
         let data = captured.record.data.get("data").cloned().unwrap_or(Value::Null);
         let id = captured.record.id;
-        let tracked = matches!(name, "agent" | "interaction" | "media" | "system" | "markdone");
+        let tracked = matches!(name, "agent" | "interaction" | "media" | "system" | "markdone" | "outbound");
         if tracked && self.is_copy(captured, time) {
             return;
         }
@@ -1057,6 +1049,17 @@ impl Interactions {
                 }
             }
             "interaction" => self.on_interaction_event(data, event_type, time, id),
+            "outbound" => {
+                let iid = data.get("interaction").and_then(|i| id_field(i, "interactionId")).or_else(|| id_field(data, "interactionId"));
+                if let Some(iid) = iid {
+                    let at = self.ensure(&iid, time, Some(id));
+                    if let Some(o) = data.get("interaction").filter(|v| v.is_object()) {
+                        self.observe(at, o, time, id, false);
+                    }
+                    let event_type = Some(event_type.to_owned()).filter(|t| !t.is_empty());
+                    self.change(at, time, ChangeKind::Notice { event: name.to_owned(), event_type }, id);
+                }
+            }
             _ => {}
         }
     }
@@ -1125,7 +1128,7 @@ impl Interactions {
         let state = object
             .and_then(|o| str_field(o, "state"))
             .map(str::to_owned)
-            .or_else(|| STATE_EVENTS.contains(&event_type).then(|| event_type.to_owned()));
+            .or_else(|| crate::catalog::is_state_event(event_type).then(|| event_type.to_owned()));
         if let Some(o) = object {
             self.observe(at, o, time, id, false);
         }
@@ -1140,6 +1143,12 @@ impl Interactions {
             "PARTY_CHANGED" => {
                 let names = self.interactions[at].parties.clone();
                 self.change(at, time, ChangeKind::Parties { names }, id);
+            }
+            // Shown by what the interaction object says changed.
+            "ADDED" | "ATTACHED_DATA_CHANGED" | "CALL_RECORDING_STATE_CHANGED" => {}
+            ty if !crate::catalog::is_state_event(ty) && crate::catalog::event_type(ty).is_some() => {
+                let notice = ChangeKind::Notice { event: "interaction".to_owned(), event_type: Some(ty.to_owned()) };
+                self.change(at, time, notice, id);
             }
             _ => {}
         }

@@ -4,6 +4,7 @@
 //! it is compiled natively (CLI, tests, benchmarks) and to wasm (panel,
 //! simulator).
 
+pub mod admission;
 pub mod catalog;
 pub mod compose;
 pub mod decode;

@@ -110,6 +110,12 @@ codes! {
     DuplicateReply = "W021", "duplicate-reply", Warning;
     /// A reply that came after the client library had given up.
     LateReply = "I022", "late-reply", Info;
+    /// A documented eventType under another event, or on a media its table
+    /// does not cover (G366-417).
+    EventTypeMisplaced = "W023", "event-type-misplaced", Warning;
+    /// An event without a field its eventType's table says it uses (a toast
+    /// click without `customToastId`, G371).
+    EventFieldMissing = "W024", "event-field-missing", Warning;
 }
 
 /// A problem found in one message, before it is placed in a session.
@@ -188,15 +194,7 @@ pub fn check_message(record: &Record, decoded: &Decoded) -> Vec<Issue> {
                 }
             }
         }
-        Message::Event { name, event_type: Some(ty), .. } => {
-            let typed = matches!(name.as_ref(), "agent" | "interaction" | "system");
-            if typed && catalog::event_type(ty).is_none() {
-                issues.push(Issue::new(
-                    Code::UnknownEventType,
-                    format!("eventType '{ty}' of a '{name}' event is not in the guide's tables; check the handler does not depend on it"),
-                ));
-            }
-        }
+        Message::Event { name, event_type: Some(ty), .. } => check_event_type(name, ty, &record.data, &mut issues),
         _ => {}
     }
     if decoded.message.direction() == Direction::ToService && record.target_origin.as_deref() == Some("*") {
@@ -210,6 +208,62 @@ pub fn check_message(record: &Record, decoded: &Decoded) -> Vec<Issue> {
         ));
     }
     issues
+}
+
+/// Holds an event to the guide's eventType tables (G366-417): a known
+/// eventType under the event its table belongs to, on a media its group
+/// covers, with the fields its table says it uses. Events whose eventTypes
+/// the guide does not document (media, outbound, markdone, messenger) are
+/// not judged.
+fn check_event_type(name: &str, ty: &str, data: &Value, issues: &mut Vec<Issue>) {
+    let typed = catalog::event(name).is_some_and(|e| e.typed);
+    let Some(spec) = catalog::event_type(ty) else {
+        if typed {
+            issues.push(Issue::new(
+                Code::UnknownEventType,
+                format!("eventType '{ty}' of a '{name}' event is not in the guide's tables; check the handler does not depend on it"),
+            ));
+        }
+        return;
+    };
+    if spec.event != name {
+        if typed || catalog::event(name).is_none() {
+            issues.push(Issue::new(
+                Code::EventTypeMisplaced,
+                format!(
+                    "eventType '{ty}' belongs to '{}' events in the guide's tables, but came in a '{name}' event: a handler subscribed to '{}' never sees it",
+                    spec.event, spec.event
+                ),
+            ));
+        }
+        return;
+    }
+    let body = data.get("data");
+    if let Some(media) = body.and_then(|d| d.get("media")).and_then(Value::as_str) {
+        let rule = spec.group.media_rule();
+        if !rule.allows(media) {
+            issues.push(Issue::new(
+                Code::EventTypeMisplaced,
+                format!(
+                    "eventType '{ty}' is a {} event in the guide's tables (media {}), but came on a '{media}' interaction",
+                    spec.group.as_str(),
+                    rule.describe()
+                ),
+            ));
+        }
+    }
+    let missing: Vec<&str> =
+        spec.required.iter().copied().filter(|f| body.and_then(|d| d.get(*f)).is_none_or(Value::is_null)).collect();
+    if !missing.is_empty() {
+        issues.push(Issue::new(
+            Code::EventFieldMissing,
+            format!(
+                "a '{ty}' event without {}: the guide's table says it carries {}",
+                missing.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(" and "),
+                spec.required.join(" and ")
+            ),
+        ));
+    }
 }
 
 fn check_params(spec: &catalog::RequestSpec, params: &[crate::decode::Param], issues: &mut Vec<Issue>) {
@@ -265,11 +319,17 @@ fn short(value: &Value) -> String {
 
 /// Checks a request against the WWE options: whether
 /// `service-client-api.accepted-web-content-origins` lets its origin send
-/// it (see [`crate::policy::evaluate`]). `None` when it is allowed, or the
-/// message is not a request.
-pub fn check_policy(record: &Record, decoded: &Decoded, options: &crate::options::Options) -> Option<Issue> {
+/// it, and whether the way its application `app` is shown does (a tab may
+/// only dial; see [`crate::policy::evaluate_app`]). `None` when it is
+/// allowed, or the message is not a request.
+pub fn check_policy(
+    record: &Record,
+    decoded: &Decoded,
+    options: &crate::options::Options,
+    app: Option<&crate::options::WebApp>,
+) -> Option<Issue> {
     let Message::Request(req) = &decoded.message else { return None };
-    let decision = crate::policy::evaluate(options, &record.source_origin, &req.name);
+    let decision = crate::policy::evaluate_app(options, &record.source_origin, &req.name, app);
     if decision.is_allowed() {
         return None;
     }

@@ -80,14 +80,56 @@ pub struct Options {
     /// which [`crate::policy`] treats as "no key may be written".
     pub user_data_write_allowed: Option<KeyList>,
     /// `interaction.web-content`: the option sections of the embedded web
-    /// applications. Kept for display; it does not affect any decision here.
+    /// applications, as listed.
     pub web_content: Option<KeyList>,
+    /// The applications those sections describe, in the listed order (see
+    /// [`WebApp`]). A listed section that is absent still gives an entry,
+    /// without a URL, so the user sees that it is missing.
+    pub web_apps: Vec<WebApp>,
     /// Options this parser does not know, in input order.
     pub unknown: Vec<UnknownOption>,
     /// Things worth telling the user that did not stop parsing: unknown keys,
     /// repeated keys, entries that can never match, request names and
     /// namespaces that [`crate::catalog`] does not know.
     pub warnings: Vec<Warning>,
+}
+
+/// One embedded web application: a section named in
+/// `interaction.web-content`. The guide (G49) names the four ways an
+/// application is shown (a tab, a popup, in the background at the
+/// interaction level, hidden) but not the keys of its section; this tool
+/// reads `url`, `title` and `mode` (`tab`, `popup`, `background`, `hidden`:
+/// [`crate::catalog::displays`]). In properties text a section is an
+/// INI-style header `[Name]` followed by its keys; in JSON, a key `Name`
+/// whose value is an object of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebApp {
+    /// The section name, as listed in `interaction.web-content`.
+    pub section: String,
+    /// `url`: the page WWE loads; `None` when the section does not say.
+    pub url: Option<String>,
+    /// `title`: what the agent sees; `None` when not set.
+    pub title: Option<String>,
+    /// `mode`: how it is shown, a catalog display name; `None` when not
+    /// set (the guide does not say what WWE does then, so no display rule is
+    /// applied).
+    pub mode: Option<&'static str>,
+    /// 1-based line of the section header in properties text; `None` for
+    /// JSON or when the section is absent.
+    pub line: Option<usize>,
+}
+
+impl WebApp {
+    /// How the application is shown, from the catalog; `None` when `mode`
+    /// is not set.
+    pub fn display(&self) -> Option<&'static crate::catalog::DisplaySpec> {
+        self.mode.and_then(crate::catalog::display)
+    }
+
+    /// The title, else the section name.
+    pub fn label(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.section)
+    }
 }
 
 /// A byte range `start..end` in an option's value.
@@ -285,6 +327,9 @@ pub struct Warning {
 /// value does not follow its grammar.
 pub fn parse_options(text: &str) -> Result<Options, Error> {
     let raw = if text.trim_start().starts_with('{') { split_json(text)? } else { split_properties(text) };
+    let listed = listed_sections(&raw);
+    let (app_raw, raw): (Vec<RawOption>, Vec<RawOption>) =
+        raw.into_iter().partition(|o| o.section.as_ref().is_some_and(|s| listed.contains(&s.name)));
     let mut options = Options::default();
     let mut seen: BTreeMap<String, Option<usize>> = BTreeMap::new();
     for opt in raw {
@@ -302,7 +347,81 @@ pub fn parse_options(text: &str) -> Result<Options, Error> {
         }
         apply_option(&mut options, opt)?;
     }
+    options.web_apps = web_apps(&listed, app_raw, &mut options.warnings)?;
     Ok(options)
+}
+
+/// The sections `interaction.web-content` lists (its last value outside
+/// any listed section), in order.
+fn listed_sections(raw: &[RawOption]) -> Vec<String> {
+    let value = raw.iter().rev().find(|o| o.key == WEB_CONTENT).map(|o| o.value.as_str()).unwrap_or_default();
+    let mut names: Vec<String> = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
+/// The application of each listed section, from the keys under it.
+fn web_apps(listed: &[String], raw: Vec<RawOption>, warnings: &mut Vec<Warning>) -> Result<Vec<WebApp>, Error> {
+    let mut apps: Vec<WebApp> = listed
+        .iter()
+        .map(|section| WebApp { section: section.clone(), url: None, title: None, mode: None, line: None })
+        .collect();
+    for opt in raw {
+        let Some(section) = opt.section else { continue };
+        let Some(app) = apps.iter_mut().find(|a| a.section == section.name) else { continue };
+        app.line = app.line.or(section.line);
+        let name = format!("[{}] {}", section.name, opt.key);
+        match opt.key.as_str() {
+            "url" => app.url = Some(opt.value),
+            "title" => app.title = Some(opt.value),
+            "mode" => {
+                let display = crate::catalog::display(&opt.value).ok_or_else(|| {
+                    Error::new(ErrorKind::Options {
+                        option: name.clone(),
+                        line: opt.line,
+                        position: 0,
+                        expected: format!(
+                            "how the application is shown: {}",
+                            crate::catalog::displays().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+                        ),
+                        found: if opt.value.is_empty() { "nothing".to_owned() } else { format!("`{}`", opt.value) },
+                    })
+                })?;
+                app.mode = Some(display.name);
+            }
+            other => warnings.push(Warning {
+                option: name.clone(),
+                line: opt.line,
+                position: None,
+                message: format!(
+                    "`{other}` in the section of application `{}` is not a key this tool reads (url, title, mode); it is kept but has no effect here",
+                    section.name
+                ),
+            }),
+        }
+    }
+    for app in &apps {
+        let problem = match (&app.url, app.mode) {
+            (None, _) if app.line.is_none() && app.title.is_none() && app.mode.is_none() => Some(format!(
+                "{WEB_CONTENT} lists `{0}`, but no section `[{0}]` is given here, so this tool does not know its page or how it is shown",
+                app.section
+            )),
+            (None, _) => Some(format!("the section `[{}]` has no `url`: WWE has no page to load for it", app.section)),
+            (Some(_), None) => Some(format!(
+                "the section `[{}]` has no `mode`; the guide does not say how WWE shows it then, so no display rule (such as a tab's dial-only access) is applied",
+                app.section
+            )),
+            _ => None,
+        };
+        if let Some(message) = problem {
+            warnings.push(Warning { option: WEB_CONTENT.to_owned(), line: app.line, position: None, message });
+        }
+    }
+    Ok(apps)
 }
 
 /// Normalises an origin as a browser reports it in `MessageEvent.origin`
@@ -323,6 +442,16 @@ pub fn normalize_origin(origin: &str) -> String {
 struct RawOption {
     key: String,
     value: String,
+    line: Option<usize>,
+    /// The INI-style section it is under (`[Name]`), or the JSON key whose
+    /// object holds it; `None` at the top.
+    section: Option<Section>,
+}
+
+/// A section of the options text: its name and the line of its header.
+#[derive(Clone)]
+struct Section {
+    name: String,
     line: Option<usize>,
 }
 
@@ -348,6 +477,7 @@ fn ends_with_odd_backslashes(s: &str) -> bool {
 fn split_properties(text: &str) -> Vec<RawOption> {
     let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
     let mut out = Vec::new();
+    let mut section = None;
     let mut i = 0;
     while i < lines.len() {
         let line_no = i + 1;
@@ -358,6 +488,8 @@ fn split_properties(text: &str) -> Vec<RawOption> {
         }
         let trimmed = first.trim_end();
         if trimmed.starts_with('[') && trimmed.ends_with(']') {
+            let name = trimmed[1..trimmed.len() - 1].trim().to_string();
+            section = Some(Section { name, line: Some(line_no) });
             continue;
         }
         let mut logical = first.to_string();
@@ -372,7 +504,7 @@ fn split_properties(text: &str) -> Vec<RawOption> {
             }
         }
         let (key, value) = split_key_value(&logical);
-        out.push(RawOption { key, value: value.trim_end().to_string(), line: Some(line_no) });
+        out.push(RawOption { key, value: value.trim_end().to_string(), line: Some(line_no), section: section.clone() });
     }
     out
 }
@@ -427,6 +559,22 @@ fn split_json(text: &str) -> Result<Vec<RawOption>, Error> {
     };
     let mut out = Vec::with_capacity(map.len());
     for (key, v) in map {
+        let known = crate::catalog::option(&key).is_some();
+        if let (serde_json::Value::Object(fields), false) = (&v, known) {
+            let section = Section { name: key.clone(), line: None };
+            for (field, fv) in fields {
+                let value = json_scalar(fv).ok_or_else(|| {
+                    json_shape_error(&format!("{key}.{field}"), "a string or a number", json_type_name(fv))
+                })?;
+                out.push(RawOption {
+                    key: field.clone(),
+                    value: value.trim().to_string(),
+                    line: None,
+                    section: Some(section.clone()),
+                });
+            }
+            continue;
+        }
         let value = match json_scalar(&v) {
             Some(s) => s,
             None => match &v {
@@ -437,10 +585,17 @@ fn split_json(text: &str) -> Result<Vec<RawOption>, Error> {
                         None => return Err(json_shape_error(&key, "an array of strings or numbers", "an array holding an array, object or null")),
                     }
                 }
-                other => return Err(json_shape_error(&key, "a string or a number", json_type_name(other))),
+                other => {
+                    let expected = if known {
+                        "a string or a number"
+                    } else {
+                        "a string or a number (or an object: an application's section)"
+                    };
+                    return Err(json_shape_error(&key, expected, json_type_name(other)));
+                }
             },
         };
-        out.push(RawOption { key, value: value.trim().to_string(), line: None });
+        out.push(RawOption { key, value: value.trim().to_string(), line: None, section: None });
     }
     Ok(out)
 }
@@ -476,7 +631,7 @@ fn json_shape_error(key: &str, expected: &str, found: &str) -> Error {
 }
 
 fn apply_option(options: &mut Options, opt: RawOption) -> Result<(), Error> {
-    let RawOption { key, value, line } = opt;
+    let RawOption { key, value, line, .. } = opt;
     let wrap = |e: ValueError| {
         Error::new(ErrorKind::Options {
             option: key.clone(),

@@ -23,7 +23,7 @@
 use serde::Serialize;
 
 use crate::options::{
-    normalize_origin, OriginEntry, OriginPattern, Options, Span, ACCEPTED_ORIGINS, USER_DATA_READ_ALLOWED,
+    normalize_origin, OriginEntry, OriginPattern, Options, Span, WebApp, ACCEPTED_ORIGINS, USER_DATA_READ_ALLOWED,
     USER_DATA_WRITE_ALLOWED,
 };
 
@@ -115,6 +115,73 @@ pub fn evaluate(options: &Options, origin: &str, request: &str) -> Decision {
     Decision::Denied {
         reason: format!("the entry `{}` allows only {only}; {request} is not among them", entry.text),
         entry: Some(entry_ref(entry, accepted.line)),
+    }
+}
+
+/// Whether any entry of the accepted-origins option matches `origin`, its
+/// request filters aside: a message from an origin no entry matches is not
+/// for WWE at all.
+pub fn origin_accepted(options: &Options, origin: &str) -> bool {
+    match evaluate(options, origin, "") {
+        Decision::Allowed { .. } => true,
+        Decision::Denied { entry, .. } => entry.is_some(),
+    }
+}
+
+/// The application of `interaction.web-content` whose page a frame at
+/// `frame_url` shows: the one whose `url` is the frame's URL (fragment
+/// aside), else the longest `url` the frame's URL starts with, else one on
+/// the same origin and path. `None` when no section's URL fits, or the
+/// frame's URL is not known.
+pub fn app_for_frame<'a>(options: &'a Options, frame_url: &str) -> Option<&'a WebApp> {
+    let frame = without_fragment(frame_url);
+    if frame.is_empty() {
+        return None;
+    }
+    let apps = || options.web_apps.iter().filter_map(|a| Some((a, without_fragment(a.url.as_deref()?))));
+    apps()
+        .find(|(_, url)| *url == frame)
+        .or_else(|| apps().filter(|(_, url)| !url.is_empty() && frame.starts_with(url)).max_by_key(|(_, url)| url.len()))
+        .or_else(|| apps().find(|(_, url)| origin_and_path(url) == origin_and_path(frame)))
+        .map(|(a, _)| a)
+}
+
+fn without_fragment(url: &str) -> &str {
+    url.split('#').next().unwrap_or_default().trim()
+}
+
+fn origin_and_path(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or_default()
+}
+
+/// Decides whether WWE accepts `request` from a client at `origin` that is
+/// the application `app` of `interaction.web-content` (`None`: not known
+/// to be one). The one order the simulator enforces and the panel
+/// predicts: the origin must be accepted; then how the application is shown
+/// may restrict it (a tab: the dial operation only, G70); then the origin's
+/// entry filters the request ([`evaluate`]).
+pub fn evaluate_app(options: &Options, origin: &str, request: &str, app: Option<&WebApp>) -> Decision {
+    let decision = evaluate(options, origin, request);
+    if let Decision::Denied { entry: None, .. } = decision {
+        return decision;
+    }
+    let Some((app, display)) = app.and_then(|a| Some((a, a.display()?))) else { return decision };
+    if display.allows(request) {
+        return decision;
+    }
+    let only = display.only.unwrap_or_default().join(", ");
+    Decision::Denied {
+        reason: format!(
+            "the application `{}` is shown as a {} (interaction.web-content section [{}], mode={}), and WWE gives an application shown so access to {only} only; {request} is not among them",
+            app.label(),
+            display.name,
+            app.section,
+            display.name,
+        ),
+        entry: match decision {
+            Decision::Allowed { entry } => Some(entry),
+            Decision::Denied { entry, .. } => entry,
+        },
     }
 }
 

@@ -270,12 +270,23 @@ where
     I: IntoIterator<Item = (f64, S)>,
     S: AsRef<str>,
 {
+    predict_indexed(limits, requests.into_iter().enumerate().map(|(i, (t, r))| (i, t, r)))
+}
+
+/// [`predict`] over `(index, time_ms, request)`: the requests that reach
+/// the limiter, each with its position in a longer trace (the requests
+/// WWE refused before counting them are left out by the caller,
+/// [`crate::admission::predict`]).
+pub fn predict_indexed<I, S>(limits: &RateLimits, requests: I) -> Vec<Prediction>
+where
+    I: IntoIterator<Item = (usize, f64, S)>,
+    S: AsRef<str>,
+{
     let mut limiter = Limiter::new(limits);
     let mut served: BTreeMap<(String, i64), u32> = BTreeMap::new();
     requests
         .into_iter()
-        .enumerate()
-        .map(|(index, (time_ms, request))| {
+        .map(|(index, time_ms, request)| {
             let request = request.as_ref();
             let verdict = limiter.check(request, time_ms);
             let window = window_index(time_ms);

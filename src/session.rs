@@ -12,6 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use crate::decode::{decode, Decoded, Direction, Message, Name};
 use crate::lint::{self, Code, Finding, Issue};
 use crate::options::Options;
+use crate::policy;
 use crate::record::Record;
 
 /// The client library fails a request with "Request timeout" after this
@@ -331,15 +332,50 @@ impl Session {
 
         let mut issues = lint::check_message(&record, &decoded);
         if let Some(options) = &self.options {
-            issues.extend(lint::check_policy(&record, &decoded, options));
+            let app = self.sender_url(&record, sender_frame_id).and_then(|url| policy::app_for_frame(options, url));
+            issues.extend(lint::check_policy(&record, &decoded, options, app));
         }
         for issue in decoded.issues.iter().cloned().chain(issues) {
             self.report(issue, id);
         }
 
-        self.note_frames(&record, sender_frame_id, &decoded);
+        let learned_url = self.note_frames(&record, sender_frame_id, &decoded);
         self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id });
+        if let Some(frame) = learned_url {
+            self.recheck_app_policy(frame);
+        }
         self.relate(index, time);
+    }
+
+    /// The URL of the frame that sent `record`, once that frame has
+    /// received a message (the relay reports only the receiver's URL).
+    fn sender_url(&self, record: &Record, sender_frame_id: Option<i64>) -> Option<&str> {
+        let i = *self.frame_index.get(&(record.sender_tab_id(), sender_frame_id?))?;
+        Some(self.frames[i].url.as_str()).filter(|u| !u.is_empty())
+    }
+
+    /// A client frame's URL is known only once it receives a message, after
+    /// its first requests. When it becomes known, the requests that frame
+    /// sent before are checked again for what its application's display
+    /// forbids (a tab may only dial, G70); denials by the origin's entry
+    /// were reported when they came.
+    fn recheck_app_policy(&mut self, (tab_id, frame_id): (i64, i64)) {
+        let Some(options) = &self.options else { return };
+        let Some(&fi) = self.frame_index.get(&(tab_id, frame_id)) else { return };
+        let Some(app) = policy::app_for_frame(options, &self.frames[fi].url) else { return };
+        if app.display().is_none_or(|d| d.only.is_none()) {
+            return;
+        }
+        let late: Vec<(Issue, u64)> = self
+            .messages
+            .iter()
+            .filter(|m| m.sender_frame_id == Some(frame_id) && m.record.sender_tab_id() == tab_id)
+            .filter(|m| lint::check_policy(&m.record, &m.decoded, options, None).is_none())
+            .filter_map(|m| Some((lint::check_policy(&m.record, &m.decoded, options, Some(app))?, m.record.id)))
+            .collect();
+        for (issue, id) in late {
+            self.report(issue, id);
+        }
     }
 
     /// Moves the session's clock to `time` (ms since the epoch), judging
@@ -479,7 +515,10 @@ impl Session {
         &mut self.frames[i]
     }
 
-    fn note_frames(&mut self, record: &Record, sender_frame_id: Option<i64>, decoded: &Decoded) {
+    /// Counts the message for its receiving and sending frames, and learns
+    /// their URL, origin, role and WWE frame id. Returns the receiving frame
+    /// when its URL was learned with this message.
+    fn note_frames(&mut self, record: &Record, sender_frame_id: Option<i64>, decoded: &Decoded) -> Option<(i64, i64)> {
         let (receiver_role, sender_role) = match decoded.message.direction() {
             Direction::ToService => (Role::Service, Role::Client),
             Direction::ToClient => (Role::Client, Role::Service),
@@ -487,8 +526,10 @@ impl Session {
         };
         let receiver = self.frame_mut(record.tab_id, record.frame_id);
         receiver.received += 1;
+        let mut learned_url = None;
         if receiver.url.is_empty() && !record.frame_url.is_empty() {
             receiver.url = record.frame_url.clone();
+            learned_url = Some((record.tab_id, record.frame_id));
         }
         if receiver.origin.is_empty() && !record.frame_origin.is_empty() {
             receiver.origin = record.frame_origin.clone();
@@ -513,6 +554,7 @@ impl Session {
                 sender.wwe_frame_id = echoed;
             }
         }
+        learned_url
     }
 
     /// Learns the receiving frame's index path; names a sender the relay

@@ -445,6 +445,7 @@ fn case_selection_linked_to_select_case_by_case_id() {
             interaction 1 voice state=ESTABLISHED recording=STOPPED blocked=None created_by=None added=Some(1)
               +0 state ESTABLISHED [1]
               +110 case case selected, expanded [3] <- #2 interaction.selectCaseByCaseId from https://crm.example
+              +110 notice interaction event CASE_OR_BUNDLE_ID_CHANGED [3]
             cause #2 interaction.selectCaseByCaseId caused change 1 of 1
         "#]],
     );

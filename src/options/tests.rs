@@ -137,6 +137,8 @@ fn properties_syntax_variants() {
         expect![[r#"
             rate limits: global=Some(50) quarantine=Some(60) voice.dial=4
             web-content: [crm-tab|crm-popup]
+            warning (line None, position None) interaction.web-content: interaction.web-content lists `crm-tab`, but no section `[crm-tab]` is given here, so this tool does not know its page or how it is shown
+            warning (line None, position None) interaction.web-content: interaction.web-content lists `crm-popup`, but no section `[crm-popup]` is given here, so this tool does not know its page or how it is shown
         "#]],
     );
 }

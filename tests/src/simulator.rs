@@ -81,9 +81,16 @@ impl App {
         }
     }
 
-    /// An app shown in a tab of the service page (an iframe).
+    /// An app shown in a tab of WWE (an iframe): WWE lets it use the dial
+    /// operation only (G70).
     pub fn tab(label: &str, url: impl Into<String>) -> App {
         App::new("tab", label, url)
+    }
+
+    /// A hidden app (an iframe WWE does not show, which the simulator lets
+    /// the developer open): it keeps the whole API.
+    pub fn hidden(label: &str, url: impl Into<String>) -> App {
+        App::new("hidden", label, url)
     }
 
     /// An app opened with `window.open` from the service page's

@@ -21,7 +21,7 @@ fn compose_and_send(browser: Browser) {
     let server = serve(site_dir(), false).expect("server");
     let origins = server.origins().clone();
     let options = format!("service-client-api.accepted-web-content-origins={}", origins.client);
-    let app = App::tab("Console", format!("{}/console.html?name=Console&subscribe=agent", origins.client));
+    let app = App::hidden("Console", format!("{}/console.html?name=Console&subscribe=agent", origins.client));
     let url = service_url(&origins, &options, &[app]);
     let mut session = Session::launch(browser, &LaunchOptions::with_extension(extension_dir(browser).expect("extension"))).expect("browser");
     session.goto(&url).unwrap();

@@ -35,7 +35,7 @@ impl Sim {
             .iter()
             .map(|(label, on_third)| {
                 let origin = if *on_third { &third } else { &origins.client };
-                App::tab(label, format!("{origin}/console.html?name={label}"))
+                App::hidden(label, format!("{origin}/console.html?name={label}"))
             })
             .collect();
         let url = service_url(&origins, &fill_origins(options, &origins), &apps);

@@ -54,8 +54,8 @@ impl Sim {
         let server = serve(served_dir(browser), false).expect("server");
         let origins = server.origins().clone();
         let apps = [
-            App::tab("Console", format!("{}/console.html?name=Console&subscribe=agent", origins.client)),
-            App::tab("Strict", format!("{}/strict.html", origins.client)),
+            App::hidden("Console", format!("{}/console.html?name=Console&subscribe=agent", origins.client)),
+            App::hidden("Strict", format!("{}/strict.html", origins.client)),
         ];
         let url = service_url(&origins, &fill_origins(options, &origins), &apps);
         let options = LaunchOptions { window_size: (1400, 1100), ..LaunchOptions::with_extension(extension_dir(browser).expect("extension")) };

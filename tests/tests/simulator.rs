@@ -34,7 +34,7 @@ impl Sim {
         Sim::open_apps(browser, options, |origins| {
             let third = origins.third.clone().expect("third origin");
             apps.iter()
-                .map(|(label, path, on_third)| App::tab(label, format!("{}{path}", if *on_third { &third } else { &origins.client })))
+                .map(|(label, path, on_third)| App::hidden(label, format!("{}{path}", if *on_third { &third } else { &origins.client })))
                 .collect()
         })
     }

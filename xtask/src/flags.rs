@@ -14,8 +14,10 @@ Commands:
   run   [--release] [--headless] [--options FILE] [--web-content URL]...
         Build, serve the WWE simulator on loopback origins and open Chromium with
         the extension and DevTools. --options: Service Client API options
-        (properties or JSON) for the simulator; --web-content: your own app,
-        embedded as a tab (repeatable). Without a display (or with --headless):
+        (properties or JSON) for the simulator; --web-content: your own app
+        (repeatable), a hidden app the simulator lets you open, or MODE|URL
+        with MODE tab, popup, background or hidden (a tab may only dial, as
+        in WWE). Without a display (or with --headless):
         drive a call, print what was captured, screenshot target/xtask/panel.png.
   fuzz  [--seconds N] [--seed N]
         Time-bounded fuzzing (stable Rust) of the decoder, the session and the

@@ -66,7 +66,16 @@ fn site_config_js(config: &SiteConfig) -> String {
             .web_content
             .iter()
             .enumerate()
-            .map(|(i, url)| json!({"label": format!("Your app {}", i + 1), "url": url, "show": "tab"}))
+            .map(|(i, arg)| {
+                // `MODE|URL` chooses how WWE shows it; a URL alone is a hidden
+                // app (the simulator still opens it), which keeps the whole
+                // API: a tab may only dial, as in WWE (G70).
+                let (mode, url) = match arg.split_once('|') {
+                    Some((mode, url)) if !mode.contains(':') => (mode, url),
+                    _ => ("hidden", arg.as_str()),
+                };
+                json!({"title": format!("Your app {}", i + 1), "url": url, "mode": mode})
+            })
             .collect();
         value["webContent"] = json!(apps);
     }
@@ -93,6 +102,9 @@ mod tests {
         assert!(js.starts_with("// Runs in:"));
         assert!(js.contains(r#""options":"service-client-api.rate-limit=3\n""#), "{js}");
         assert!(js.contains(r#""url":"http://localhost:3000/""#), "{js}");
+        assert!(js.contains(r#""mode":"hidden""#), "{js}");
+        let tab = site_config_js(&SiteConfig { options: None, web_content: vec!["tab|http://localhost:3000/".into()] });
+        assert!(tab.contains(r#""mode":"tab""#) && tab.contains(r#""url":"http://localhost:3000/""#), "{tab}");
         assert_eq!(site_config_js(&SiteConfig::default()).lines().nth(1), Some("globalThis.WWE_SIM_CONFIG = {};"));
     }
 }

@@ -21,13 +21,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 use wwe_core::catalog;
 use wwe_core::options::{parse_options, Options};
-use wwe_core::policy::{self, Decision};
-use wwe_core::ratelimit::{Limiter, Verdict};
+use wwe_core::admission::{Admission, Gate};
+use wwe_core::options::WebApp;
+use wwe_core::policy;
+use wwe_core::ratelimit::Verdict;
 use wwe_core::reply;
 
 /// The `userAgent` of every message the simulator sends (it contains `WWE`,
 /// which the client library requires).
 pub const USER_AGENT: &str = "WWE Simulator";
+
+/// The user-data keys that hold an interaction's case and bundle ids, as
+/// in the guide's ATTACHED_DATA_CHANGED example (G338-339).
+const CASE_KEY: &str = "IW_CaseUid";
+const BUNDLE_KEY: &str = "IW_BundleUid";
 
 /// How long an outbound call rings before it is answered, in ms.
 pub const DIAL_TO_ESTABLISHED_MS: f64 = 1000.0;
@@ -167,39 +174,17 @@ pub struct Dialog {
     pub title: String,
 }
 
-/// How an embedded app is shown, as in WWE's `interaction.web-content` sections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Show {
-    Tab,
-    Popup,
-    Background,
-    Hidden,
-}
-
-impl Show {
-    pub fn parse(text: &str) -> Option<Show> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "tab" => Some(Show::Tab),
-            "popup" => Some(Show::Popup),
-            "background" => Some(Show::Background),
-            "hidden" => Some(Show::Hidden),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Show::Tab => "tab",
-            Show::Popup => "popup",
-            Show::Background => "background",
-            Show::Hidden => "hidden",
-        }
-    }
-}
-
 struct Client {
     origin: String,
     frame_id: i64,
+}
+
+/// What the page knows of a sender window before it says anything: which
+/// application of `interaction.web-content` it is, and whether the agent
+/// sees it.
+#[derive(Debug, Clone, Default)]
+struct Identity {
+    app: Option<String>,
     visible: bool,
 }
 
@@ -216,7 +201,7 @@ enum Scheduled {
 pub struct Service {
     options: Options,
     options_text: String,
-    limiter: Limiter,
+    gate: Gate,
     pub agent_state: usize,
     pub media_states: BTreeMap<&'static str, usize>,
     pub interactions: Vec<Interaction>,
@@ -228,6 +213,7 @@ pub struct Service {
     pub direct_push_preview: bool,
     pub log: Vec<LogEntry>,
     clients: BTreeMap<ClientKey, Client>,
+    identities: BTreeMap<ClientKey, Identity>,
     subscriptions: BTreeMap<String, Subscription>,
     scheduled: Vec<(f64, Scheduled)>,
     outbox: Vec<Outgoing>,
@@ -270,7 +256,7 @@ impl Service {
     pub fn new(options_text: &str) -> Result<Service, String> {
         let options = parse_options(options_text).map_err(|e| e.to_string())?;
         Ok(Service {
-            limiter: Limiter::new(&options.rate_limits),
+            gate: Gate::new(&options),
             options,
             options_text: options_text.to_owned(),
             agent_state: 0,
@@ -284,6 +270,7 @@ impl Service {
             direct_push_preview: false,
             log: Vec::new(),
             clients: BTreeMap::new(),
+            identities: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
             scheduled: Vec::new(),
             outbox: Vec::new(),
@@ -297,7 +284,7 @@ impl Service {
     /// Replaces the options; rate-limit counters start afresh.
     pub fn set_options(&mut self, options_text: &str) -> Result<(), String> {
         let options = parse_options(options_text).map_err(|e| e.to_string())?;
-        self.limiter = Limiter::new(&options.rate_limits);
+        self.gate = Gate::new(&options);
         self.options = options;
         self.options_text = options_text.to_owned();
         Ok(())
@@ -311,12 +298,23 @@ impl Service {
         &self.options_text
     }
 
-    /// Tells the model whether a client's frame is on screen (for
-    /// `system.amIVisible`); clients not told about are visible.
-    pub fn set_visible(&mut self, key: ClientKey, visible: bool) {
-        if let Some(c) = self.clients.get_mut(&key) {
-            c.visible = visible;
-        }
+    /// Tells the model, before the window of `key` says anything, which
+    /// application of `interaction.web-content` it is (its section name;
+    /// `None`: none, such as a CRM page embedding WWE) and whether the
+    /// agent sees it (`system.amIVisible`). Windows not described are
+    /// visible and no application.
+    pub fn describe_client(&mut self, key: ClientKey, app: Option<String>, visible: bool) {
+        self.identities.insert(key, Identity { app, visible });
+    }
+
+    /// The application the window of `key` is, as the options describe it.
+    fn app_of(&self, key: ClientKey) -> Option<&WebApp> {
+        let section = self.identities.get(&key)?.app.as_deref()?;
+        self.options.web_apps.iter().find(|a| a.section == section)
+    }
+
+    fn is_visible(&self, key: ClientKey) -> bool {
+        self.identities.get(&key).is_none_or(|i| i.visible)
     }
 
     /// The frame id assigned to a client, if it was assigned one.
@@ -356,15 +354,6 @@ impl Service {
         std::mem::take(&mut self.outbox)
     }
 
-    /// Whether any entry of the accepted-origins option matches `origin`
-    /// (its filters aside).
-    fn origin_accepted(&self, origin: &str) -> bool {
-        match policy::evaluate(&self.options, origin, "") {
-            Decision::Allowed { .. } => true,
-            Decision::Denied { entry, .. } => entry.is_some(),
-        }
-    }
-
     /// Handles one message a client posted: `data` is `event.data`,
     /// `origin` is `event.origin`, `key` stands for `event.source`.
     pub fn handle(
@@ -395,7 +384,7 @@ impl Service {
             self.log(now_ms, origin, summary, "ignored: not a request");
             return Vec::new();
         }
-        if !self.origin_accepted(origin) {
+        if !policy::origin_accepted(&self.options, origin) {
             let why = policy::evaluate(&self.options, origin, "").explanation();
             self.log(now_ms, origin, summary, format!("ignored: {why}"));
             return Vec::new();
@@ -408,7 +397,6 @@ impl Service {
                 Client {
                     origin: origin.to_owned(),
                     frame_id,
-                    visible: true,
                 },
             );
             self.send(key, reply::frame_id_assignment(frame_id, USER_AGENT));
@@ -437,25 +425,29 @@ impl Service {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let decision = policy::evaluate(&self.options, origin, &name);
-        if !decision.is_allowed() {
-            let why = decision.explanation();
-            self.send(
-                key,
-                reply::reply_error(
-                    rid,
-                    &format!("Request '{name}' is not allowed: {why}"),
-                    USER_AGENT,
-                ),
-            );
-            self.log(now_ms, origin, summary, format!("error: {why}"));
-            return self.take_outbox();
-        }
-        match self.limiter.check(&name, now_ms) {
-            Verdict::Allowed => {}
-            Verdict::LimitReached {
+        let app = self.app_of(key).cloned();
+        match self.gate.admit(&self.options, origin, app.as_ref(), &name, now_ms) {
+            Admission::Limited(Verdict::Allowed) => {}
+            Admission::Ignored { reason } => {
+                self.log(now_ms, origin, summary, format!("ignored: {reason}"));
+                return self.take_outbox();
+            }
+            Admission::Refused(decision) => {
+                let why = decision.explanation();
+                self.send(
+                    key,
+                    reply::reply_error(
+                        rid,
+                        &format!("Request '{name}' is not allowed: {why}"),
+                        USER_AGENT,
+                    ),
+                );
+                self.log(now_ms, origin, summary, format!("error: {why}"));
+                return self.take_outbox();
+            }
+            Admission::Limited(Verdict::LimitReached {
                 quarantine_seconds, ..
-            } => {
+            }) => {
                 self.send(
                     key,
                     reply::rate_limit_reply(rid, &name, quarantine_seconds, USER_AGENT),
@@ -468,7 +460,7 @@ impl Service {
                 );
                 return self.take_outbox();
             }
-            Verdict::Ignored { .. } => {
+            Admission::Limited(Verdict::Ignored { .. }) => {
                 self.log(now_ms, origin, summary, "ignored: in rate-limit quarantine");
                 return self.take_outbox();
             }
@@ -605,6 +597,14 @@ impl Service {
     }
 
     /// An interaction as clients see it: `userData` filtered by
+    /// The case and bundle identifiers of an interaction: its `caseId` and
+    /// the `IW_BundleUid` of its user data (the guide's example carries
+    /// both ids in `userData` as `IW_CaseUid` and `IW_BundleUid`, G327-339).
+    fn case_and_bundle(&self, index: usize) -> (String, Option<Value>) {
+        let i = &self.interactions[index];
+        (i.case_id.clone(), i.user_data.get(BUNDLE_KEY).cloned())
+    }
+
     /// `user-data.read-allowed`.
     pub fn interaction_json(&self, i: &Interaction) -> Value {
         let (user_data, _) =
@@ -764,7 +764,7 @@ impl Service {
         let removed = self.interactions.remove(index);
         self.emit(
             "markdone",
-            json!({"eventType": "MARKDONE", "interactionId": removed.id}),
+            json!({"interactionId": removed.id}),
             None,
         );
         Ok(json!({"interactionId": removed.id}))
@@ -811,8 +811,15 @@ impl Service {
                 let kv = object_param(p, 1);
                 let keys: Vec<String> = kv.keys().cloned().collect();
                 let index = self.write_user_data(&id, &keys)?;
+                let ids_before = self.case_and_bundle(index);
                 self.interactions[index].user_data.extend(kv);
+                if let Some(Value::String(case)) = self.interactions[index].user_data.get(CASE_KEY) {
+                    self.interactions[index].case_id = case.clone();
+                }
                 self.emit_interaction("ATTACHED_DATA_CHANGED", index);
+                if self.case_and_bundle(index) != ids_before {
+                    self.emit_interaction("CASE_OR_BUNDLE_ID_CHANGED", index);
+                }
                 Ok(self.interaction_json(&self.interactions[index]))
             }
             "interaction.deleteUserData" => {
@@ -828,10 +835,15 @@ impl Service {
                     .iter()
                     .position(|i| i.case_id == id)
                     .ok_or_else(|| format!("No interaction with case '{id}'"))?;
+                // G86: the selection is stored in isCaseSelected and
+                // isCaseExpanded; the case selected before is no longer. The
+                // guide names no eventType for a selection (G376-383), so
+                // none is sent: subscribers see the flags in every later
+                // interaction they receive. CASE_OR_BUNDLE_ID_CHANGED (G381)
+                // is for a changed identifier, which selecting does not do.
                 for (n, i) in self.interactions.iter_mut().enumerate() {
                     i.case_selected = n == index;
                 }
-                self.emit_interaction("CASE_OR_BUNDLE_ID_CHANGED", index);
                 Ok(self.interaction_json(&self.interactions[index]))
             }
             "interaction.markdone" => self.mark_done(&id),
@@ -1009,16 +1021,17 @@ impl Service {
                 }
                 .ok_or_else(|| format!("Unknown state {}", p[1]))?;
                 self.media_states.insert(m, index);
-                let data = json!({"eventType": "STATE_CHANGED", "media": m, "state": STATES[index].to_json()});
+                let data = json!({"media": m, "state": STATES[index].to_json()});
                 self.emit("media", data, None);
                 Ok(self.media_json(m))
             }
             "system.getAllowedServices" => {
                 let origin = self.clients.get(&key).map(|c| c.origin.clone()).unwrap_or_default();
+                let app = self.app_of(key);
                 Ok(Value::Array(
                     catalog::requests()
                         .iter()
-                        .filter(|r| policy::evaluate(&self.options, &origin, r.name).is_allowed())
+                        .filter(|r| policy::evaluate_app(&self.options, &origin, r.name, app).is_allowed())
                         .map(|r| json!(r.name))
                         .collect(),
                 ))
@@ -1081,7 +1094,7 @@ impl Service {
                 self.menu_views.remove(&id).ok_or_else(|| format!("No view '{id}' in the menu bar"))?;
                 Ok(Value::Null)
             }
-            "system.amIVisible" => Ok(json!(self.clients.get(&key).is_some_and(|c| c.visible))),
+            "system.amIVisible" => Ok(json!(self.is_visible(key))),
             "system.isFrameLeading" | "system.isFrameLeadingOrNegotiating" => Ok(json!(self.is_leading(key))),
             "system.isFrameFollowing" => Ok(json!(!self.is_leading(key))),
             "system.isFrameNegotiating" => Ok(json!(false)),
@@ -1092,7 +1105,7 @@ impl Service {
             "messenger.broadcastMessage" => {
                 let channel = format!("messenger:{id}");
                 let from = self.clients.get(&key).map(|c| c.frame_id);
-                let data = json!({"eventType": "MESSAGE", "channel": id, "message": p[1], "frameId": from});
+                let data = json!({"channel": id, "message": p[1], "frameId": from});
                 self.emit(&channel, data, Some(key));
                 Ok(Value::Null)
             }
@@ -1225,18 +1238,67 @@ impl Service {
         (self.take_outbox(), error)
     }
 
-    /// Ends an open-media interaction from the page (chat ended, email sent).
+    /// Ends an open-media interaction from the page: a chat ENDED, an
+    /// outbound email SENT, other open media COMPLETED; a call is not ended
+    /// here.
     pub fn end_open_media(&mut self, id: &str) -> Vec<Outgoing> {
         if let Ok(index) = self.index_of(id) {
-            let state = if self.interactions[index].media == "chat" {
-                "ENDED"
-            } else {
-                "SENT"
+            let i = &self.interactions[index];
+            // The eventType that ends it in the guide's tables: a chat ENDED,
+            // an outbound email SENT; any other open media is COMPLETED.
+            let state = match (i.media, i.direction) {
+                ("voice", _) => None,
+                ("chat", _) => Some("ENDED"),
+                ("email", "OUT") => Some("SENT"),
+                _ => Some("COMPLETED"),
             };
-            self.set_state(index, state);
-            self.emit_interaction(state, index);
+            if let Some(state) = state.filter(|_| !i.is_ended()) {
+                self.set_state(index, state);
+                self.emit_interaction(state, index);
+            }
         }
         self.take_outbox()
+    }
+
+    /// The interaction eventTypes the desk can raise on an interaction of
+    /// `media`: every one the guide's tables give that media (G376-417),
+    /// except ADDED and REMOVED, which come with the interaction's life.
+    pub fn raisable_event_types(media: &str) -> Vec<&'static str> {
+        catalog::event_types()
+            .iter()
+            .filter(|t| t.event == "interaction" && t.group.media_rule().allows(media))
+            .filter(|t| !matches!(t.name, "ADDED" | "REMOVED"))
+            .map(|t| t.name)
+            .collect()
+    }
+
+    /// Something happens to interaction `id` that the desk stands for (the
+    /// agent, a server): the interaction event `event_type`, to the
+    /// subscribers of `interaction`. A state eventType moves the
+    /// interaction to that state. Refused unless the guide's tables give
+    /// the eventType to this media, so the simulator never sends one that
+    /// breaks them.
+    pub fn raise_event(&mut self, id: &str, event_type: &str) -> Result<Vec<Outgoing>, String> {
+        let index = self.index_of(id)?;
+        let media = self.interactions[index].media;
+        if !Self::raisable_event_types(media).contains(&event_type) {
+            return Err(format!("The guide's tables give no interaction eventType '{event_type}' to {media} interactions"));
+        }
+        if let Some(spec) = catalog::event_type(event_type).filter(|t| t.state) {
+            self.set_state(index, spec.name);
+        }
+        self.emit_interaction(event_type, index);
+        Ok(self.take_outbox())
+    }
+
+    /// An `outbound` event about interaction `id`. The guide names no
+    /// eventType for `outbound` events and does not say what they carry,
+    /// so the simulator sends none and carries only the interaction.
+    pub fn raise_outbound_event(&mut self, id: &str) -> Result<Vec<Outgoing>, String> {
+        let index = self.index_of(id)?;
+        let interaction = self.interaction_json(&self.interactions[index]);
+        self.emit("outbound", json!({"interaction": interaction}), None);
+        Ok(self.take_outbox())
     }
 
     /// The agent clicks button `button` of a toast: system
@@ -1282,6 +1344,7 @@ impl Service {
     /// Forgets a client whose window went away (its subscriptions end).
     pub fn forget_client(&mut self, key: ClientKey) {
         self.clients.remove(&key);
+        self.identities.remove(&key);
         self.subscriptions.retain(|_, s| s.client != key);
     }
 }

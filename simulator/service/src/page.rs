@@ -9,21 +9,30 @@
 //! `cargo xtask run --options FILE`), else the defaults embedded in
 //! `service.html`; web-content apps from `#defaults` (unless
 //! `?apps=none`), `site-config.js` (`--web-content URL`), and `?app=` URL
-//! parameters (`show|label|url` or just a URL).
+//! parameters (`mode|title|url`, `mode|url` or just a URL) are added to the
+//! options as `interaction.web-content` sections. From then on the options
+//! alone decide which apps exist and how each is shown (G49): a tab, a
+//! popup (a button opens it), in the background at the interaction level
+//! (one hidden frame per interaction, removed with it), or hidden. The
+//! simulator lets the developer open every app that has a frame, whatever
+//! its mode; the button says how WWE would show it.
 
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::model::{ClientKey, Outgoing, Service, Show, MEDIA, STATES};
+use wwe_core::catalog;
+use wwe_core::options::{WebApp, WEB_CONTENT};
 
-/// One embedded web application, like a WWE `interaction.web-content` section.
+use crate::model::{ClientKey, Outgoing, Service, MEDIA, STATES};
+
+/// An app to add to the options as an `interaction.web-content` section.
 #[derive(Debug, Clone, PartialEq)]
-struct App {
-    label: String,
+struct AppSpec {
+    title: String,
     url: String,
-    show: Show,
+    mode: String,
 }
 
 #[derive(Clone, Copy)]
@@ -73,7 +82,17 @@ impl Desk {
         }
         let key = self.windows.with_value(|w| w.len() as ClientKey + 1);
         self.windows.update_value(|w| w.push((source.clone(), key)));
+        if let Some((section, visible)) = frame_identity(source) {
+            self.model.update_value(|m| m.describe_client(key, Some(section), visible));
+        }
         key
+    }
+
+    /// Registers a popup window the page opened for the app `section`, so
+    /// its first request is already judged as that app's.
+    fn adopt_popup(&self, popup: JsValue, section: String) {
+        let key = self.key_of(&popup);
+        self.model.update_value(|m| m.describe_client(key, Some(section), true));
     }
 
     fn on_message(&self, event: web_sys::MessageEvent) {
@@ -92,29 +111,27 @@ impl Desk {
             None => Value::Null,
         };
         let key = self.key_of(&source);
-        let known = self.model.with_value(|m| m.frame_id_of(key).is_some());
         let out = self
             .model
             .try_update_value(|m| m.handle(key, &event.origin(), &value, now()))
             .unwrap_or_default();
-        if !known && self.model.with_value(|m| m.frame_id_of(key).is_some()) {
-            let visible = frame_visibility(&source).unwrap_or(true);
-            self.model.update_value(|m| m.set_visible(key, visible));
-        }
         self.post(out);
     }
 }
 
-/// Whether the window is one of the page's app iframes shown on screen
-/// (`None`: not one of them, e.g. a popup or an embedding CRM page).
-fn frame_visibility(source: &JsValue) -> Option<bool> {
-    let frames = document().query_selector_all("iframe[data-show]").ok()?;
+/// Which app the window is, if it is one of the page's app iframes: its
+/// section and whether WWE shows it to the agent (`None`: not one of them,
+/// e.g. a popup or an embedding CRM page).
+fn frame_identity(source: &JsValue) -> Option<(String, bool)> {
+    let frames = document().query_selector_all("iframe[data-section]").ok()?;
     for i in 0..frames.length() {
         let Some(node) = frames.item(i) else { continue };
         let frame: web_sys::HtmlIFrameElement = node.unchecked_into();
         if let Some(w) = frame.content_window() {
             if js_sys::Object::is(&w.into(), source) {
-                return Some(frame.get_attribute("data-show").as_deref() == Some("tab"));
+                let section = frame.get_attribute("data-section")?;
+                let shown = frame.get_attribute("data-shown").as_deref() == Some("true");
+                return Some((section, shown));
             }
         }
     }
@@ -149,7 +166,7 @@ fn site_config() -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn apps_from(value: &Value) -> Vec<App> {
+fn apps_from(value: &Value) -> Vec<AppSpec> {
     value
         .as_array()
         .map(|a| {
@@ -157,46 +174,92 @@ fn apps_from(value: &Value) -> Vec<App> {
                 .enumerate()
                 .filter_map(|(i, v)| {
                     let url = v.get("url")?.as_str()?.to_owned();
-                    let label = v
-                        .get("label")
+                    let title = v
+                        .get("title")
                         .and_then(Value::as_str)
                         .map(str::to_owned)
                         .unwrap_or_else(|| format!("App {}", i + 1));
-                    let show = v
-                        .get("show")
-                        .and_then(Value::as_str)
-                        .and_then(Show::parse)
-                        .unwrap_or(Show::Tab);
-                    Some(App { label, url, show })
+                    let mode = v.get("mode").and_then(Value::as_str).unwrap_or("hidden").to_owned();
+                    Some(AppSpec { title, url, mode })
                 })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// `show|label|url`, `show|url` or `url`.
-fn app_from_param(text: &str, n: usize) -> App {
+/// `mode|title|url`, `mode|url` or `url` (a URL alone is a hidden app).
+fn app_from_param(text: &str, n: usize) -> AppSpec {
     let parts: Vec<&str> = text.splitn(3, '|').collect();
+    let spec = |mode: &str, title: String, url: &str| AppSpec { title, url: url.to_owned(), mode: mode.to_owned() };
     match parts.as_slice() {
-        [show, label, url] => App {
-            label: label.to_string(),
-            url: url.to_string(),
-            show: Show::parse(show).unwrap_or(Show::Tab),
-        },
-        [show, url] => App {
-            label: format!("App {n}"),
-            url: url.to_string(),
-            show: Show::parse(show).unwrap_or(Show::Tab),
-        },
-        _ => App {
-            label: format!("App {n}"),
-            url: text.to_owned(),
-            show: Show::Tab,
-        },
+        [mode, title, url] => spec(mode, title.to_string(), url),
+        [mode, url] => spec(mode, format!("App {n}"), url),
+        _ => spec("hidden", format!("App {n}"), text),
     }
 }
 
-fn initial_config() -> (String, Vec<App>) {
+/// A section name for `title`: its letters, digits, `-` and `_`, unique
+/// among `taken`.
+fn section_name(title: &str, taken: &[String]) -> String {
+    let base: String = title.chars().filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_')).collect();
+    let base = if base.is_empty() { "App".to_owned() } else { base };
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    name
+}
+
+/// The options text with `apps` added as `interaction.web-content`
+/// sections: the list is extended (or started), the sections appended.
+/// JSON options get the same as keys.
+fn with_apps(options: &str, apps: &[AppSpec]) -> String {
+    if apps.is_empty() {
+        return options.to_owned();
+    }
+    let listed: Vec<String> = wwe_core::options::parse_options(options)
+        .ok()
+        .and_then(|o| o.web_content)
+        .map(|l| l.keys)
+        .unwrap_or_default();
+    let mut taken = listed.clone();
+    let mut sections = Vec::new();
+    for app in apps {
+        let name = section_name(&app.title, &taken);
+        taken.push(name.clone());
+        sections.push((name, app));
+    }
+    if options.trim_start().starts_with('{') {
+        let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(options) else { return options.to_owned() };
+        map.insert(WEB_CONTENT.into(), Value::String(taken.join(",")));
+        for (name, app) in sections {
+            map.insert(name, serde_json::json!({"url": app.url, "title": app.title, "mode": app.mode}));
+        }
+        return Value::Object(map).to_string();
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut extended = false;
+    for line in options.lines() {
+        let key = line.trim_start().split(['=', ':', ' ', '\t']).next().unwrap_or_default();
+        if key == WEB_CONTENT && !extended && !listed.is_empty() {
+            lines.push(format!("{WEB_CONTENT}={}", taken.join(",")));
+            extended = true;
+        } else {
+            lines.push(line.to_owned());
+        }
+    }
+    if !extended {
+        lines.push(format!("{WEB_CONTENT}={}", taken.join(",")));
+    }
+    for (name, app) in sections {
+        lines.push(format!("[{name}]\nurl={}\ntitle={}\nmode={}", app.url, app.title, app.mode));
+    }
+    lines.join("\n") + "\n"
+}
+
+fn initial_config() -> String {
     let params = url_params();
     let defaults = defaults();
     let site = site_config();
@@ -225,7 +288,43 @@ fn initial_config() -> (String, Vec<App>) {
             apps.push(app_from_param(&text, apps.len() + i + 1));
         }
     }
-    (options, apps)
+    with_apps(&options, &apps)
+}
+
+/// How the page shows one app of the options.
+#[derive(Debug, Clone, PartialEq)]
+struct AppView {
+    section: String,
+    label: String,
+    url: String,
+    /// The catalog display name, `None` when the section has no mode.
+    mode: Option<&'static str>,
+    shown: bool,
+    per_interaction: bool,
+}
+
+impl AppView {
+    fn of(app: &WebApp) -> Option<AppView> {
+        let display = app.display();
+        Some(AppView {
+            section: app.section.clone(),
+            label: app.label().to_owned(),
+            url: app.url.clone()?,
+            mode: display.map(|d| d.name),
+            shown: display.is_none_or(|d| d.shown),
+            per_interaction: display.is_some_and(|d| d.per_interaction),
+        })
+    }
+
+    /// The nav button's text: the label, and how WWE shows it when that is
+    /// not a tab.
+    fn button_text(&self) -> String {
+        match self.mode {
+            Some("tab") => self.label.clone(),
+            Some(mode) => format!("{} · {mode} in WWE", self.label),
+            None => format!("{} · no mode set", self.label),
+        }
+    }
 }
 
 /// Entry point, run by `init()` in `service.html`.
@@ -236,7 +335,7 @@ pub fn start() {
 
 #[component]
 fn Desktop() -> impl IntoView {
-    let (options, initial_apps) = initial_config();
+    let options = initial_config();
     let (service, problem) = match Service::new(&options) {
         Ok(s) => (s, String::new()),
         Err(e) => (
@@ -250,7 +349,21 @@ fn Desktop() -> impl IntoView {
         rev: RwSignal::new(0),
         notice: RwSignal::new(problem),
     };
-    let apps = RwSignal::new(initial_apps);
+    let apps = Memo::new(move |_| {
+        desk.rev.track();
+        desk.model.with_value(|m| m.options().web_apps.iter().filter_map(AppView::of).collect::<Vec<_>>())
+    });
+    // One frame per interaction for each background app (G49: it lives and
+    // ends with its interaction), keyed so a frame survives other changes.
+    let interaction_frames = Memo::new(move |_| {
+        desk.rev.track();
+        let ids = desk.model.with_value(|m| m.interactions.iter().map(|i| i.id.clone()).collect::<Vec<_>>());
+        apps.get()
+            .into_iter()
+            .filter(|a| a.per_interaction)
+            .flat_map(|a| ids.iter().map(move |id| (a.clone(), id.clone())))
+            .collect::<Vec<_>>()
+    });
     let current_tab = RwSignal::new(String::from("desktop"));
 
     let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e| desk.on_message(e));
@@ -286,15 +399,18 @@ fn Desktop() -> impl IntoView {
         <nav class="tabs">
             <button class:active=move || current_tab.get() == "desktop" on:click=move |_| current_tab.set("desktop".into())>"Desktop"</button>
             <button class:active=move || current_tab.get() == "settings" data-testid="tab-settings" on:click=move |_| current_tab.set("settings".into())>"Settings"</button>
-            {move || apps.get().into_iter().filter(|a| a.show == Show::Tab).map(|a| {
+            {move || apps.get().into_iter().filter(|a| a.mode != Some("popup") && !a.per_interaction).map(|a| {
                 let label = a.label.clone();
                 let l2 = label.clone();
-                view! { <button class:active=move || current_tab.get() == l2 on:click=move |_| current_tab.set(label.clone())>{a.label.clone()}</button> }
+                view! { <button data-testid="app-tab" data-label=a.label.clone() data-mode=a.mode.unwrap_or_default()
+                    class:active=move || current_tab.get() == l2 on:click=move |_| current_tab.set(label.clone())>{a.button_text()}</button> }
             }).collect_view()}
-            {move || apps.get().into_iter().filter(|a| a.show == Show::Popup).map(|a| {
-                let (url, label) = (a.url.clone(), a.label.clone());
+            {move || apps.get().into_iter().filter(|a| a.mode == Some("popup")).map(|a| {
+                let (url, label, section) = (a.url.clone(), a.label.clone(), a.section.clone());
                 view! { <button data-testid="open-popup" data-label=a.label.clone() on:click=move |_| {
-                    let _ = window().open_with_url_and_target_and_features(&url, &label, "width=640,height=720");
+                    if let Ok(Some(popup)) = window().open_with_url_and_target_and_features(&url, &label, "width=640,height=720") {
+                        desk.adopt_popup(popup.into(), section.clone());
+                    }
                 }>{format!("↗ {}", a.label)}</button> }
             }).collect_view()}
         </nav>
@@ -308,15 +424,19 @@ fn Desktop() -> impl IntoView {
             <section hidden=move || current_tab.get() != "settings">
                 <Settings desk=desk apps=apps/>
             </section>
-            {move || apps.get().into_iter().filter(|a| a.show != Show::Popup).map(|a| {
+            {move || apps.get().into_iter().filter(|a| a.mode != Some("popup") && !a.per_interaction).map(|a| {
                 let label = a.label.clone();
-                let shown = a.show == Show::Tab;
                 view! {
-                    <iframe class="app" data-testid="app-frame" data-label=a.label.clone() data-show=a.show.as_str()
+                    <iframe class="app" data-testid="app-frame" data-label=a.label.clone() data-section=a.section.clone()
+                        data-mode=a.mode.unwrap_or_default() data-shown=a.shown.to_string()
                         src=a.url.clone() title=a.label.clone()
-                        hidden=move || !shown || current_tab.get() != label></iframe>
+                        hidden=move || current_tab.get() != label></iframe>
                 }
             }).collect_view()}
+            <For each=move || interaction_frames.get() key=|(a, id)| (a.section.clone(), a.url.clone(), id.clone()) let((a, id))>
+                <iframe class="app" data-testid="interaction-app-frame" data-label=a.label.clone() data-section=a.section.clone()
+                    data-mode="background" data-shown="false" data-interaction-id=id src=a.url.clone() title=a.label.clone() hidden></iframe>
+            </For>
         </main>
         <Dialogs desk=desk/>
         <Toasts desk=desk/>
@@ -413,6 +533,30 @@ fn Interactions(desk: Desk) -> impl IntoView {
                         let id = id.clone();
                         view! { <button on:click=move |_| { let out = desk.model.try_update_value(|m| m.end_open_media(&id)); desk.post(out.unwrap_or_default()); }>"End"</button> }
                     });
+                    let raise = {
+                        let (id, chosen) = (id.clone(), RwSignal::new(String::new()));
+                        let types = Service::raisable_event_types(i.media);
+                        let first = types.first().copied().unwrap_or_default().to_owned();
+                        let id2 = id.clone();
+                        view! {
+                            <select data-testid="raise-event-type" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                                {types.into_iter().map(|t| view! { <option value=t>{t}</option> }).collect_view()}
+                            </select>
+                            <button data-testid="raise-event" on:click=move |_| {
+                                let ty = Some(chosen.get_untracked()).filter(|t| !t.is_empty()).unwrap_or_else(|| first.clone());
+                                match desk.model.try_update_value(|m| m.raise_event(&id, &ty)) {
+                                    Some(Ok(out)) => desk.post(out),
+                                    Some(Err(e)) => desk.notice.set(e),
+                                    None => {}
+                                }
+                            }>"Raise"</button>
+                            <button data-testid="raise-outbound" title="An outbound event naming this interaction (the guide documents no eventType or fields for outbound events)" on:click=move |_| {
+                                if let Some(Ok(out)) = desk.model.try_update_value(|m| m.raise_outbound_event(&id2)) {
+                                    desk.post(out);
+                                }
+                            }>"Outbound event"</button>
+                        }
+                    };
                     let user_data = Value::Object(i.user_data.clone()).to_string();
                     view! {
                         <tr data-testid="interaction" data-interaction-id=i.id.clone() data-state=i.state data-media=i.media>
@@ -424,6 +568,7 @@ fn Interactions(desk: Desk) -> impl IntoView {
                             <td>
                                 {buttons.into_iter().map(|(label, request)| view! { <button on:click=act(request, id.clone())>{label}</button> }).collect_view()}
                                 {end}
+                                " "{raise}
                             </td>
                         </tr>
                     }
@@ -514,7 +659,7 @@ fn Dialogs(desk: Desk) -> impl IntoView {
 }
 
 #[component]
-fn Settings(desk: Desk, apps: RwSignal<Vec<App>>) -> impl IntoView {
+fn Settings(desk: Desk, apps: Memo<Vec<AppView>>) -> impl IntoView {
     let text = RwSignal::new(desk.model.with_value(|m| m.options_text().to_owned()));
     let status = RwSignal::new(String::new());
     let apply = move |_| {
@@ -541,37 +686,20 @@ fn Settings(desk: Desk, apps: RwSignal<Vec<App>>) -> impl IntoView {
         }
         desk.changed();
     };
-    let label = RwSignal::new(String::from("My app"));
-    let url = RwSignal::new(String::new());
-    let show = RwSignal::new(String::from("tab"));
-    let add = move |_| {
-        let u = url.get_untracked();
-        if !u.is_empty() {
-            let app = App {
-                label: label.get_untracked(),
-                url: u,
-                show: Show::parse(&show.get_untracked()).unwrap_or(Show::Tab),
-            };
-            apps.update(|a| a.push(app));
-        }
-    };
     view! {
         <h2>"Service Client API options"</h2>
-        <p class="muted">"Properties or JSON, as on the WWE cluster application. Applying resets the rate-limit counters."</p>
-        <textarea data-testid="options" rows="10" cols="100" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+        <p class="muted">"Properties or JSON, as on the WWE cluster application. Applying resets the rate-limit counters. "
+            "Apps are the sections listed in interaction.web-content: a section [Name] with url, title and mode ("
+            {catalog::displays().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")}
+            "). The guide names the four modes but not these keys."</p>
+        <textarea data-testid="options" rows="16" cols="100" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
         <p><button data-testid="apply-options" on:click=apply>"Apply"</button>" "<span data-testid="options-status">{move || status.get()}</span></p>
         <h2>"Web content (interaction.web-content)"</h2>
-        <ul>
-            {move || apps.get().into_iter().map(|a| view! { <li>{a.label.clone()}" · "{a.show.as_str()}" · "<span class="mono">{a.url.clone()}</span></li> }).collect_view()}
+        <ul data-testid="web-content">
+            {move || apps.get().into_iter().map(|a| {
+                let rule = a.mode.and_then(catalog::display).map(|d| d.description).unwrap_or("No mode: the guide does not say how WWE shows it.");
+                view! { <li>{a.label.clone()}" · "{a.mode.unwrap_or("no mode")}" · "<span class="mono">{a.url.clone()}</span>" · "<span class="muted">{rule}</span></li> }
+            }).collect_view()}
         </ul>
-        <p>
-            <input placeholder="label" prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev))/>
-            <input placeholder="https://your-app.example/" size="50" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
-            <select on:change=move |ev| show.set(event_target_value(&ev))>
-                <option value="tab">"tab"</option><option value="popup">"popup"</option>
-                <option value="background">"background"</option><option value="hidden">"hidden"</option>
-            </select>
-            <button data-testid="add-app" on:click=add>"Add"</button>
-        </p>
     }
 }

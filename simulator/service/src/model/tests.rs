@@ -374,3 +374,138 @@ fn custom_ids_and_the_dialog_placeholder() {
     let missing = ask(&mut s, "system.closeDialog", json!(["wweCustomDialog7"]));
     assert!(missing.get("errorMessage").is_some(), "{missing}");
 }
+
+/// Options with a tab app (`Dialer`) and a hidden one (`Console`) on the
+/// client origin.
+fn app_options() -> String {
+    format!(
+        "service-client-api.accepted-web-content-origins={CLIENT}\n\
+         interaction.web-content=Dialer,Console\n\
+         [Dialer]\nurl={CLIENT}/dialer.html\nmode=tab\n\
+         [Console]\nurl={CLIENT}/console.html\nmode=hidden\n"
+    )
+}
+
+/// G70: an app shown in a tab gets the dial operation only; the others of
+/// the same origin keep the API, and `getAllowedServices` says so.
+#[test]
+fn g70_a_tab_app_may_only_dial() {
+    let mut s = Service::new(&app_options()).unwrap();
+    s.describe_client(1, Some("Dialer".into()), true);
+    s.describe_client(2, Some("Console".into()), false);
+    let refused = ask_as(&mut s, 1, "agent.get", json!([]));
+    let error = refused["errorMessage"].as_str().unwrap();
+    assert!(error.contains("shown as a tab") && error.contains("voice.dial only"), "{error}");
+    assert!(ask_as(&mut s, 1, "voice.dial", json!(["5001"])).get("errorMessage").is_none());
+    assert_eq!(ask_as(&mut s, 1, "system.getAllowedServices", json!([]))["errorMessage"].as_str().map(|_| ()), Some(()));
+    assert!(ask_as(&mut s, 2, "agent.get", json!([])).get("errorMessage").is_none());
+    let allowed = ask_as(&mut s, 2, "system.getAllowedServices", json!([]));
+    assert!(allowed["data"].as_array().unwrap().len() > 10);
+    assert_eq!(ask_as(&mut s, 2, "system.amIVisible", json!([]))["data"], false, "a hidden app is not seen");
+}
+
+fn ask_as(s: &mut Service, key: ClientKey, name: &str, params: Value) -> Value {
+    let out = s.handle(key, CLIENT, &request(name, params, "r"), T0);
+    out.into_iter().map(|o| o.message).find(|m| m.get("referenceId").is_some()).unwrap_or_else(|| panic!("no reply to {name}"))
+}
+
+/// Every event the simulator sends keeps the guide's eventType tables
+/// (G366-417): no invented eventType, none under the wrong event or media,
+/// no documented field missing. Drives every desk action and request that
+/// emits events, and every eventType the desk can raise.
+#[test]
+fn every_event_the_simulator_sends_keeps_the_guides_tables() {
+    let mut s = Service::new(&format!(
+        "service-client-api.accepted-web-content-origins={CLIENT}\nservice-client-api.user-data.write-allowed=Key1,IW_CaseUid\n"
+    ))
+    .unwrap();
+    let everything = json!(["agent", "interaction", "media", "outbound", "system", "markdone", "messenger:team"]);
+    let mut out = s.handle(1, CLIENT, &json!({"event": "subscribe", "data": everything, "referenceId": "0", "userAgent": "WWE Client"}), T0);
+    out.extend(s.handle(2, CLIENT, &json!({"event": "subscribe", "data": "messenger:team", "referenceId": "0", "userAgent": "WWE Client"}), T0));
+    let go = |s: &mut Service, name: &str, params: Value| s.handle(2, CLIENT, &request(name, params, "r"), T0);
+    out.extend(go(&mut s, "voice.dial", json!(["5001"])));
+    out.extend(s.tick(T0 + DIAL_TO_ESTABLISHED_MS));
+    out.extend(go(&mut s, "voice.startCallRecording", json!(["1"])));
+    out.extend(go(&mut s, "interaction.setUserData", json!(["1", {"Key1": "a", "IW_CaseUid": "c-9"}])));
+    out.extend(go(&mut s, "interaction.selectCaseByCaseId", json!(["c-9"])));
+    out.extend(go(&mut s, "voice.hold", json!(["1"])));
+    out.extend(go(&mut s, "voice.resume", json!(["1"])));
+    out.extend(go(&mut s, "voice.hangUp", json!(["1"])));
+    out.extend(go(&mut s, "interaction.markdone", json!(["1"])));
+    out.extend(go(&mut s, "media.setState", json!(["chat", 1])));
+    out.extend(go(&mut s, "messenger.broadcastMessage", json!(["team", "hi"])));
+    out.extend(go(&mut s, "email.create", json!(["a@example.com"])));
+    out.extend(s.ring_inbound("5550100", Map::new()));
+    out.extend(s.offer_open_media("chat", "c@example.com", Map::new()));
+    out.extend(s.offer_open_media("email", "e@example.com", Map::new()));
+    out.extend(s.set_agent_state(2));
+    let toast = ask(&mut s, "system.popupToast", json!([{"title": "Hi", "buttons": ["OK"]}]));
+    out.extend(s.click_toast(toast["data"].as_str().unwrap(), 0));
+    let ids: Vec<(String, &'static str)> = s.interactions.iter().map(|i| (i.id.clone(), i.media)).collect();
+    for (id, media) in &ids {
+        for ty in Service::raisable_event_types(media) {
+            out.extend(s.raise_event(id, ty).unwrap());
+        }
+        out.extend(s.raise_outbound_event(id).unwrap());
+        out.extend(s.end_open_media(id));
+    }
+    let events: Vec<&Value> = out.iter().map(|o| &o.message).filter(|m| m.get("event").is_some()).collect();
+    assert!(events.len() > 60, "{} events", events.len());
+    for message in events {
+        let record = wwe_core::record::Record { data: message.clone(), ..Default::default() };
+        let decoded = decode(&record.data);
+        let issues = wwe_core::lint::check_message(&record, &decoded);
+        assert!(issues.is_empty(), "{message}: {issues:?}");
+        let name = message["event"].as_str().unwrap();
+        let typed = catalog::event(name).is_some_and(|e| e.typed);
+        assert_eq!(message["data"].get("eventType").is_some(), typed, "{message}: an eventType only where the guide documents them");
+    }
+}
+
+/// The desk raises only what the guide's tables give the media.
+#[test]
+fn raised_events_follow_the_tables() {
+    let mut s = service();
+    s.offer_open_media("chat", "c@example.com", Map::new());
+    let chat = Service::raisable_event_types("chat");
+    assert!(chat.contains(&"JOIN_FAILED") && chat.contains(&"JOIN_PENDING") && chat.contains(&"PULL_FAILED") && chat.contains(&"ERROR"));
+    assert!(!chat.contains(&"ESTABLISHED") && !chat.contains(&"SENT"));
+    let email = Service::raisable_event_types("email");
+    assert!(email.contains(&"SENT") && email.contains(&"CANCELLED") && !email.contains(&"JOIN_PENDING"));
+    assert!(s.raise_event("1", "ESTABLISHED").is_err());
+    s.raise_event("1", "JOIN_PENDING").unwrap();
+    assert_eq!(s.interactions[0].state, "JOIN_PENDING");
+    s.raise_event("1", "ERROR").unwrap();
+    assert_eq!(s.interactions[0].state, "JOIN_PENDING", "ERROR names no state");
+}
+
+/// G86, G381: selecting a case moves isCaseSelected and isCaseExpanded
+/// from the case selected before to this one and sends no
+/// CASE_OR_BUNDLE_ID_CHANGED; a changed case id does, once.
+#[test]
+fn g86_case_selection_moves_the_flags_and_only_an_id_change_is_announced() {
+    let mut s = Service::new(&format!(
+        "service-client-api.accepted-web-content-origins={CLIENT}\nservice-client-api.user-data.write-allowed=IW_CaseUid\n"
+    ))
+    .unwrap();
+    s.handle(1, CLIENT, &json!({"event": "subscribe", "data": ["interaction"], "referenceId": "0", "userAgent": "WWE Client"}), T0);
+    s.ring_inbound("5550100", Map::new());
+    s.ring_inbound("5550101", Map::new());
+    let event_types = |out: &[Outgoing]| -> Vec<String> {
+        out.iter().filter_map(|o| o.message["data"]["eventType"].as_str().map(str::to_owned)).collect()
+    };
+    let flags = |s: &mut Service| -> Vec<(bool, bool)> {
+        let all = ask(s, "interaction.getInteractions", json!([]));
+        all["data"].as_array().unwrap().iter().map(|i| (i["isCaseSelected"] == true, i["isCaseExpanded"] == true)).collect()
+    };
+    let out = s.handle(2, CLIENT, &request("interaction.selectCaseByCaseId", json!(["case-1"]), "s1"), T0);
+    assert!(event_types(&out).is_empty(), "{out:?}");
+    assert_eq!(flags(&mut s), [(true, true), (false, false)]);
+    let out = s.handle(2, CLIENT, &request("interaction.selectCaseByCaseId", json!(["case-2"]), "s2"), T0);
+    assert!(event_types(&out).is_empty());
+    assert_eq!(flags(&mut s), [(false, false), (true, true)]);
+    let out = s.handle(2, CLIENT, &request("interaction.setUserData", json!(["2", {"IW_CaseUid": "case-9"}]), "u"), T0);
+    assert_eq!(event_types(&out), ["ATTACHED_DATA_CHANGED", "CASE_OR_BUNDLE_ID_CHANGED"]);
+    let out = s.handle(2, CLIENT, &request("interaction.setUserData", json!(["2", {"IW_CaseUid": "case-9"}]), "u2"), T0);
+    assert_eq!(event_types(&out), ["ATTACHED_DATA_CHANGED"]);
+}
