@@ -347,8 +347,18 @@ impl Session {
         self.relate(index, time);
     }
 
-    /// The URL of the frame that sent `record`, once that frame has
+    /// The URL of the frame that sent `message`, once that frame has
     /// received a message (the relay reports only the receiver's URL).
+    pub fn sender_url_of(&self, message: &Captured) -> Option<&str> {
+        self.sender_url(&message.record, message.sender_frame_id)
+    }
+
+    /// The application of the options' `interaction.web-content` that sent
+    /// `message`, found by its frame's URL ([`policy::app_for_frame`]).
+    pub fn sender_app<'a>(&self, options: &'a Options, message: &Captured) -> Option<&'a crate::options::WebApp> {
+        self.sender_url_of(message).and_then(|url| policy::app_for_frame(options, url))
+    }
+
     fn sender_url(&self, record: &Record, sender_frame_id: Option<i64>) -> Option<&str> {
         let i = *self.frame_index.get(&(record.sender_tab_id(), sender_frame_id?))?;
         Some(self.frames[i].url.as_str()).filter(|u| !u.is_empty())
@@ -484,6 +494,17 @@ impl Session {
     /// The latest record time seen (or given to [`Session::advance_to`]).
     pub fn latest_time(&self) -> Option<f64> {
         self.latest_time.is_finite().then_some(self.latest_time)
+    }
+
+    /// [`Session::report`], unless the finding already lists `message`.
+    fn report_once(&mut self, issue: Issue, message: u64) {
+        let listed = self
+            .finding_index
+            .get(&(issue.code, issue.message.clone()))
+            .is_some_and(|&i| self.findings[i].messages.contains(&message));
+        if !listed {
+            self.report(issue, message);
+        }
     }
 
     fn report(&mut self, issue: Issue, message: u64) {
@@ -684,16 +705,18 @@ impl Session {
         if reused {
             let id = self.exchanges[ex].request;
             let first = slot.pending.first().map_or(id, |&p| self.exchanges[p].request);
-            self.report(
-                Issue::new(
-                    Code::ReferenceIdReused,
-                    format!(
-                        "referenceId \"{rid}\" was sent again (message {id}) while message {first} with the same id awaits its reply: \
-                         replies cannot be told apart; give every request its own referenceId"
-                    ),
+            // Finding texts name no message: the finding lists them, and
+            // the panel numbers them in time order.
+            let issue = Issue::new(
+                Code::ReferenceIdReused,
+                format!(
+                    "referenceId \"{rid}\" was sent again while an earlier request with the same id awaits its reply: \
+                     replies cannot be told apart; give every request its own referenceId"
                 ),
-                id,
             );
+            for message in [first, id] {
+                self.report_once(issue.clone(), message);
+            }
         }
         if let Some(reply) = orphan {
             self.pair(ex, reply);
@@ -798,10 +821,14 @@ impl Session {
         let answered = slot.last.map(|ex| self.exchanges[ex].request);
         let id = self.messages[msg].record.id;
         let issue = match answered {
-            Some(request) => Issue::new(
-                Code::DuplicateReply,
-                format!("a second reply to referenceId \"{rid}\" (request message {request} was already answered): the client ignores it"),
-            ),
+            Some(request) => {
+                let issue = Issue::new(
+                    Code::DuplicateReply,
+                    format!("a second reply to referenceId \"{rid}\" (its request was already answered): the client ignores it"),
+                );
+                self.report_once(issue.clone(), request);
+                issue
+            }
             None => Issue::new(
                 Code::ReplyWithoutRequest,
                 format!(
@@ -845,16 +872,16 @@ impl Session {
             self.subscriptions[s].subscription_id = Some(sid);
         }
         if reply_time < request_time - CLOCK_TOLERANCE_MS {
-            self.report(
-                Issue::new(
-                    Code::ReplyBeforeRequest,
-                    format!(
-                        "the reply to {name} is timed {:.3} ms before its request (message {request_id}): frame clocks disagree or the pairing is wrong",
-                        request_time - reply_time
-                    ),
+            let issue = Issue::new(
+                Code::ReplyBeforeRequest,
+                format!(
+                    "the reply to {name} is timed {:.3} ms before its request: frame clocks disagree or the pairing is wrong",
+                    request_time - reply_time
                 ),
-                reply_id,
             );
+            for message in [request_id, reply_id] {
+                self.report_once(issue.clone(), message);
+            }
         }
         if let Some((limited, seconds)) = quarantine {
             // The quarantine starts when WWE took the limited request: its
@@ -881,15 +908,14 @@ impl Session {
             }
         }
         match quarantine {
-            Some((r, q)) => {
+            Some((r, _)) => {
                 let obs = &mut self.rates[r];
                 obs.window_mut(time).swallowed += 1;
-                let since = obs.quarantines[q].message;
                 self.report(
                     Issue::new(
                         Code::RequestSwallowed,
                         format!(
-                            "WWE ignored {name} requests during the rate-limit quarantine that began with message {since}; \
+                            "WWE ignored {name} requests during the rate-limit quarantine that followed its rate-limit error; \
                              the client library failed them with \"Request timeout\". Send fewer {name} requests per minute \
                              or raise service-client-api.rate-limit.{name}"
                         ),

@@ -69,7 +69,7 @@ pub fn FindingsView(store: Store, on_select: Callback<u64>) -> impl IntoView {
                                     <span class=format!("sev sev-{}", group.severity)>{group.severity}</span>
                                     " " {message.clone()} " "
                                     {ids.iter().take(8).map(|&id| view! {
-                                        <button class="link" on:click=move |_| on_select.run(id)>{format!("#{id}")}</button>
+                                        <button class="link" on:click=move |_| on_select.run(id)>{move || store.number_label(id)}</button>
                                         " "
                                     }).collect_view()}
                                     {(ids.len() > 8).then(|| format!("and {} more", ids.len() - 8))}

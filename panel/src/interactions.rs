@@ -162,7 +162,7 @@ pub fn InteractionsView(store: Store, on_select: Callback<u64>) -> impl IntoView
                         })
                     }}
                     {move || snapshot.get().interactions.into_iter().map(|interaction| {
-                        interaction_lane(interaction, snapshot, options, on_select, marker_view)
+                        interaction_lane(store, interaction, snapshot, options, on_select, marker_view)
                     }).collect_view()}
                 </div>
                 <aside class="ix-side" data-testid="marker-detail">
@@ -175,19 +175,19 @@ pub fn InteractionsView(store: Store, on_select: Callback<u64>) -> impl IntoView
                             {p.request.clone().map(|(id, name, client)| view! {
                                 <p data-testid="caused-by">
                                     "Caused by "
-                                    <button class="link" data-testid="jump" data-message=id.to_string() on:click=move |_| on_select.run(id)>{format!("#{id}")}</button>
+                                    <button class="link" data-testid="jump" data-message=id.to_string() on:click=move |_| on_select.run(id)>{move || store.number_label(id)}</button>
                                     {format!(" {name} from {client}")}
                                 </p>
                             })}
                             <p>"Messages: "
                                 {p.messages.iter().map(|&id| view! {
-                                    <button class="link" data-testid="jump" data-message=id.to_string() on:click=move |_| on_select.run(id)>{format!("#{id}")}</button>
+                                    <button class="link" data-testid="jump" data-message=id.to_string() on:click=move |_| on_select.run(id)>{move || store.number_label(id)}</button>
                                     " "
                                 }).collect_view()}
                             </p>
                         }.into_any(),
                     }}
-                    <Causes snapshot=snapshot on_select=on_select/>
+                    <Causes store=store snapshot=snapshot on_select=on_select/>
                 </aside>
             </div>
             {move || {
@@ -199,7 +199,7 @@ pub fn InteractionsView(store: Store, on_select: Callback<u64>) -> impl IntoView
                                 <li data-testid="interaction-finding" data-code=f.code.as_str()>
                                     <code>{f.code.as_str()}</code>" "{f.code.name()}": "{f.message.clone()}" "
                                     {f.messages.iter().map(|&id| view! {
-                                        <button class="link" on:click=move |_| on_select.run(id)>{format!("#{id}")}</button>" "
+                                        <button class="link" on:click=move |_| on_select.run(id)>{move || store.number_label(id)}</button>" "
                                     }).collect_view()}
                                 </li>
                             }
@@ -275,6 +275,7 @@ fn AgentStrip(snapshot: Memo<Snapshot>) -> impl IntoView {
 /// One interaction: a header (id, media, state, creator, policy) and its
 /// track of state segments and markers.
 fn interaction_lane<F, V>(
+    store: Store,
     interaction: Interaction,
     snapshot: Memo<Snapshot>,
     options: Memo<Option<wwe_core::options::Options>>,
@@ -326,7 +327,7 @@ where
         view! {
             <span class="ix-created" data-testid="created-by" data-message=id.to_string()>
                 " created by "
-                <button class="link" on:click=move |_| on_select.run(id)>{format!("#{id}")}</button>
+                <button class="link" on:click=move |_| on_select.run(id)>{move || store.number_label(id)}</button>
                 {format!(" {name}")}
             </span>
         }
@@ -352,7 +353,7 @@ where
                                 {k.write_denied.clone().map(|w| view! { <span class="ix-deny">"clients cannot change it — "{w}</span> })}
                                 {k.written_by.iter().map(|(id, origin)| {
                                     let id = *id;
-                                    view! { " (written by " <button class="link" on:click=move |_| on_select.run(id)>{format!("#{id}")}</button>{format!(" from {origin})")} }
+                                    view! { " (written by " <button class="link" on:click=move |_| on_select.run(id)>{move || store.number_label(id)}</button>{format!(" from {origin})")} }
                                 }).collect_view()}
                             </li>
                         }).collect_view()}
@@ -386,7 +387,7 @@ where
 
 /// Requests and what they caused, both ways.
 #[component]
-fn Causes(snapshot: Memo<Snapshot>, on_select: Callback<u64>) -> impl IntoView {
+fn Causes(store: Store, snapshot: Memo<Snapshot>, on_select: Callback<u64>) -> impl IntoView {
     move || {
         let causes = snapshot.with(|s| s.causes.clone());
         (!causes.is_empty()).then(|| view! {
@@ -394,7 +395,7 @@ fn Causes(snapshot: Memo<Snapshot>, on_select: Callback<u64>) -> impl IntoView {
             <ul class="ix-causes" data-testid="causes">
                 {causes.into_iter().map(|(id, name, interaction, created)| view! {
                     <li data-testid="cause" data-message=id.to_string() data-interaction-id=interaction.clone() data-created=created.to_string()>
-                        <button class="link" on:click=move |_| on_select.run(id)>{format!("#{id}")}</button>
+                        <button class="link" on:click=move |_| on_select.run(id)>{move || store.number_label(id)}</button>
                         {format!(" {name} {} interaction {interaction}", if created { "created" } else { "changed" })}
                     </li>
                 }).collect_view()}

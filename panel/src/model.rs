@@ -30,6 +30,11 @@ pub struct Cache {
     /// arrive nearly but not exactly in time order; inserting from the end
     /// keeps this sorted in amortised O(1) per record.
     order: Vec<usize>,
+    /// The number (`#N`) of each message: its 1-based place in `order`,
+    /// index-aligned with `rows`. Only valid up to `numbered` places of
+    /// `order`: a record inserted before the end renumbers those after it,
+    /// which is done when a number is next read.
+    numbers: std::cell::RefCell<(Vec<u32>, usize)>,
 }
 
 impl Cache {
@@ -46,6 +51,25 @@ impl Cache {
         let new = key(index);
         let at = self.order.iter().rposition(|&i| key(i) <= new).map_or(0, |p| p + 1);
         self.order.insert(at, index);
+        let numbered = &mut self.numbers.get_mut().1;
+        *numbered = (*numbered).min(at);
+    }
+
+    /// The number of the message with this record id: its 1-based place
+    /// in time order, as the list shows the messages, so a reply never
+    /// carries a smaller number than its request. Numbers shift when a
+    /// late batch brings earlier messages; record ids never do, and links
+    /// go by id.
+    pub fn number(&self, id: u64) -> Option<u32> {
+        let index = self.index_of(id)?;
+        let mut numbers = self.numbers.borrow_mut();
+        let (by_index, numbered) = &mut *numbers;
+        by_index.resize(self.rows.len(), 0);
+        for (place, &i) in self.order.iter().enumerate().skip(*numbered) {
+            by_index[i] = place as u32 + 1;
+        }
+        *numbered = self.order.len();
+        by_index.get(index).copied()
     }
 
     /// The cached row of the message with this record id.
@@ -124,6 +148,13 @@ impl Store {
             }
             self.version.update(|v| *v += 1);
         }
+    }
+
+    /// `#N`, the number of the message with this record id in the list's
+    /// time order (`#?` for an id not in the session).
+    pub fn number_label(&self, id: u64) -> String {
+        self.version.track();
+        self.cache.with_value(|c| c.number(id)).map_or_else(|| "#?".to_owned(), |n| format!("#{n}"))
     }
 
     /// Forgets everything (the Clear button; a new backlog).
@@ -434,5 +465,26 @@ mod tests {
         let ids = |frame| visible(&session, &cache, &filter(Some(frame))).0.iter().map(|item| item.id).collect::<Vec<_>>();
         assert_eq!(ids((2, 0)), [1, 3], "the popup's top frame sent #1 and received #3");
         assert_eq!(ids((1, 4)), [2], "the opener's iframe 4 sent #2 only");
+    }
+
+    /// Item 5 of issue 14: numbers follow time order. The client frame's
+    /// batch (with the reply, id 1) reaches the panel before the service
+    /// frame's (with the request, id 2): the request is still #1 and its
+    /// reply #2, and a record arriving later but timed before both
+    /// renumbers them.
+    #[test]
+    fn numbers_follow_time_order_not_arrival() {
+        let record = |id: u64, time: f64, data: serde_json::Value| Record { id, tab_id: 1, time, data, ..Record::default() };
+        let mut session = Session::new();
+        session.push(record(1, 1_005.0, json!({"referenceId": "0", "data": {}, "userAgent": "WWE"})));
+        session.push(record(2, 1_000.0, json!({"request": "agent.get", "referenceId": "0", "userAgent": "WWE Client", "protocolVersion": 2})));
+        let mut cache = cache_of(&session);
+        assert_eq!((cache.number(2), cache.number(1)), (Some(1), Some(2)));
+        session.push(record(3, 900.0, json!({"frameId": 1, "userAgent": "WWE"})));
+        cache.by_id.insert(3, 2);
+        cache.rows.push(RowCache { name: String::new(), json: String::new() });
+        cache.insert_in_time_order(&session, 2);
+        assert_eq!((cache.number(3), cache.number(2), cache.number(1)), (Some(1), Some(2), Some(3)));
+        assert_eq!(cache.number(99), None);
     }
 }

@@ -1,11 +1,13 @@
 //! The rate-limit view: per request type and minute window, the count
 //! against the configured limit (a bar chart), quarantine bands, the hits
 //! seen and the requests swallowed in quarantine; and, with options set,
-//! what WWE would have limited (the core's `ratelimit::predict`).
+//! what WWE would have limited (the core's `admission::predict`: the
+//! requests the options refuse never count against a limit).
 
 use leptos::prelude::*;
 use wwe_core::decode::Message;
-use wwe_core::ratelimit::{predict, summarize};
+use wwe_core::admission::{predict, TraceRequest};
+use wwe_core::ratelimit::summarize;
 
 use crate::clock::clock;
 use crate::model::Store;
@@ -37,10 +39,15 @@ pub fn RateLimitView(store: Store) -> impl IntoView {
         store.read(|session| {
             let predictions = options.as_ref().map(|o| {
                 let requests = session.messages().iter().filter_map(|m| match &m.decoded.message {
-                    Message::Request(r) => Some((m.record.time, r.name.to_string())),
+                    Message::Request(r) => Some(TraceRequest {
+                        time_ms: m.record.time,
+                        origin: &m.record.source_origin,
+                        app: session.sender_app(o, m),
+                        request: &r.name,
+                    }),
                     _ => None,
                 });
-                let predictions = predict(&o.rate_limits, requests);
+                let (predictions, _refused) = predict(o, requests);
                 summarize(&o.rate_limits, &predictions)
             });
             session

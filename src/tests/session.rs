@@ -139,7 +139,7 @@ fn reference_id_reused_while_pending() {
         expect![[r#"
             agent.get ref=7 #1 -> #3 ok latency=5
             agent.getState ref=7 #2 -> #4 ok latency=5
-            W007 reference-id-reused [2]: referenceId "7" was sent again (message 2) while message 1 with the same id awaits its reply: replies cannot be told apart; give every request its own referenceId
+            W007 reference-id-reused [1, 2]: referenceId "7" was sent again while an earlier request with the same id awaits its reply: replies cannot be told apart; give every request its own referenceId
         "#]],
     );
 }
@@ -164,7 +164,7 @@ fn reply_timed_before_request_is_flagged() {
         None,
         expect![[r#"
             agent.get ref=0 #1 -> #2 ok latency=-3
-            W019 reply-before-request [2]: the reply to agent.get is timed 3.000 ms before its request (message 1): frame clocks disagree or the pairing is wrong
+            W019 reply-before-request [1, 2]: the reply to agent.get is timed 3.000 ms before its request: frame clocks disagree or the pairing is wrong
         "#]],
     );
 }
@@ -182,7 +182,7 @@ fn reply_without_request_and_duplicate_reply() {
         expect![[r#"
             agent.get ref=0 #2 -> #3 ok latency=1
             W008 reply-without-request [1]: a reply to referenceId "41" whose request was not captured: if capture started late this is harmless; otherwise WWE answered a request this client did not send
-            W021 duplicate-reply [4]: a second reply to referenceId "0" (request message 2 was already answered): the client ignores it
+            W021 duplicate-reply [2, 4]: a second reply to referenceId "0" (its request was already answered): the client ignores it
         "#]],
     );
 }
@@ -244,7 +244,7 @@ fn rate_limit_quarantine_swallows_requests() {
             voice.dial ref=3 #6 -> - swallowed latency=-
             voice.dial ref=4 #7 -> #8 ok latency=2
             E017 rate-limited [4]: WWE's rate limit for voice.dial was reached: it ignores further voice.dial requests for 30 s, without replying. Send fewer per minute or raise service-client-api.rate-limit.voice.dial
-            E018 request-swallowed [5, 6]: WWE ignored voice.dial requests during the rate-limit quarantine that began with message 4; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
+            E018 request-swallowed [5, 6]: WWE ignored voice.dial requests during the rate-limit quarantine that followed its rate-limit error; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
         "#]],
     );
     let obs = &s.rate_observations()[0];
@@ -441,7 +441,7 @@ fn a_quarantine_is_timed_by_the_limited_request_not_by_a_skewed_client_clock() {
         voice.dial ref=0 #1 -> #2 rate-limited latency=3000
         voice.dial ref=1 #3 -> - swallowed latency=-
         E017 rate-limited [2]: WWE's rate limit for voice.dial was reached: it ignores further voice.dial requests for 5 s, without replying. Send fewer per minute or raise service-client-api.rate-limit.voice.dial
-        E018 request-swallowed [3]: WWE ignored voice.dial requests during the rate-limit quarantine that began with message 2; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
+        E018 request-swallowed [3]: WWE ignored voice.dial requests during the rate-limit quarantine that followed its rate-limit error; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
     "#]]);
     assert_eq!(s.rate_observations()[0].quarantines[0].start_ms, T0);
 }
@@ -491,7 +491,7 @@ fn g173_quarantine_delay_of_zero_swallows_forever() {
             voice.dial ref=2 #3 -> - swallowed latency=-
             voice.dial ref=3 #4 -> - swallowed latency=-
             E017 rate-limited [2]: WWE's rate limit for voice.dial was reached: it ignores further voice.dial requests forever (a quarantine delay of 0 means for ever, until WWE is reloaded), without replying. Send fewer per minute or raise service-client-api.rate-limit.voice.dial
-            E018 request-swallowed [3, 4]: WWE ignored voice.dial requests during the rate-limit quarantine that began with message 2; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
+            E018 request-swallowed [3, 4]: WWE ignored voice.dial requests during the rate-limit quarantine that followed its rate-limit error; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
         "#]],
     );
     assert!(s.exchanges().iter().all(|e| e.state != ExchangeState::TimedOut));
@@ -520,7 +520,7 @@ fn g165_rate_limit_error_without_reference_id_starts_the_quarantine() {
             voice.dial ref=2 #3 -> - swallowed latency=-
             I010 rate-limit-name-mismatch [2]: the rate-limit text names 'voice.dial' but the request field says 'agent.getState': the text names the request type in quarantine (the guide's own example disagrees the same way)
             E017 rate-limited [2]: WWE's rate limit for voice.dial was reached: it ignores further voice.dial requests for 30 s, without replying. Send fewer per minute or raise service-client-api.rate-limit.voice.dial
-            E018 request-swallowed [3]: WWE ignored voice.dial requests during the rate-limit quarantine that began with message 2; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
+            E018 request-swallowed [3]: WWE ignored voice.dial requests during the rate-limit quarantine that followed its rate-limit error; the client library failed them with "Request timeout". Send fewer voice.dial requests per minute or raise service-client-api.rate-limit.voice.dial
         "#]],
     );
     assert_eq!(s.rate_observations()[0].quarantines.len(), 1);
