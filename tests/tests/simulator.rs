@@ -1,6 +1,8 @@
 //! End-to-end scenarios on the WWE simulator, in Chromium and Firefox with
-//! the built extension: a call flow, a rate-limit quarantine, an origin
-//! filter denial, a user-data read filter, and the web-content topologies
+//! the built extension: a call flow, a rate-limit quarantine (and one of 0
+//! seconds, G173), an origin filter denial, a user-data read filter, a
+//! transfer to an object target as the vendor's sample sends it, an app
+//! shown as a tab that may only dial (G70), and the web-content topologies
 //! beyond a tab iframe: a popup app opened with `window.open`, and the
 //! reverse one, a CRM page embedding the service. Each is asserted on what
 //! the client app received (the sample console writes every reply, failure,
@@ -82,6 +84,36 @@ impl Sim {
         let mut rows = self.session.snapshot("#events li[data-testid=event]", &["data-event-type"]).unwrap();
         rows.reverse();
         rows.iter().map(|r| field(r, "data-event-type")).collect()
+    }
+
+    /// In the panel (already open), the view `view` (`policy`,
+    /// `findings`, ...).
+    fn panel_view(&self, view: &str) {
+        let tab = self.session.find_all(&format!("[data-testid=view-{view}]")).unwrap();
+        self.session.click(&tab[0]).unwrap();
+    }
+
+    /// In the panel's Policy view, types `text` as the WWE options and
+    /// leaves the box, which applies them.
+    fn panel_policy_options(&self, text: &str) {
+        self.panel_view("policy");
+        let s = &self.session;
+        let input = s
+            .wait_for("the policy view's options box", scaled(DEFAULT_TIMEOUT), || {
+                s.find_all("[data-testid=policy-options]").map_err(|e| e.to_string())?.into_iter().next().ok_or_else(|| "not yet".to_owned())
+            })
+            .unwrap();
+        s.click(&input).unwrap();
+        s.send_keys(&input, text).unwrap();
+        // Leaving the box fires `change`.
+        self.panel_view("policy");
+    }
+
+    /// The finding codes the Findings view lists.
+    fn panel_finding_codes(&self) -> Vec<String> {
+        self.panel_view("findings");
+        let rows = self.session.snapshot("[data-testid=finding]", &["data-code"]).unwrap();
+        rows.iter().map(|r| field(r, "data-code")).collect()
     }
 
     /// Opens the panel on the simulator's tab and waits until `ready`
@@ -259,6 +291,119 @@ fn rate_limit(browser: Browser) {
     assert_eq!(count(&rows, "reply", &service, &client), 3, "three served");
     assert_eq!(count(&rows, "rate-limit", &service, &client), 2, "the hit, and again after the quarantine in the same minute");
     assert_eq!(count(&rows, "error", &service, &client), 0);
+}
+
+/// G173: a quarantine delay of 0 means WWE ignores further requests of
+/// that type for ever: the panel shows them swallowed by the quarantine,
+/// never timed out (which would blame the origin option).
+fn quarantine_forever(browser: Browser) {
+    let sim = Sim::open(
+        browser,
+        "service-client-api.accepted-web-content-origins={{CLIENT}}\n\
+         service-client-api.rate-limit.voice.dial=1\n\
+         service-client-api.rate-limit-quarantine-delay=0\n",
+        &[CONSOLE],
+    );
+    sim.enter("Console");
+    let outcome = sim.js(
+        "const first = await c.call('voice.dial', ['5001']);\
+         const second = await c.call('voice.dial', ['5002']);\
+         const third = c.call('voice.dial', ['5003']);\
+         return [first.outcome, second.outcome, second.reply.errorMessage];",
+    );
+    assert_eq!([&outcome[0], &outcome[1]], [&json!("ok"), &json!("error")], "{outcome}");
+    assert!(outcome[2].as_str().unwrap().contains("ignored for 0 seconds"), "{outcome}");
+    let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
+    // The third request is judged once the client library's 10 s are over.
+    let rows = sim.panel_rows("the third dial swallowed", |rows| {
+        rows.iter().filter(|r| field(r, "data-kind") == "request" && field(r, "data-origin") == client).count() == 3
+            && rows.iter().any(|r| field(r, "data-kind") == "request" && field(r, "data-status") == "swallowed")
+    });
+    let statuses: Vec<String> = rows
+        .iter()
+        .filter(|r| field(r, "data-kind") == "request" && field(r, "data-origin") == client)
+        .map(|r| field(r, "data-status"))
+        .collect();
+    assert_eq!(statuses, ["ok", "rate-limited", "swallowed"]);
+    assert_eq!(count(&rows, "rate-limit", &service, &client), 1);
+    let codes = sim.panel_finding_codes();
+    assert!(codes.contains(&"E018".to_owned()) && codes.contains(&"E017".to_owned()), "{codes:?}");
+    assert!(!codes.contains(&"E016".to_owned()), "no timeout blaming the origins option: {codes:?}");
+}
+
+/// The vendor's sample passes a transfer target as an object: WWE accepts
+/// it, and the panel has nothing to say about it.
+fn object_target_transfer(browser: Browser) {
+    let sim = Sim::open(browser, "service-client-api.accepted-web-content-origins={{CLIENT}}\n", &[CONSOLE]);
+    sim.enter("Console");
+    let outcome = sim.js(
+        "await c.subscribe(['interaction']);\
+         const dial = await c.call('voice.dial', ['5001']);\
+         const id = dial.reply.data.interactionId;\
+         await new Promise((ok) => { const i = setInterval(() => {\
+           if (c.events.some((e) => e.data.eventType === 'ESTABLISHED')) { clearInterval(i); ok(); } }, 50); });\
+         const t = await c.call('interaction.singleStepTransfer', [id, {type: 'AGENT', destination: 'SIP_5001'}]);\
+         return [t.outcome, t.reply.errorMessage ?? null];",
+    );
+    assert_eq!(outcome, json!(["ok", null]));
+    let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
+    let rows = sim.panel_rows("the object-target transfer", |rows| {
+        rows.iter().any(|r| field(r, "data-name") == "interaction.singleStepTransfer" && field(r, "data-status") == "ok")
+            && count(rows, "reply", &service, &client) >= 3
+    });
+    answered(&rows, "interaction.singleStepTransfer", &client, &service);
+    let codes = sim.panel_finding_codes();
+    assert!(codes.iter().all(|c| c.starts_with('X') || c == "W012"), "no lint on the sample client's calls: {codes:?}");
+    assert!(!codes.contains(&"W003".to_owned()), "{codes:?}");
+}
+
+/// G70: an app shown in a tab may only dial. The simulator refuses the
+/// rest as WWE would, and the panel's Policy view, given the same options,
+/// says why.
+fn tab_app_may_only_dial(browser: Browser) {
+    let sim = Sim::open_apps(browser, "service-client-api.accepted-web-content-origins={{CLIENT}}\n", |o| {
+        vec![App::tab("Dialer", format!("{}/console.html?name=Dialer", o.client))]
+    });
+    sim.enter("Dialer");
+    let outcome = sim.js(
+        "const a = await c.call('agent.get', []);\
+         const d = await c.call('voice.dial', ['5001']);\
+         const s = await c.call('system.getAllowedServices', []);\
+         return [a.outcome, a.reply.errorMessage, d.outcome, s.outcome];",
+    );
+    assert_eq!([&outcome[0], &outcome[2], &outcome[3]], [&json!("error"), &json!("ok"), &json!("error")], "{outcome}");
+    assert!(outcome[1].as_str().unwrap().contains("shown as a tab"), "{outcome}");
+    let (service, client) = (sim.origins.service.clone(), sim.origins.client.clone());
+    sim.panel_rows("the tab app's requests", |rows| count(rows, "request", &client, &service) >= 3 && count(rows, "error", &service, &client) >= 2);
+    let options = format!(
+        "service-client-api.accepted-web-content-origins={client}\ninteraction.web-content=Dialer\n[Dialer]\nurl={client}/console.html?name=Dialer\nmode=tab\n"
+    );
+    sim.panel_policy_options(&options);
+    let s = &sim.session;
+    let (apps, rows) = s
+        .wait_for("the policy view to judge the tab app", scaled(DEFAULT_TIMEOUT), || {
+            let apps = s.snapshot("[data-testid=policy-app]", &["data-section", "data-mode"]).map_err(|e| e.to_string())?;
+            let rows = s
+                .snapshot("[data-testid=policy-row]", &["data-app", "data-request", "data-allowed"])
+                .map_err(|e| e.to_string())?;
+            if rows.len() >= 3 && rows.iter().all(|r| field(r, "data-app") == "Dialer") {
+                Ok((apps, rows))
+            } else {
+                Err(format!("{} apps, rows {rows:?}", apps.len()))
+            }
+        })
+        .unwrap();
+    assert_eq!(apps.iter().map(|a| (field(a, "data-section"), field(a, "data-mode"))).collect::<Vec<_>>(), [("Dialer".to_owned(), "tab".to_owned())]);
+    let mut judged: Vec<(String, String)> = rows.iter().map(|r| (field(r, "data-request"), field(r, "data-allowed"))).collect();
+    judged.sort();
+    assert_eq!(
+        judged,
+        [("agent.get", "false"), ("system.getAllowedServices", "false"), ("voice.dial", "true")].map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    let reasons: Vec<String> = s.snapshot("[data-testid=policy-reason]", &[]).unwrap().iter().map(|r| field(r, "text")).collect();
+    assert!(reasons.iter().any(|r| r.contains("shown as a tab") && r.contains("voice.dial only")), "{reasons:?}");
+    let meaning = s.snapshot("[data-testid=policy-app-meaning]", &[]).unwrap();
+    assert!(field(&meaning[0], "text").contains("dial operation only"), "{meaning:?}");
 }
 
 fn origin_filter(browser: Browser) {
@@ -478,4 +623,34 @@ fn crm_embeds_service_in_chromium() {
 #[test]
 fn crm_embeds_service_in_firefox() {
     crm_embeds_service(Browser::Firefox);
+}
+
+#[test]
+fn quarantine_forever_in_chromium() {
+    quarantine_forever(Browser::Chromium);
+}
+
+#[test]
+fn quarantine_forever_in_firefox() {
+    quarantine_forever(Browser::Firefox);
+}
+
+#[test]
+fn object_target_transfer_in_chromium() {
+    object_target_transfer(Browser::Chromium);
+}
+
+#[test]
+fn object_target_transfer_in_firefox() {
+    object_target_transfer(Browser::Firefox);
+}
+
+#[test]
+fn tab_app_may_only_dial_in_chromium() {
+    tab_app_may_only_dial(Browser::Chromium);
+}
+
+#[test]
+fn tab_app_may_only_dial_in_firefox() {
+    tab_app_may_only_dial(Browser::Firefox);
 }
