@@ -55,7 +55,9 @@ pub struct ParamSpec {
 /// The kind of value a parameter takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ParamKind {
-    /// An interaction identifier, a string such as `"1"`.
+    /// An interaction identifier: a string such as `"1"`, or a number the
+    /// client library passes through (the guide does not say WWE refuses
+    /// one).
     InteractionId,
     /// An object of user-data keys and values.
     KeyValues,
@@ -99,7 +101,7 @@ impl ParamKind {
     /// What a value of this kind looks like, for messages to the user.
     pub fn expectation(self) -> &'static str {
         match self {
-            ParamKind::InteractionId => "an interaction id (a string such as \"1\")",
+            ParamKind::InteractionId => "an interaction id (a string such as \"1\", or a number)",
             ParamKind::KeyValues => "an object of user-data keys and values",
             ParamKind::String => "a string",
             ParamKind::Number => "a number",
@@ -117,10 +119,10 @@ impl ParamKind {
     /// Whether `value` is of this kind.
     pub fn accepts(self, value: &Value) -> bool {
         match self {
-            ParamKind::InteractionId | ParamKind::String => value.is_string(),
+            ParamKind::String => value.is_string(),
             ParamKind::KeyValues | ParamKind::Options => value.is_object(),
             ParamKind::Number => value.is_number(),
-            ParamKind::StringOrNumber | ParamKind::StateIndexOrName | ParamKind::Date => {
+            ParamKind::InteractionId | ParamKind::StringOrNumber | ParamKind::StateIndexOrName | ParamKind::Date => {
                 value.is_string() || value.is_number()
             }
             // The guide documents neither shape's keys beyond the sample's
@@ -134,7 +136,7 @@ impl ParamKind {
     /// autocomplete and the simulator's tests.
     pub fn examples(self) -> &'static [&'static str] {
         match self {
-            ParamKind::InteractionId => &["\"1\""],
+            ParamKind::InteractionId => &["\"1\"", "1"],
             ParamKind::KeyValues => &["{\"Key1\": \"value\"}"],
             ParamKind::String => &["\"text\""],
             ParamKind::Number => &["1"],
@@ -541,7 +543,8 @@ mod tests {
     fn param_kinds_accept_their_values() {
         use serde_json::json;
         assert!(ParamKind::InteractionId.accepts(&json!("1")));
-        assert!(!ParamKind::InteractionId.accepts(&json!(1)));
+        assert!(ParamKind::InteractionId.accepts(&json!(1)), "the guide does not say a number is refused");
+        assert!(!ParamKind::InteractionId.accepts(&json!({"interactionId": "1"})));
         assert!(ParamKind::KeyValues.accepts(&json!({"a": "b"})));
         assert!(!ParamKind::KeyValues.accepts(&json!(["a"])));
         assert!(ParamKind::StateIndexOrName.accepts(&json!(2)));

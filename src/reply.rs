@@ -232,7 +232,7 @@ mod tests {
         let missing = check_params(dial, &[]).unwrap_err();
         assert!(missing.contains("missing destination"), "{missing}");
         let wrong =
-            check_params(catalog::request("voice.hangUp").unwrap(), &[json!(1)]).unwrap_err();
+            check_params(catalog::request("voice.hangUp").unwrap(), &[json!({})]).unwrap_err();
         assert!(
             wrong.contains("interactionId must be an interaction id"),
             "{wrong}"

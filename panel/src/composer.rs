@@ -61,7 +61,12 @@ fn client_routes(session: &Session) -> Vec<ClientRoute> {
 /// kind takes it (numbers, objects, quoted strings), otherwise the text
 /// itself — so `5001` is a string destination, not a number.
 fn param_value(text: &str, kind: catalog::ParamKind) -> Value {
+    // A kind whose first shape is a string (an id, a number to dial) keeps
+    // typed digits as text, as the vendor's sample sends them; one whose
+    // first shape is a number (a state-list index) reads them as a number.
+    let prefers_text = kind.examples().first().is_some_and(|e| e.starts_with('"'));
     match serde_json::from_str::<Value>(text.trim()) {
+        Ok(Value::Number(_)) if prefers_text => Value::String(text.to_string()),
         Ok(value) if kind.accepts(&value) => value,
         Ok(value) if !kind.accepts(&Value::String(text.to_string())) => value,
         _ => Value::String(text.to_string()),
@@ -169,5 +174,8 @@ mod tests {
         assert_eq!(param_value("{\"k\": 1}", user_data), json!({"k": 1}));
         assert_eq!(param_value("017c02b1", destination), json!("017c02b1"));
         assert_eq!(param_value("", destination), json!(""));
+        let set_state = catalog::request("agent.setState").unwrap().params[0].kind;
+        assert_eq!(param_value("0", set_state), json!(0), "a state-list index is a number");
+        assert_eq!(param_value("Ready", set_state), json!("Ready"));
     }
 }

@@ -2,7 +2,8 @@
 //! core (`wwe_core::interactions`) — an agent strip (state over time), a
 //! toast lane and one swimlane per interaction on a shared time axis, with
 //! markers for state, userData, recording, case, mark-done and toast
-//! changes. Selecting a marker lists the messages behind it and the
+//! changes, and for notices (an eventType such as ERROR or PULL_FAILED, an
+//! outbound event) that change none of these. Selecting a marker lists the messages behind it and the
 //! request that caused it; every id jumps to its message. With
 //! `user-data.read-allowed` / `write-allowed` set in the options, each
 //! interaction says which keys clients could not see or change, and why.

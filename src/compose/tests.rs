@@ -42,7 +42,7 @@ fn draft_problems_come_from_the_cores_lints() {
     let count = check_draft(&format!(r#"{{"request": "voice.dial", "parameters": [], {env}}}"#));
     assert_eq!(count.problems.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["W002"]);
 
-    let kind = check_draft(&format!(r#"{{"request": "voice.hangUp", "parameters": [1], {env}}}"#));
+    let kind = check_draft(&format!(r#"{{"request": "voice.hangUp", "parameters": [{{}}], {env}}}"#));
     assert_eq!(kind.problems.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["W003"]);
 
     let bare = check_draft(r#"{"request": "agent.get"}"#);
@@ -60,7 +60,7 @@ fn draft_problems_come_from_the_cores_lints() {
 fn hints_and_typed_names() {
     assert_eq!(
         param_hint("voice.dial").unwrap().split(" — ").next().unwrap(),
-        "voice.dial(destination: string, userData?: key-values)"
+        "voice.dial(destination: string-or-number, userData?: key-values)"
     );
     assert_eq!(param_hint("voice.dail"), None);
     assert_eq!(typed_request_name(r#"{"request": "voice.di"#).as_deref(), Some("voice.di"));

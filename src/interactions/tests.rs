@@ -744,3 +744,20 @@ fn a_failed_request_is_never_credited() {
         "#]],
     );
 }
+
+/// G366-417: eventTypes that change no state, data or party (ERROR,
+/// JOIN_FAILED, PULL_FAILED, NEW_MESSAGE, ...) and `outbound` events naming
+/// an interaction still show on its lane, as notices.
+#[test]
+fn notices_show_events_that_change_nothing_else() {
+    let mut f = Flow::default();
+    let chat = json!({"interactionId": "4", "media": "chat", "state": "INVITED", "parties": [{"name": "c@example.com"}], "userData": {}});
+    f.interaction(0.0, &[5], "ADDED", chat.clone());
+    f.interaction(10.0, &[5], "JOIN_FAILED", chat.clone());
+    f.interaction(20.0, &[5], "ERROR", chat.clone());
+    f.event(30.0, 5, "outbound", json!({"interaction": chat}));
+    let s = f.session();
+    let model = Interactions::build(&s);
+    let kinds: Vec<String> = model.interactions()[0].changes.iter().map(|c| format!("{} {}", c.kind.marker(), c.kind.summary())).collect();
+    assert_eq!(kinds, ["state INVITED", "notice interaction event JOIN_FAILED", "notice interaction event ERROR", "notice outbound event"]);
+}

@@ -71,7 +71,6 @@ fn parameter_count_and_kind() {
     check(
         &format!(r#"{{"request":"interaction.setUserData","parameters":[1,["MyKEY1","MyValue1"]],{ENV}}}"#),
         expect![[r#"
-            W003 wrong-parameter-kind: interaction.setUserData parameter 'interactionId' should be an interaction id (a string such as "1"), found 1
             W003 wrong-parameter-kind: interaction.setUserData parameter 'keyValues' should be an object of user-data keys and values, found ["MyKEY1","MyValue1"]
         "#]],
     );
