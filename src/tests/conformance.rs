@@ -13,7 +13,7 @@ use wwe_core::options::parse_options;
 use wwe_core::policy;
 use wwe_core::ratelimit::Verdict;
 use wwe_core::record::Record;
-use wwe_core::session::Session;
+use wwe_core::session::{ExchangeState, Session};
 
 const WWE: &str = "https://wwe.example";
 const CRM: &str = "https://crm.example";
@@ -209,4 +209,58 @@ fn g384_interaction_event_types_fit_their_media() {
     assert_eq!(on("ATTACHED_DATA_CHANGED", "workitem"), []);
     // Without a media nothing is judged.
     assert_eq!(codes_of(&event("interaction", json!({"eventType": "ESTABLISHED"}))), []);
+}
+
+fn dial(id: u64, t: f64, rid: &str) -> Record {
+    client_request(id, t, request("voice.dial", rid, json!(["5001"])))
+}
+
+fn states(s: &Session) -> Vec<ExchangeState> {
+    s.exchanges().iter().map(|e| e.state).collect()
+}
+
+fn codes(s: &Session) -> Vec<Code> {
+    s.findings().iter().map(|f| f.code).collect()
+}
+
+/// G173: "A value of 0 means that Workspace Web Edition ignores further
+/// requests forever". Requests long after such an error are swallowed by
+/// the quarantine, never timed out (which would blame the origin option).
+#[test]
+fn g173_quarantine_delay_of_zero_swallows_forever() {
+    let rate_limit = json!({
+        "referenceId": "1",
+        "errorMessage": "The rate limit for the request 'voice.dial' has been reached.\nFurther requests of the same type will be ignored for 0 seconds.",
+        "userAgent": "WWE"
+    });
+    let mut s = Session::new();
+    s.push(dial(1, 0.0, "1"));
+    s.push(to_client(2, 4.0, "https://crm.example/app.html", rate_limit));
+    s.push(dial(3, 5_000.0, "2"));
+    s.push(dial(4, 600_000.0, "3"));
+    s.advance_to(T0 + 700_000.0);
+    assert_eq!(states(&s), [ExchangeState::RateLimited, ExchangeState::Swallowed, ExchangeState::Swallowed]);
+    assert_eq!(codes(&s), [Code::RateLimited, Code::RequestSwallowed]);
+    assert!(s.findings()[0].message.contains("forever"), "{}", s.findings()[0].message);
+}
+
+/// G161-170: the guide's own rate-limit error has no referenceId (and names
+/// another request in its `request` field). The quarantine is recognised
+/// from the error itself: the pending request it answers is rate-limited,
+/// not timed out, and the next ones are swallowed.
+#[test]
+fn g165_rate_limit_error_without_reference_id_starts_the_quarantine() {
+    let guide_example = json!({
+        "errorMessage": "The rate limit for the request 'voice.dial' has been reached.\nFurther requests of the same type will be ignored for 30 seconds.",
+        "request": "agent.getState",
+        "userAgent": "WWE"
+    });
+    let mut s = Session::new();
+    s.push(dial(1, 0.0, "1"));
+    s.push(to_client(2, 4.0, "https://crm.example/app.html", guide_example));
+    s.push(dial(3, 1_000.0, "2"));
+    s.advance_to(T0 + 20_000.0);
+    assert_eq!(states(&s), [ExchangeState::RateLimited, ExchangeState::Swallowed]);
+    assert_eq!(codes(&s), [Code::RateLimitNameMismatch, Code::RateLimited, Code::RequestSwallowed]);
+    assert_eq!(s.rate_observations()[0].quarantines.len(), 1);
 }
