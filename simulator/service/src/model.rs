@@ -31,6 +31,11 @@ use wwe_core::reply;
 /// which the client library requires).
 pub const USER_AGENT: &str = "WWE Simulator";
 
+/// The eventType the simulator sends when a case selection changes an
+/// interaction's isCaseSelected/isCaseExpanded: the guide names none, and
+/// UNKNOWN is its table's eventType for an event it does not name.
+const SELECTION_EVENT: &str = "UNKNOWN";
+
 /// The user-data keys that hold an interaction's case and bundle ids, as
 /// in the guide's ATTACHED_DATA_CHANGED example (G338-339).
 const CASE_KEY: &str = "IW_CaseUid";
@@ -836,13 +841,23 @@ impl Service {
                     .position(|i| i.case_id == id)
                     .ok_or_else(|| format!("No interaction with case '{id}'"))?;
                 // G86: the selection is stored in isCaseSelected and
-                // isCaseExpanded; the case selected before is no longer. The
-                // guide names no eventType for a selection (G376-383), so
-                // none is sent: subscribers see the flags in every later
-                // interaction they receive. CASE_OR_BUNDLE_ID_CHANGED (G381)
-                // is for a changed identifier, which selecting does not do.
-                for (n, i) in self.interactions.iter_mut().enumerate() {
-                    i.case_selected = n == index;
+                // isCaseExpanded; the case selected before is no longer.
+                // Each interaction whose flags change is sent to the
+                // subscribers. The guide names no eventType for a selection
+                // (G376-383): the simulator uses UNKNOWN ("An unknown event
+                // occurs"), the one its table has for events it does not
+                // name, and the catalog says so. CASE_OR_BUNDLE_ID_CHANGED
+                // (G381) is for a changed identifier, which selecting does
+                // not do.
+                let changed: Vec<usize> = (0..self.interactions.len())
+                    .filter(|&n| self.interactions[n].case_selected != (n == index))
+                    .collect();
+                for &n in &changed {
+                    self.interactions[n].case_selected = n == index;
+                }
+                // The case left first, then the one selected.
+                for n in changed.iter().copied().filter(|&n| n != index).chain(changed.iter().copied().filter(|&n| n == index)) {
+                    self.emit_interaction(SELECTION_EVENT, n);
                 }
                 Ok(self.interaction_json(&self.interactions[index]))
             }

@@ -480,10 +480,11 @@ fn raised_events_follow_the_tables() {
 }
 
 /// G86, G381: selecting a case moves isCaseSelected and isCaseExpanded
-/// from the case selected before to this one and sends no
-/// CASE_OR_BUNDLE_ID_CHANGED; a changed case id does, once.
+/// from the case selected before to this one, each change reaches the
+/// subscribers (as UNKNOWN: the guide names no eventType for it), and no
+/// CASE_OR_BUNDLE_ID_CHANGED is sent; a changed case id sends it, once.
 #[test]
-fn g86_case_selection_moves_the_flags_and_only_an_id_change_is_announced() {
+fn g86_g381_case_selection_reaches_subscribers_and_only_an_id_change_is_called_one() {
     let mut s = Service::new(&format!(
         "service-client-api.accepted-web-content-origins={CLIENT}\nservice-client-api.user-data.write-allowed=IW_CaseUid\n"
     ))
@@ -498,12 +499,22 @@ fn g86_case_selection_moves_the_flags_and_only_an_id_change_is_announced() {
         let all = ask(s, "interaction.getInteractions", json!([]));
         all["data"].as_array().unwrap().iter().map(|i| (i["isCaseSelected"] == true, i["isCaseExpanded"] == true)).collect()
     };
+    let changed = |out: &[Outgoing]| -> Vec<(String, bool, bool)> {
+        out.iter()
+            .filter(|o| o.to == 1)
+            .map(|o| &o.message["data"])
+            .map(|d| (d["eventType"].as_str().unwrap().to_owned(), d["interaction"]["isCaseSelected"] == true, d["interaction"]["isCaseExpanded"] == true))
+            .collect()
+    };
     let out = s.handle(2, CLIENT, &request("interaction.selectCaseByCaseId", json!(["case-1"]), "s1"), T0);
-    assert!(event_types(&out).is_empty(), "{out:?}");
+    assert_eq!(changed(&out), [("UNKNOWN".to_owned(), true, true)], "the subscriber sees the selection");
     assert_eq!(flags(&mut s), [(true, true), (false, false)]);
     let out = s.handle(2, CLIENT, &request("interaction.selectCaseByCaseId", json!(["case-2"]), "s2"), T0);
-    assert!(event_types(&out).is_empty());
+    assert_eq!(changed(&out), [("UNKNOWN".to_owned(), false, false), ("UNKNOWN".to_owned(), true, true)], "the case left, then the one selected");
     assert_eq!(flags(&mut s), [(false, false), (true, true)]);
+    let out = s.handle(2, CLIENT, &request("interaction.selectCaseByCaseId", json!(["case-2"]), "s3"), T0);
+    assert!(changed(&out).is_empty(), "nothing changed, nothing sent");
+    assert!(!event_types(&out).contains(&"CASE_OR_BUNDLE_ID_CHANGED".to_owned()));
     let out = s.handle(2, CLIENT, &request("interaction.setUserData", json!(["2", {"IW_CaseUid": "case-9"}]), "u"), T0);
     assert_eq!(event_types(&out), ["ATTACHED_DATA_CHANGED", "CASE_OR_BUNDLE_ID_CHANGED"]);
     let out = s.handle(2, CLIENT, &request("interaction.setUserData", json!(["2", {"IW_CaseUid": "case-9"}]), "u2"), T0);
