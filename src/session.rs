@@ -347,6 +347,22 @@ impl Session {
         self.relate(index, time);
     }
 
+    /// The frame `frame_id` of tab `tab_id`, once it sent or received a
+    /// message.
+    pub fn frame(&self, tab_id: i64, frame_id: i64) -> Option<&Frame> {
+        self.frame_index.get(&(tab_id, frame_id)).map(|&i| &self.frames[i])
+    }
+
+    /// The frame that sent `message`, when the capture knows it.
+    pub fn sender_frame(&self, message: &Captured) -> Option<&Frame> {
+        self.frame(message.record.sender_tab_id(), message.sender_frame_id?)
+    }
+
+    /// The frame that received `message`.
+    pub fn receiver_frame(&self, message: &Captured) -> Option<&Frame> {
+        self.frame(message.record.tab_id, message.record.frame_id)
+    }
+
     /// The URL of the frame that sent `message`, once that frame has
     /// received a message (the relay reports only the receiver's URL).
     pub fn sender_url_of(&self, message: &Captured) -> Option<&str> {

@@ -231,15 +231,15 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                         <button class="tool" title="Close (Esc)" on:click=move |_| selected.set(None)>"✕"</button>
                     </header>
                     <section class="detail-meta">
-                        <div data-testid="detail-number">{store.number_label(d.id)}" at "{clock(d.time)}</div>
+                        <div data-testid="detail-number">{move || store.number_label(d.id)}" at "{clock(d.time)}</div>
                         <div>"from " <code>{d.sender.clone()}</code> " to " <code title=d.receiver_url.clone()>{d.receiver.clone()}</code></div>
                         {d.marker.clone().map(|m| view! { <div class="marker">{format!("captured as {m}: the data shown is not the exact message")}</div> })}
                         <div class="jumps">
                             {d.request.filter(|r| *r != d.id).map(|r| view! {
-                                <button class="link" data-testid="jump-request" on:click=jump(Some(r))>{format!("← request {}", store.number_label(r))}</button>
+                                <button class="link" data-testid="jump-request" on:click=jump(Some(r))>{move || format!("← request {}", store.number_label(r))}</button>
                             })}
                             {d.reply.filter(|r| *r != d.id).map(|r| view! {
-                                <button class="link" data-testid="jump-reply" on:click=jump(Some(r))>{format!("reply {} →", store.number_label(r))}</button>
+                                <button class="link" data-testid="jump-reply" on:click=jump(Some(r))>{move || format!("reply {} →", store.number_label(r))}</button>
                             })}
                         </div>
                         {d.caused.clone().into_iter().map(|c| {
@@ -265,7 +265,7 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                             <div class="detail-link">
                                 "created by "
                                 <button class="link" data-testid="detail-created-by" data-message=request.to_string() on:click=jump(Some(request))>
-                                    {format!("{} {name}", store.number_label(request))}
+                                    {move || format!("{} {name}", store.number_label(request))}
                                 </button>
                             </div>
                         })}

@@ -3,8 +3,33 @@
 //! Selecting a frame filters the message list to its traffic.
 
 use leptos::prelude::*;
+use wwe_core::session::{Frame, Role};
 
 use crate::model::Store;
+
+/// Which frame it is, as the sidebar's second line and the list's From and
+/// To say it: WWE's frame id for a client that has one, else `top` or the
+/// browser's frame number; `popup` when it is another tab's (a popup
+/// captured with its opener).
+pub fn frame_which(f: &Frame, capture_tab: i64) -> String {
+    let which = match (f.wwe_frame_id, f.frame_id) {
+        (Some(id), _) => format!("frameId {id}"),
+        (None, 0) => "top".to_owned(),
+        (None, n) => format!("frame {n}"),
+    };
+    if f.tab_id == capture_tab { which } else { format!("popup {which}") }
+}
+
+/// A frame's name in the list: its role (when known), which frame, and the
+/// host it is on, e.g. `client frameId 2 · localhost:8480`.
+pub fn frame_name(f: &Frame, capture_tab: i64) -> String {
+    let host = f.origin.split_once("://").map_or(f.origin.as_str(), |(_, rest)| rest);
+    let host = if host.is_empty() { "(origin unknown)" } else { host };
+    match f.role {
+        Role::Unknown => format!("{} · {host}", frame_which(f, capture_tab)),
+        role => format!("{} {} · {host}", role.as_str(), frame_which(f, capture_tab)),
+    }
+}
 
 #[derive(Clone, PartialEq)]
 struct FrameRow {

@@ -151,7 +151,10 @@ impl Store {
     }
 
     /// `#N`, the number of the message with this record id in the list's
-    /// time order (`#?` for an id not in the session).
+    /// time order (`#?` for an id not in the session). It tracks the
+    /// session's version: call it inside its own `move ||`, or the
+    /// enclosing view is rebuilt (and its local state lost) on every
+    /// message.
     pub fn number_label(&self, id: u64) -> String {
         self.version.track();
         self.cache.with_value(|c| c.number(id)).map_or_else(|| "#?".to_owned(), |n| format!("#{n}"))

@@ -136,6 +136,10 @@ struct RowView {
     sender: String,
     receiver: String,
     receiver_url: String,
+    /// The frames by name, as the sidebar names them; the sender's is its
+    /// origin alone when the capture does not know its frame.
+    from_name: String,
+    to_name: String,
     size: u64,
     summary: String,
     marker: Option<String>,
@@ -160,6 +164,19 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
             name,
             status: exchange.map_or("", |e| e.state.as_str()),
             latency: exchange.and_then(|e| e.latency_ms),
+            from_name: {
+                let capture_tab = captured.record.capture_tab_id.unwrap_or(captured.record.tab_id);
+                match session.sender_frame(captured) {
+                    Some(f) => crate::frames::frame_name(f, capture_tab),
+                    None => format!("{} (frame unknown)", host(&captured.record.source_origin)),
+                }
+            },
+            to_name: {
+                let capture_tab = captured.record.capture_tab_id.unwrap_or(captured.record.tab_id);
+                session
+                    .receiver_frame(captured)
+                    .map_or_else(|| host(&captured.record.frame_origin).to_owned(), |f| crate::frames::frame_name(f, capture_tab))
+            },
             sender: captured.record.source_origin.clone(),
             receiver: captured.record.frame_origin.clone(),
             receiver_url: captured.record.frame_url.clone(),
@@ -186,20 +203,52 @@ fn summary(message: &Message, json: &str) -> String {
     }
 }
 
-/// The glyph for a kind, so kinds tell apart at a glance.
+/// The icon of a kind, so kinds tell apart at a glance: an inline SVG
+/// path (12×12 user units, stroked in the kind's colour), never a font
+/// glyph, which a stock font set may lack.
 fn kind_icon(kind: &str) -> &'static str {
     match kind {
-        "request" => "↗",
-        "reply" => "↙",
-        "error" => "✖",
-        "rate-limit" => "⏳",
-        "event" => "⚡",
-        "subscribe" => "+",
-        "unsubscribe" => "−",
-        "frame-id" => "#",
-        "legacy" => "✉",
-        _ => "·",
+        // An arrow up and right: out to WWE.
+        "request" => "M3 9 L9 3 M4.5 3 H9 V7.5",
+        // An arrow down and left: back from WWE.
+        "reply" => "M9 3 L3 9 M3 4.5 V9 H7.5",
+        // A cross.
+        "error" => "M3 3 L9 9 M9 3 L3 9",
+        // An hourglass.
+        "rate-limit" => "M3 2 H9 L3 10 H9 Z",
+        // A lightning bolt.
+        "event" => "M7 1 L3 7 H6 L5 11 L9 5 H6 Z",
+        // Plus and minus.
+        "subscribe" => "M6 2 V10 M2 6 H10",
+        "unsubscribe" => "M2 6 H10",
+        // A hash.
+        "frame-id" => "M4.5 2 L3.5 10 M8.5 2 L7.5 10 M2 4.5 H10 M2 7.5 H10",
+        // An envelope.
+        "legacy" => "M1.5 3 H10.5 V9 H1.5 Z M1.5 3 L6 6.5 L10.5 3",
+        // A dot.
+        _ => "M5 6 A1 1 0 1 0 7 6 A1 1 0 1 0 5 6",
     }
+}
+
+/// Where a long name is cut: the tail kept whole is its last part (after
+/// the last `.`, `/` or `:`) when that is short, else the last word of it
+/// (at a lower-to-upper case change or an `_`): `setUserData` of
+/// `interaction.setUserData`, `ESTABLISHED` of `interaction/ESTABLISHED`,
+/// `Recording` of `voice.pauseCallRecording`. Names that differ at the end
+/// then stay apart when the column is narrow (`voice.pauseCall…Recording`).
+fn name_parts(name: &str) -> (&str, &str) {
+    const SHORT: usize = 12;
+    let part = name.rfind(['.', '/', ':']).map_or(0, |i| i + 1);
+    if name[part..].chars().count() <= SHORT {
+        return name.split_at(part);
+    }
+    let chars: Vec<(usize, char)> = name[part..].char_indices().map(|(i, c)| (part + i, c)).collect();
+    let word = chars
+        .windows(2)
+        .rev()
+        .find(|w| (w[0].1.is_lowercase() && w[1].1.is_uppercase()) || w[0].1 == '_')
+        .map_or(part, |w| w[1].0);
+    name.split_at(word)
 }
 
 fn host(origin: &str) -> &str {
@@ -251,6 +300,8 @@ fn MessageRow(
             data-status=field(|v| v.status.to_string())
             data-origin=field(|v| v.sender.clone())
             data-receiver-origin=field(|v| v.receiver.clone())
+            data-from=field(|v| v.from_name.clone())
+            data-to=field(|v| v.to_name.clone())
             data-marker=move || view_of.with(|v| v.as_ref().and_then(|v| v.marker.clone()))
             data-exchange=move || view_of.with(|v| v.as_ref().and_then(|v| v.exchange_request.map(|r| r.to_string())))
             on:click=move |_| {
@@ -265,14 +316,19 @@ fn MessageRow(
                 title=field(|v| format!("{} ({})", v.kind, v.direction))
                 on:click=cell_click(|v| Some(format!("kind:{}", v.kind)))
             >
-                {field(|v| kind_icon(v.kind).to_string())}
+                <svg class="kind-icon" viewBox="0 0 12 12" width="12" height="12" aria-hidden="true">
+                    <path d=field(|v| kind_icon(v.kind).to_string())/>
+                </svg>
             </span>
             <span class="c-name" title=field(|v| v.name.clone()) on:click=cell_click(|v| (!v.name.is_empty()).then(|| format!("name:{}", v.name.replace(' ', "*"))))>
                 {move || (grouped.get() && view_of.with(|v| v.as_ref().is_some_and(|v| v.is_exchange_head))).then(|| view! {
                     <button class="twisty" title="Show the raw messages" on:click=toggle>"▸"</button>
                 })}
                 {move || nested.get().then_some("↳ ")}
-                {field(|v| v.name.clone())}
+                <span class="mid" data-testid="name-text">
+                    <span class="mid-head">{field(|v| name_parts(&v.name).0.to_owned())}</span>
+                    <span class="mid-tail">{field(|v| name_parts(&v.name).1.to_owned())}</span>
+                </span>
             </span>
             <span
                 class=move || format!("c-status status-{}", view_of.with(|v| v.as_ref().map_or("", |v| v.status)))
@@ -283,11 +339,11 @@ fn MessageRow(
             <span class="c-latency" on:click=cell_click(|v| v.latency.map(|l| format!("latency>={}", l.floor())))>
                 {field(|v| v.latency.map(|l| format!("{l:.1} ms")).unwrap_or_default())}
             </span>
-            <span class="c-from" title=field(|v| v.sender.clone()) on:click=cell_click(|v| Some(format!("origin:{}", v.sender)))>
-                {field(|v| host(&v.sender).to_string())}
+            <span class="c-from" title=field(|v| format!("{} ({})", v.from_name, v.sender)) data-testid="from" on:click=cell_click(|v| Some(format!("origin:{}", v.sender)))>
+                {field(|v| v.from_name.clone())}
             </span>
-            <span class="c-to" title=field(|v| v.receiver_url.clone()) on:click=cell_click(|v| Some(format!("origin:{}", v.receiver)))>
-                {field(|v| host(&v.receiver).to_string())}
+            <span class="c-to" title=field(|v| format!("{} ({})", v.to_name, v.receiver_url)) data-testid="to" on:click=cell_click(|v| Some(format!("origin:{}", v.receiver)))>
+                {field(|v| v.to_name.clone())}
             </span>
             <span class="c-size" on:click=cell_click(|v| Some(format!("size>={}", v.size)))>{field(|v| v.size.to_string())}</span>
             <span class="c-summary">
@@ -295,5 +351,32 @@ fn MessageRow(
                 {field(|v| v.summary.clone())}
             </span>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_keep_their_last_word_whole() {
+        assert_eq!(name_parts("voice.pauseCallRecording"), ("voice.pauseCall", "Recording"));
+        assert_eq!(name_parts("voice.pauseRecording"), ("voice.pause", "Recording"));
+        assert_eq!(name_parts("interaction.setUserData"), ("interaction.", "setUserData"));
+        assert_eq!(name_parts("interaction/ESTABLISHED"), ("interaction/", "ESTABLISHED"));
+        assert_eq!(name_parts("interaction/ATTACHED_DATA_CHANGED"), ("interaction/ATTACHED_DATA_", "CHANGED"));
+        assert_eq!(name_parts("agent.get"), ("agent.", "get"));
+        assert_eq!(name_parts("messenger:team"), ("messenger:", "team"));
+        assert_eq!(name_parts("subscribe interaction"), ("", "subscribe interaction"), "a short name is not cut");
+        assert_eq!(name_parts(""), ("", ""));
+        assert_eq!(name_parts("Ünïcode.straßeÜberLängeÄ"), ("Ünïcode.straßeÜberLänge", "Ä"));
+    }
+
+    #[test]
+    fn every_kind_has_a_drawn_icon() {
+        for kind in ["request", "reply", "error", "rate-limit", "event", "subscribe", "unsubscribe", "frame-id", "legacy", "foreign"] {
+            let path = kind_icon(kind);
+            assert!(path.starts_with('M') && path.is_ascii(), "{kind}: {path}");
+        }
     }
 }

@@ -127,7 +127,7 @@ impl Sim {
                 let rows = s
                     .snapshot(
                         "[data-testid=message]",
-                        &["data-id", "data-direction", "data-kind", "data-name", "data-status", "data-exchange", "data-origin", "data-receiver-origin"],
+                        &["data-id", "data-direction", "data-kind", "data-name", "data-status", "data-exchange", "data-origin", "data-receiver-origin", "data-from", "data-to"],
                     )
                     .map_err(|e| e.to_string())?;
                 if ready(&rows) {
@@ -240,6 +240,26 @@ fn call_flow(browser: Browser) {
     assert_eq!(count(&rows, "reply", &service, &client), 4, "three replies and the subscribe reply");
     assert_eq!(count(&rows, "event", &service, &client), 5);
     assert_eq!(count(&rows, "frame-id", &service, &client), 1);
+    // From and To name the frames as the Frames sidebar does: role, which
+    // frame (WWE's frame id for the client), host.
+    let (dial, reply) = answered(&rows, "voice.dial", &client, &service);
+    let host = |origin: &str| origin.split_once("://").unwrap().1.to_owned();
+    let (console, wwe) = (format!("client frameId 1 · {}", host(&client)), format!("service top · {}", host(&service)));
+    assert_eq!((field(dial, "data-from"), field(dial, "data-to")), (console.clone(), wwe.clone()));
+    assert_eq!((field(reply, "data-from"), field(reply, "data-to")), (wwe, console));
+    // A name too long for its column is cut in the middle: the head ends in
+    // an ellipsis, the method stays whole, the full name is the tooltip.
+    let cut = sim
+        .session
+        .execute(
+            "const row = [...document.querySelectorAll('[data-testid=message][data-kind=request]')]\
+               .find((r) => r.dataset.name === 'interaction.setUserData');\
+             const cell = row.querySelector('.c-name'), head = cell.querySelector('.mid-head'), tail = cell.querySelector('.mid-tail');\
+             return [cell.title, head.textContent, tail.textContent, head.scrollWidth > head.clientWidth, tail.scrollWidth <= tail.clientWidth];",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(cut, json!(["interaction.setUserData", "interaction.", "setUserData", true, true]));
 }
 
 fn rate_limit(browser: Browser) {
