@@ -103,7 +103,9 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
     let findings_badge = RwSignal::new(0usize);
     Effect::new(move |_| {
         store.read(|_| ());
-        leptos::leptos_dom::helpers::request_idle_callback(move || findings_badge.set(store.read_interactions(crate::findings::count)));
+        leptos::leptos_dom::helpers::request_idle_callback(move || {
+            findings_badge.set(store.read_interactions_untracked(crate::findings::count))
+        });
     });
     Effect::new(move |_| {
         let current = settings.get();

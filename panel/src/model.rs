@@ -236,6 +236,12 @@ impl Store {
     /// arrives after later messages (`Interactions::update`).
     pub fn read_interactions<R>(&self, f: impl FnOnce(&Session, &Interactions) -> R) -> R {
         self.version.track();
+        self.read_interactions_untracked(f)
+    }
+
+    /// [`Store::read_interactions`] without subscribing, for callbacks that
+    /// run outside any reactive context (an idle callback).
+    pub fn read_interactions_untracked<R>(&self, f: impl FnOnce(&Session, &Interactions) -> R) -> R {
         self.session.with_value(|session| {
             self.interactions.update_value(|model| model.update(session));
             self.interactions.with_value(|model| f(session, model))

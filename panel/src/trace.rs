@@ -125,10 +125,9 @@ pub fn open_file(store: Store, file: web_sys::File) {
         };
         match har::import(&text) {
             Ok(trace) => {
-                let count = trace.records.len();
+                // The toolbar shows the trace's name; the console stays quiet.
                 store.load_trace(name.clone(), trace.records);
                 store.trace_error.set(None);
-                leptos::logging::log!("opened {name}: {count} records");
             }
             Err(error) => store.trace_error.set(Some(format!("{name}: {error}"))),
         }

@@ -146,6 +146,9 @@ pub struct Session {
     helper_window: Option<String>,
     addon_install: Option<Value>,
     driver_log: PathBuf,
+    /// Chromium's console messages read so far (chromedriver hands each
+    /// out once).
+    console_seen: std::cell::RefCell<Vec<String>>,
     started_in: Duration,
     // Held for its Drop. Field order matters: the processes die before
     // their directory goes.
@@ -218,6 +221,7 @@ impl Session {
                         helper_window: None,
                         addon_install: None,
                         driver_log,
+                        console_seen: Default::default(),
                         started_in: Duration::ZERO,
                         processes,
                         profile,
@@ -271,6 +275,9 @@ impl Session {
                         // block unpacked extensions.
                         "excludeSwitches": ["disable-extensions", "enable-automation"],
                     },
+                    // Console messages of the pages it drives, for
+                    // `console_messages`.
+                    "goog:loggingPrefs": { "browser": "ALL" },
                 })
             }
             Browser::Firefox => {
@@ -298,6 +305,11 @@ impl Session {
                             "browser.safebrowsing.phishing.enabled": false,
                             "network.captive-portal-service.enabled": false,
                             "network.connectivity-service.enabled": false,
+                            // Console messages of pages (the panel page
+                            // among them) go to stdout, i.e. the driver
+                            // log, where `console_messages` reads them, as
+                            // Chromium's `--enable-logging=stderr` does.
+                            "devtools.console.stdout.content": true,
                         },
                         "log": { "level": "info" },
                     },
@@ -342,6 +354,46 @@ impl Session {
     /// The driver's log, which for Chromium includes the browser's stderr.
     pub fn driver_log(&self) -> String {
         fs::read_to_string(&self.driver_log).unwrap_or_default()
+    }
+
+    /// The console messages the browser logged for scripts whose URL
+    /// starts with `url_prefix` (an extension page: `chrome-extension://<id>/`
+    /// or `moz-extension://<uuid>/`), one per line: in Chromium from
+    /// chromedriver's log of the pages it drives (`LEVEL: url line:col
+    /// text`, every level, and console calls of WebDriver scripts); in
+    /// Firefox from its stdout in the driver log (`console.warn: …`, every
+    /// content page: its stdout gives no URL for console calls, so the
+    /// caller makes sure only the page under test logs; `JavaScript
+    /// error: url, …` for the prefix).
+    pub fn console_messages(&self, url_prefix: &str) -> Vec<String> {
+        if self.browser == Browser::Chromium {
+            // chromedriver keeps the console of the pages it drives; each
+            // read returns what came since the last one, so keep them all.
+            let fresh = self.cmd("POST", "/se/log", json!({ "type": "browser" })).unwrap_or_default();
+            let mut seen = self.console_seen.borrow_mut();
+            for entry in fresh.as_array().into_iter().flatten() {
+                // A message names its script's URL, or `console-api` for a
+                // console call of a script without one (a WebDriver script).
+                let text = entry["message"].as_str().unwrap_or_default();
+                if text.contains(url_prefix) || text.starts_with("console-api") {
+                    seen.push(format!("{}: {text}", entry["level"].as_str().unwrap_or("?")));
+                }
+            }
+            return seen.clone();
+        }
+        self.driver_log()
+            .lines()
+            .filter(|l| match self.browser {
+                Browser::Chromium => false,
+                Browser::Firefox => {
+                    ["console.log:", "console.info:", "console.warn:", "console.error:", "console.debug:"]
+                        .iter()
+                        .any(|p| l.trim_start().starts_with(p))
+                        || (l.contains("JavaScript error:") || l.contains("JavaScript warning:")) && l.contains(url_prefix)
+                }
+            })
+            .map(str::to_owned)
+            .collect()
     }
 
     fn driver_log_tail(&self) -> String {
