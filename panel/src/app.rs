@@ -158,6 +158,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
     });
 
     let query = Memo::new(move |_| Query::parse(&filter_text.get()));
+    let sort = Memo::new(move |_| settings.with(|s| s.columns.sort));
     let listing = Memo::new(move |_| {
         let filter = ViewFilter {
             query: query.get(),
@@ -165,6 +166,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
             grouped: grouped.get(),
             expanded: expanded.get(),
             frame: frame_filter.get(),
+            sort: sort.get(),
         };
         store.read_with_cache(|session, cache| visible(session, cache, &filter))
     });
@@ -326,7 +328,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
             <main class="split" class:with-detail=move || selected.get().is_some()>
                 <FramesSidebar store=store selected=frame_filter/>
                 <section class="list-pane">
-                    <MessageList store=store items=items selected=selected grouped=grouped on_action=on_action/>
+                    <MessageList store=store items=items selected=selected grouped=grouped on_action=on_action settings=settings/>
                     {move || (store.len() == 0).then(|| view! {
                         <p class="empty">"No messages yet. Traffic appears here as the page posts messages."</p>
                     })}

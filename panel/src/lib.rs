@@ -10,6 +10,7 @@ mod bench;
 mod bridge;
 mod client_picker;
 mod clock;
+mod columns;
 mod composer;
 mod detail;
 mod editor;

@@ -341,6 +341,8 @@ pub struct ViewFilter {
     pub expanded: Vec<u64>,
     /// Only messages sent or received by this browser frame.
     pub frame: Option<(i64, i64)>,
+    /// The column sorting the list; `None`: time order.
+    pub sort: Option<crate::columns::Sort>,
 }
 
 /// The rows that pass the filter, in capture order, and how many foreign
@@ -384,7 +386,65 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
             }
         }
     }
+    if let Some(sort) = filter.sort {
+        items = sorted(session, cache, items, sort);
+    }
     (items, hidden_foreign)
+}
+
+/// What a column sorts by.
+#[derive(PartialEq, PartialOrd)]
+enum SortKey<'a> {
+    Number(f64),
+    Text(&'a str),
+    /// No value (a latency not known yet): after every value.
+    Missing,
+}
+
+/// `items` sorted by a column, stably (ties keep time order); a reply
+/// shown under its request moves with it. Missing values go last either
+/// way.
+fn sorted(session: &Session, cache: &Cache, items: Vec<ListItem>, sort: crate::columns::Sort) -> Vec<ListItem> {
+    use crate::columns::Column;
+    let key = |id: u64| -> SortKey<'_> {
+        let Some(index) = cache.index_of(id) else { return SortKey::Missing };
+        let captured = &session.messages()[index];
+        let exchange = status_of(session, captured);
+        let record = &captured.record;
+        match sort.column {
+            Column::Time => SortKey::Number(record.time),
+            Column::Kind => SortKey::Text(captured.decoded.message.kind_str()),
+            Column::Name => SortKey::Text(match exchange {
+                Some(e) if captured.decoded.message.is_reply() => &e.name,
+                _ => &cache.rows[index].name,
+            }),
+            Column::Status => exchange.map_or(SortKey::Missing, |e| SortKey::Text(e.state.as_str())),
+            Column::Latency => exchange.and_then(|e| e.latency_ms).map_or(SortKey::Missing, SortKey::Number),
+            Column::From => SortKey::Text(&record.source_origin),
+            Column::To => SortKey::Text(&record.frame_origin),
+            Column::Size => SortKey::Number(record.size as f64),
+            Column::Message => SortKey::Text(&cache.rows[index].json),
+        }
+    };
+    // Blocks: a row and the nested reply under it.
+    let mut blocks: Vec<Vec<ListItem>> = Vec::new();
+    for item in items {
+        match blocks.last_mut() {
+            Some(block) if item.nested => block.push(item),
+            _ => blocks.push(vec![item]),
+        }
+    }
+    blocks.sort_by(|a, b| {
+        let (ka, kb) = (key(a[0].id), key(b[0].id));
+        let order = match (&ka, &kb) {
+            (SortKey::Missing, SortKey::Missing) => std::cmp::Ordering::Equal,
+            (SortKey::Missing, _) => return std::cmp::Ordering::Greater,
+            (_, SortKey::Missing) => return std::cmp::Ordering::Less,
+            _ => ka.partial_cmp(&kb).unwrap_or(std::cmp::Ordering::Equal),
+        };
+        if sort.descending { order.reverse() } else { order }
+    });
+    blocks.into_iter().flatten().collect()
 }
 
 fn facts<'a>(
@@ -470,7 +530,7 @@ mod tests {
         session.push(request(2, None, 4, "0"));
         session.push(reply);
         let cache = cache_of(&session);
-        let filter = |frame| ViewFilter { query: Query::parse(""), toggles: Toggles::default(), grouped: false, expanded: Vec::new(), frame };
+        let filter = |frame| ViewFilter { query: Query::parse(""), toggles: Toggles::default(), grouped: false, expanded: Vec::new(), frame, sort: None };
         let ids = |frame| visible(&session, &cache, &filter(Some(frame))).0.iter().map(|item| item.id).collect::<Vec<_>>();
         assert_eq!(ids((2, 0)), [1, 3], "the popup's top frame sent #1 and received #3");
         assert_eq!(ids((1, 4)), [2], "the opener's iframe 4 sent #2 only");
@@ -495,5 +555,32 @@ mod tests {
         cache.insert_in_time_order(&session, 2);
         assert_eq!((cache.number(3), cache.number(2), cache.number(1)), (Some(1), Some(2), Some(3)));
         assert_eq!(cache.number(99), None);
+    }
+
+    /// Sorting by a column orders the rows by it, ties and missing values
+    /// as the user expects: latency ascending puts the unanswered request
+    /// last, descending too; time order is the default.
+    #[test]
+    fn a_column_sorts_the_list() {
+        use crate::columns::{Column, Sort};
+        let at = |id: u64, time: f64, data: serde_json::Value| Record { id, tab_id: 1, time, data, size: id * 10, ..Record::default() };
+        let req = |rid: &str, name: &str| json!({"request": name, "referenceId": rid, "userAgent": "WWE Client", "protocolVersion": 2});
+        let ok = |rid: &str| json!({"referenceId": rid, "data": {}, "userAgent": "WWE"});
+        let mut session = Session::new();
+        session.push(at(1, 1_000.0, req("0", "voice.dial")));
+        session.push(at(2, 1_050.0, ok("0")));
+        session.push(at(3, 1_100.0, req("1", "agent.get")));
+        session.push(at(4, 1_105.0, ok("1")));
+        session.push(at(5, 1_200.0, req("2", "agent.getState")));
+        let cache = cache_of(&session);
+        let ids = |sort: Option<Sort>| {
+            let filter = ViewFilter { query: Query::parse("kind:request"), toggles: Toggles::default(), grouped: false, expanded: Vec::new(), frame: None, sort };
+            visible(&session, &cache, &filter).0.iter().map(|i| i.id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(None), [1, 3, 5]);
+        assert_eq!(ids(Some(Sort { column: Column::Latency, descending: false })), [3, 1, 5]);
+        assert_eq!(ids(Some(Sort { column: Column::Latency, descending: true })), [1, 3, 5], "the pending request stays last");
+        assert_eq!(ids(Some(Sort { column: Column::Name, descending: false })), [3, 5, 1]);
+        assert_eq!(ids(Some(Sort { column: Column::Size, descending: true })), [5, 3, 1]);
     }
 }

@@ -21,6 +21,8 @@ pub struct Settings {
     pub show_foreign: bool,
     /// One row per exchange.
     pub grouped: bool,
+    /// The list's columns: widths, hidden ones, the sort.
+    pub columns: crate::columns::ColumnPrefs,
 }
 
 impl Default for Settings {
@@ -31,6 +33,7 @@ impl Default for Settings {
             preserve_log: false,
             show_foreign: false,
             grouped: false,
+            columns: Default::default(),
         }
     }
 }
@@ -57,6 +60,7 @@ impl Settings {
             preserve_log: if early.preserve_log != default.preserve_log { early.preserve_log } else { self.preserve_log },
             show_foreign: if early.show_foreign != default.show_foreign { early.show_foreign } else { self.show_foreign },
             grouped: if early.grouped != default.grouped { early.grouped } else { self.grouped },
+            columns: if early.columns != default.columns { early.columns.clone() } else { self.columns },
         }
     }
 }
@@ -75,7 +79,7 @@ mod tests {
 
     #[test]
     fn what_the_user_set_while_loading_wins_over_the_save() {
-        let saved = Settings { options_text: "old=1".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true };
+        let saved = Settings { options_text: "old=1".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, ..Settings::default() };
         let untouched = Settings::default();
         assert_eq!(saved.clone().overridden_by(&untouched), saved);
         let early = Settings { options_text: "new=2".into(), ..Settings::default() };
@@ -85,7 +89,8 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let s = Settings { options_text: "a=b".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true };
+        let mut s = Settings { options_text: "a=b".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, ..Settings::default() };
+        s.columns.toggle_sort(crate::columns::Column::Size);
         assert_eq!(Settings::from_json(&s.to_json()), s);
     }
 }

@@ -5,8 +5,10 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wwe_core::decode::Message;
 
-use crate::model::{ListItem, Store};
 use crate::clock::clock;
+use crate::columns::{Column, ColumnPrefs, COLUMNS};
+use crate::model::{ListItem, Store};
+use crate::settings::Settings;
 
 /// Height of one row in CSS pixels; `panel.css` uses the same number.
 pub const ROW_HEIGHT: f64 = 21.0;
@@ -33,7 +35,9 @@ pub fn MessageList(
     selected: RwSignal<Option<u64>>,
     #[prop(into)] grouped: Signal<bool>,
     on_action: Callback<CellAction>,
+    settings: RwSignal<Settings>,
 ) -> impl IntoView {
+    let columns = Memo::new(move |_| settings.with(|s| s.columns.clone()));
     let scroll_top = RwSignal::new(0.0_f64);
     let viewport = RwSignal::new(600.0_f64);
     let container = NodeRef::<Div>::new();
@@ -85,17 +89,8 @@ pub fn MessageList(
     };
 
     view! {
-        <div class="grid-head" role="row">
-            <span class="c-time">"Time"</span>
-            <span class="c-kind" title="Kind">""</span>
-            <span class="c-name">"Name"</span>
-            <span class="c-status">"Status"</span>
-            <span class="c-latency">"Latency"</span>
-            <span class="c-from">"From"</span>
-            <span class="c-to">"To"</span>
-            <span class="c-size">"Size"</span>
-            <span class="c-summary">"Message"</span>
-        </div>
+        <div class=move || format!("grid {}", columns.with(ColumnPrefs::hidden_classes)) style:--cols=move || columns.with(ColumnPrefs::template)>
+        <GridHead settings=settings columns=columns/>
         <div
             class="grid-body"
             node_ref=container
@@ -120,6 +115,100 @@ pub fn MessageList(
                 </div>
             </div>
         </div>
+        </div>
+    }
+}
+
+/// The header: click a column to sort by it (again: the other way, a
+/// third time: time order), drag its right edge to resize it, right-click
+/// to hide or show columns.
+#[component]
+fn GridHead(settings: RwSignal<Settings>, columns: Memo<ColumnPrefs>) -> impl IntoView {
+    let menu = RwSignal::new(None::<(i32, i32)>);
+    let update = move |f: &dyn Fn(&mut ColumnPrefs)| settings.update(|s| f(&mut s.columns));
+    // A drag in progress: the column, where it started, its width then.
+    let drag = StoredValue::new(None::<(Column, f64, f64)>);
+    let moving = window_event_listener(leptos::ev::mousemove, move |ev| {
+        if let Some((column, x0, w0)) = drag.get_value() {
+            update(&|p| p.set_width(column, w0 + f64::from(ev.client_x()) - x0));
+        }
+    });
+    let released = window_event_listener(leptos::ev::mouseup, move |_| drag.set_value(None));
+    let clicked_away = window_event_listener(leptos::ev::click, move |_| menu.set(None));
+    on_cleanup(move || {
+        moving.remove();
+        released.remove();
+        clicked_away.remove();
+    });
+    view! {
+        <div
+            class="grid-head"
+            role="row"
+            data-testid="grid-head"
+            on:contextmenu=move |ev| {
+                ev.prevent_default();
+                menu.set(Some((ev.client_x(), ev.client_y())));
+            }
+        >
+            {COLUMNS.iter().map(|spec| {
+                let column = spec.column;
+                let arrow = move || columns.with(|p| match p.sort {
+                    Some(s) if s.column == column => if s.descending { "▼" } else { "▲" },
+                    _ => "",
+                });
+                view! {
+                    <span
+                        class=format!("{} col-head", spec.class)
+                        data-testid="column-head"
+                        data-column=spec.title.to_ascii_lowercase()
+                        data-sort=move || columns.with(|p| p.sort.filter(|s| s.column == column).map(|s| if s.descending { "descending" } else { "ascending" }))
+                        title=format!("{}: click to sort, drag the edge to resize, right-click to hide or show columns", spec.title)
+                        on:click=move |_| update(&|p| p.toggle_sort(column))
+                    >
+                        {spec.label}
+                        <span class="sort-arrow">{arrow}</span>
+                        <span
+                            class="col-resize"
+                            data-testid="column-resize"
+                            on:click=|ev| ev.stop_propagation()
+                            on:mousedown=move |ev| {
+                                ev.prevent_default();
+                                ev.stop_propagation();
+                                use wasm_bindgen::JsCast;
+                                let cell = event_target::<web_sys::Element>(&ev).parent_element();
+                                let width = cell
+                                    .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok())
+                                    .map_or(100.0, |c| f64::from(c.offset_width()));
+                                drag.set_value(Some((column, f64::from(ev.client_x()), width)));
+                            }
+                        ></span>
+                    </span>
+                }
+            }).collect_view()}
+        </div>
+        {move || menu.get().map(|(x, y)| view! {
+            <div class="column-menu" data-testid="column-menu" style=format!("left: {x}px; top: {y}px") on:click=|ev| ev.stop_propagation()>
+                {COLUMNS.iter().map(|spec| {
+                    let column = spec.column;
+                    view! {
+                        <label class="column-menu-item">
+                            <input
+                                type="checkbox"
+                                data-testid="column-toggle"
+                                data-column=spec.title.to_ascii_lowercase()
+                                prop:checked=move || columns.with(|p| p.shows(column))
+                                on:change=move |_| update(&|p| p.toggle_hidden(column))
+                            />
+                            {spec.title}
+                        </label>
+                    }
+                }).collect_view()}
+                <button class="tool" data-testid="columns-reset" on:click=move |_| {
+                    update(&|p| *p = ColumnPrefs::default());
+                    menu.set(None);
+                }>"Reset columns"</button>
+            </div>
+        })}
     }
 }
 
