@@ -337,6 +337,13 @@ impl Session {
             self.report(issue, id);
         }
 
+        // A `message` event page script made itself is no delivery: what it
+        // claims (origin, source) is not a sender, so it neither counts for
+        // a frame nor pairs with a request (issue 15).
+        if record.dispatched_by_page {
+            self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id: None });
+            return;
+        }
         self.note_frames(&record, sender_frame_id, &decoded);
         self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id });
         self.relate(index, time);
