@@ -21,6 +21,11 @@ pub struct Settings {
     pub show_foreign: bool,
     /// One row per exchange.
     pub grouped: bool,
+    /// The send-side hook (targetOrigin and caller stack of same-origin
+    /// sends): off by default, because the page can observe it
+    /// (ARCHITECTURE.md, "Invisible capture"). The background registers the
+    /// hook while this is on.
+    pub send_side: bool,
 }
 
 impl Default for Settings {
@@ -31,6 +36,7 @@ impl Default for Settings {
             preserve_log: false,
             show_foreign: false,
             grouped: false,
+            send_side: false,
         }
     }
 }
@@ -57,6 +63,7 @@ impl Settings {
             preserve_log: if early.preserve_log != default.preserve_log { early.preserve_log } else { self.preserve_log },
             show_foreign: if early.show_foreign != default.show_foreign { early.show_foreign } else { self.show_foreign },
             grouped: if early.grouped != default.grouped { early.grouped } else { self.grouped },
+            send_side: if early.send_side != default.send_side { early.send_side } else { self.send_side },
         }
     }
 }
@@ -70,12 +77,13 @@ mod tests {
         assert_eq!(Settings::from_json("not json"), Settings::default());
         let partial = Settings::from_json(r#"{"grouped": true, "unknown": 1}"#);
         assert!(partial.grouped);
+        assert!(!partial.send_side, "the send-side hook is off unless turned on");
         assert_eq!(partial.size_cap, DEFAULT_SIZE_CAP);
     }
 
     #[test]
     fn what_the_user_set_while_loading_wins_over_the_save() {
-        let saved = Settings { options_text: "old=1".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true };
+        let saved = Settings { options_text: "old=1".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, send_side: true };
         let untouched = Settings::default();
         assert_eq!(saved.clone().overridden_by(&untouched), saved);
         let early = Settings { options_text: "new=2".into(), ..Settings::default() };
@@ -85,7 +93,7 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let s = Settings { options_text: "a=b".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true };
+        let s = Settings { options_text: "a=b".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, send_side: true };
         assert_eq!(Settings::from_json(&s.to_json()), s);
     }
 }

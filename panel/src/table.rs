@@ -139,6 +139,8 @@ struct RowView {
     size: u64,
     summary: String,
     marker: Option<String>,
+    /// Made by page script (not delivered): the origin it claims, if any.
+    page_made: Option<String>,
     exchange_request: Option<u64>,
     is_exchange_head: bool,
 }
@@ -166,6 +168,7 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
             size: captured.record.size,
             summary: summary(message, cache.row(id).map_or("", |r| r.json.as_str())),
             marker: captured.record.marker.clone(),
+            page_made: captured.record.dispatched_by_page.then(|| captured.record.claimed_origin.clone().unwrap_or_default()),
             exchange_request: exchange.map(|e| e.request),
             is_exchange_head: exchange.is_some_and(|e| e.request == id),
         })
@@ -183,6 +186,16 @@ fn summary(message: &Message, json: &str) -> String {
     match line.char_indices().nth(LIMIT) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,
+    }
+}
+
+/// The sender cell's tooltip: the origin, or for a page-made event what it
+/// is and the origin it only claims.
+fn sender_title(v: &RowView) -> String {
+    match &v.page_made {
+        Some(claimed) if !claimed.is_empty() => format!("dispatched by page script, not delivered; claims origin {claimed}"),
+        Some(_) => "dispatched by page script, not delivered".to_string(),
+        None => v.sender.clone(),
     }
 }
 
@@ -252,6 +265,7 @@ fn MessageRow(
             data-origin=field(|v| v.sender.clone())
             data-receiver-origin=field(|v| v.receiver.clone())
             data-marker=move || view_of.with(|v| v.as_ref().and_then(|v| v.marker.clone()))
+            data-page-made=move || view_of.with(|v| v.as_ref().and_then(|v| v.page_made.as_ref().map(|_| "true")))
             data-exchange=move || view_of.with(|v| v.as_ref().and_then(|v| v.exchange_request.map(|r| r.to_string())))
             on:click=move |_| {
                 if let Some(id) = id.get_untracked() {
@@ -283,8 +297,8 @@ fn MessageRow(
             <span class="c-latency" on:click=cell_click(|v| v.latency.map(|l| format!("latency>={}", l.floor())))>
                 {field(|v| v.latency.map(|l| format!("{l:.1} ms")).unwrap_or_default())}
             </span>
-            <span class="c-from" title=field(|v| v.sender.clone()) on:click=cell_click(|v| Some(format!("origin:{}", v.sender)))>
-                {field(|v| host(&v.sender).to_string())}
+            <span class="c-from" title=field(sender_title) on:click=cell_click(|v| Some(format!("origin:{}", v.sender)))>
+                {field(|v| if v.page_made.is_some() { "page-made".to_string() } else { host(&v.sender).to_string() })}
             </span>
             <span class="c-to" title=field(|v| v.receiver_url.clone()) on:click=cell_click(|v| Some(format!("origin:{}", v.receiver)))>
                 {field(|v| host(&v.receiver).to_string())}
