@@ -212,8 +212,9 @@ const ready = Promise.all([restore().catch(() => {}), loadAlwaysRecord()]);
 // loaded after that.
 const SETTINGS_KEY = "wwe.settings";
 const HOOK_ID = "wwe-send-side-hook";
-let hookRegistered = false;
-let hookSync = Promise.resolve();
+// The setting as last read; a sync whose reading is no longer the latest
+// leaves the decision to the later one.
+let hookWanted = false;
 
 async function sendSideWanted() {
   try {
@@ -224,11 +225,17 @@ async function sendSideWanted() {
   }
 }
 
-// One sync at a time, so that two quick changes cannot register twice.
-function syncHook() {
-  hookSync = hookSync.then(async () => {
-    const wanted = await sendSideWanted();
+// Not chained one after another, so that one call that never settles
+// cannot hold up the next change (a test run once saw the hook never
+// registered after the setting changed, with no error; cause unknown). Two
+// overlapping calls can at worst try to register twice, which the browser
+// refuses ("duplicate id") without harm.
+async function syncHook() {
+  const wanted = await sendSideWanted();
+  hookWanted = wanted;
+  try {
     const existing = await api.scripting.getRegisteredContentScripts({ ids: [HOOK_ID] });
+    if (wanted !== hookWanted) return;
     if (wanted && existing.length === 0) {
       await api.scripting.registerContentScripts([{
         id: HOOK_ID, js: ["hook.js"], matches: ["<all_urls>"], runAt: "document_start",
@@ -237,9 +244,18 @@ function syncHook() {
     } else if (!wanted && existing.length > 0) {
       await api.scripting.unregisterContentScripts({ ids: [HOOK_ID] });
     }
-    hookRegistered = wanted;
-  }).catch(noteError);
-  return hookSync;
+  } catch (error) {
+    if (!/duplicate|does not exist|nonexistent/i.test(String(error?.message ?? error))) noteError(error);
+  }
+}
+
+/** Whether the hook is registered now, as the browser reports it. */
+async function hookRegistered() {
+  try {
+    return (await api.scripting.getRegisteredContentScripts({ ids: [HOOK_ID] })).length > 0;
+  } catch (_) {
+    return false;
+  }
 }
 syncHook();
 
@@ -496,7 +512,7 @@ function noteError(error) {
 }
 
 /** Counts for tests and diagnostics; extension pages only. */
-function stats() {
+async function stats() {
   const out = {};
   for (const [tabId, s] of tabs) {
     out[tabId] = {
@@ -504,7 +520,7 @@ function stats() {
       pageReportsDropped: s.pageReportsDropped, pageReportsRejected: s.pageReportsRejected, volatile: s.volatile,
     };
   }
-  return { boot: BOOT, tabs: out, persistedBytes, popups: [...popups], frameIndex: [...frameIndex.keys()], errors, sendSideHook: hookRegistered };
+  return { boot: BOOT, tabs: out, persistedBytes, popups: [...popups], frameIndex: [...frameIndex.keys()], errors, sendSideHook: await hookRegistered() };
 }
 
 // Content scripts' messages carry the page's URL; only the extension's own
