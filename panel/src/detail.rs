@@ -132,7 +132,8 @@ fn detail_of(session: &Session, interactions: &Interactions, id: u64) -> Option<
                     (
                         p.name.map_or_else(|| format!("#{i}"), str::to_string),
                         spec.map_or("extra", |s| s.kind.as_str()).to_string(),
-                        p.value.to_string(),
+                        // Values JSON cannot hold, as a developer reads them.
+                        if wwe_core::tagged::contains_tags(&p.value) { wwe_core::tagged::render(&p.value) } else { p.value.to_string() },
                     )
                 })
                 .collect();

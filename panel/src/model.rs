@@ -245,7 +245,7 @@ pub fn status_of<'s>(session: &'s Session, captured: &Captured) -> Option<&'s Ex
 
 /// Quick toggles beside the filter box. `foreign` and `page_made` are off
 /// by default: such messages are kept and counted, only hidden.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Toggles {
     pub requests: bool,
     pub events: bool,
@@ -254,12 +254,6 @@ pub struct Toggles {
     pub foreign: bool,
     /// Show `message` events page script made itself (not deliveries).
     pub page_made: bool,
-}
-
-impl Default for Toggles {
-    fn default() -> Toggles {
-        Toggles { requests: false, events: false, errors: false, rate_limited: false, foreign: false, page_made: false }
-    }
 }
 
 /// How many messages the off-by-default toggles hide.

@@ -166,7 +166,7 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
             receiver: captured.record.frame_origin.clone(),
             receiver_url: captured.record.frame_url.clone(),
             size: captured.record.size,
-            summary: summary(message, cache.row(id).map_or("", |r| r.json.as_str())),
+            summary: summary(message, &captured.record.data, cache.row(id).map_or("", |r| r.json.as_str())),
             marker: captured.record.marker.clone(),
             page_made: captured.record.dispatched_by_page.then(|| captured.record.claimed_origin.clone().unwrap_or_default()),
             exchange_request: exchange.map(|e| e.request),
@@ -176,10 +176,12 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
 }
 
 /// The decoder's one-line description of a WWE message; for anything else,
-/// the start of the raw JSON.
-fn summary(message: &Message, json: &str) -> String {
+/// the start of the raw JSON, or, when it holds values JSON cannot (tagged
+/// by the capture), the core's rendering of them (`NaN`, `Map(1) {…}`).
+fn summary(message: &Message, data: &serde_json::Value, json: &str) -> String {
     const LIMIT: usize = 200;
     let line = match message {
+        Message::Foreign | Message::Legacy(_) if wwe_core::tagged::contains_tags(data) => wwe_core::tagged::render_short(data, LIMIT),
         Message::Foreign | Message::Legacy(_) => json.to_string(),
         decoded => decoded.to_string(),
     };
@@ -309,5 +311,21 @@ fn MessageRow(
                 {field(|v| v.summary.clone())}
             </span>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A foreign message holding values JSON cannot shows them rendered,
+    /// never as raw tags; plain JSON shows as it was sent.
+    #[test]
+    fn the_summary_renders_tagged_values() {
+        let data = json!({"n": {"$wwe": "number", "value": "NaN"}, "big": {"$wwe": "bigint", "value": "12"}});
+        assert_eq!(summary(&Message::Foreign, &data, &data.to_string()), r#"{"big": 12n, "n": NaN}"#);
+        let plain = json!({"a": 1});
+        assert_eq!(summary(&Message::Foreign, &plain, r#"{"a":1}"#), r#"{"a":1}"#);
     }
 }
