@@ -217,7 +217,7 @@
       if (v === null) return null;
       if (open.has(v)) { mark("cyclic"); return { $wwe: "cycle", path: pathString(v) }; }
       if (where.has(v)) return { $wwe: "ref", path: pathString(v) };
-      if (total >= DEPTH_LIMIT) { mark("truncated"); return { $wwe: "too-deep" }; }
+      if (total >= DEPTH_LIMIT) { mark("truncated"); return { $wwe: "too-deep", reason: "nesting deeper than " + DEPTH_LIMIT + " levels is not recorded" }; }
       if (depth >= DEPTH_STEP) {
         const part = parts.length;
         parts.push(null);

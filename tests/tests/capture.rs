@@ -41,12 +41,12 @@ fn frames_and_values(browser: Browser) {
         let Origins { service, client, .. } = origins.clone();
         // A small size cap, as the panel saves it, and the send-side hook
         // on (it is off by default: ARCHITECTURE.md, "Invisible capture").
-        enable_send_side(session, json!({ "sizeCap": 20000 }))?;
+        enable_send_side(session, json!({ "sizeCap": 100_000 }))?;
         session.goto(&format!("{service}/capture/frames.html"))?;
         wait_page_flag(session, "ready", DEFAULT_TIMEOUT)?;
         let page = session.current_window()?;
         let tab = session.tab_id_of(&format!("{service}/capture/frames.html"))?;
-        open_panel(session, tab)?;
+        let panel = open_panel(session, tab)?;
         session.switch_to_window(&page)?;
         session.execute("window.run();", &[])?;
         wait_page_flag(session, "done", DEFAULT_TIMEOUT)?;
@@ -172,10 +172,54 @@ fn frames_and_values(browser: Browser) {
         if values["ports"] != 1 || values["marker"] != "cyclic" {
             return Err(Error::new(format!("values: ports {} marker {}", values["ports"], values["marker"])));
         }
+        // Deep nesting: every depth the browser delivered to the page is
+        // recorded whole, or cut with the reason; where the browser gave the
+        // page `null` (Chromium past some depth), the record is that null.
+        let deep_records: Vec<&Value> = {
+            let mut received: Vec<&Value> = records.iter().filter(|r| r["frameId"] == a).collect();
+            received.sort_by_key(|r| r["seq"].as_u64());
+            received
+                .into_iter()
+                .filter(|r| {
+                    let root: Value = serde_json::from_str(r["json"].as_str().unwrap_or("0")).unwrap_or(Value::Null);
+                    let t = if root["$wwe"] == "nested" { &root["value"]["t"] } else { &root["t"] };
+                    root.is_null() || t.as_str().is_some_and(|t| t.starts_with("deep-"))
+                })
+                .collect()
+        };
+        let sent: Vec<u64> = session.execute("return window.deepSent;", &[])?.as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+        let refused = session.execute("return window.deepRefused;", &[])?;
+        eprintln!("frames/{browser}: deep messages sent {sent:?}, refused by the sender's browser {refused}");
+        if sent.len() < 2 || deep_records.len() != sent.len() {
+            return Err(Error::new(format!("deep messages: sent {sent:?}, {} recorded in frame A", deep_records.len())));
+        }
+        for (k, (sent, record)) in sent.iter().zip(&deep_records).enumerate() {
+            let seen = get(&format!("deep-got-{k}"));
+            let seen: Value = serde_json::from_str(seen["json"].as_str().unwrap_or("null"))?;
+            let root: Value = serde_json::from_str(record["json"].as_str().unwrap_or("0"))?;
+            let what = format!("deep-{sent}: the page received depth {}, the record", seen["depth"]);
+            match seen["depth"].as_u64() {
+                None => {
+                    if !root.is_null() {
+                        return Err(Error::new(format!("{what} is not the null it received: {:.300}", root.to_string())));
+                    }
+                }
+                Some(depth) => {
+                    let (levels, end) = levels_of(&root);
+                    let whole = levels == depth && end.get("end") == Some(&json!(true));
+                    let cut = end["$wwe"] == "too-deep"
+                        && end["reason"].as_str().is_some_and(|r| !r.is_empty())
+                        && record["marker"] == "truncated";
+                    if !whole && !cut {
+                        return Err(Error::new(format!("{what} has {levels} levels and ends in {end} (marker {})", record["marker"])));
+                    }
+                }
+            }
+        }
         // Over the cap: truncated, with the original size.
-        let big = records.iter().find(|r| r["marker"] == "truncated" && r["size"].as_u64().is_some_and(|s| s > 50000));
+        let big = records.iter().find(|r| r["marker"] == "truncated" && r["size"].as_u64().is_some_and(|s| s > 150_000));
         let Some(big) = big else {
-            return Err(Error::new("no record truncated by the 20,000-byte cap with its original size"));
+            return Err(Error::new("no record truncated by the 100,000-byte cap with its original size"));
         };
         let big_data: Value = serde_json::from_str(big["json"].as_str().unwrap_or("null"))?;
         if big_data["$wwe"] != "truncated" || big_data["size"] != big["size"] {
@@ -200,8 +244,73 @@ fn frames_and_values(browser: Browser) {
         if cross.get("pageReported").is_some() || cross.get("targetOrigin").is_some() {
             return Err(Error::new(format!("a cross-origin send cannot be seen by the hook: {cross:#}")));
         }
-        Ok(())
+        panel_shows_values_as_they_were(session, &panel)
     });
+}
+
+/// The values message in the panel: its list summary and its JSON tree show
+/// the core's rendering (`12n`, `Blob(text/plain, 3 B)`, …), never raw tags,
+/// and the page's own `{$wwe: "mine"}` as the one-key object it was.
+fn panel_shows_values_as_they_were(session: &mut Session, panel: &str) -> Result<()> {
+    session.switch_to_window(panel)?;
+    session.execute("document.querySelector('[data-testid=toggle-foreign]').click();", &[])?;
+    let summary = session.wait_for("the values row", DEFAULT_TIMEOUT, || {
+        let rows = session.snapshot("[data-testid=message] .c-summary", &[]).map_err(|e| e.to_string())?;
+        rows.iter()
+            .map(|r| wwe_e2e::field(r, "text"))
+            .find(|t| t.contains("\"values\""))
+            .ok_or_else(|| format!("{} rows, none with the values message", rows.len()))
+    })?;
+    for shown in ["MessagePort", "12n", "Blob(text/plain, 3 B)", "ArrayBuffer(3) [09 08 07]"] {
+        if !summary.contains(shown) || summary.contains("\"$wwe\": \"bigint\"") {
+            return Err(Error::new(format!("the values row should show {shown}, not tags: {summary}")));
+        }
+    }
+    session.execute(
+        "[...document.querySelectorAll('[data-testid=message]')].find((r) => r.textContent.includes('\"values\"')).click();",
+        &[],
+    )?;
+    let leaves = session.wait_for("the values tree", DEFAULT_TIMEOUT, || {
+        let rows = session.snapshot("[data-testid=json-tagged]", &[]).map_err(|e| e.to_string())?;
+        let texts: Vec<String> = rows.iter().map(|r| wwe_e2e::field(r, "text")).collect();
+        if texts.len() >= 10 { Ok(texts) } else { Err(format!("tagged leaves {texts:?}")) }
+    })?;
+    for want in ["NaN", "-0", "12n", "undefined", "Date 1970-01-01T00:00:00.000Z", "Map(1) {\"k\" => 1}", "Blob(text/plain, 3 B)", "MessagePort", "/a+/gi", "TypeError: bad thing"] {
+        if !leaves.iter().any(|l| l == want) {
+            return Err(Error::new(format!("the tree should show {want}: {leaves:?}")));
+        }
+    }
+    let own = session.snapshot("[data-path='data.v.own'] > .json-brace", &[])?;
+    if own.first().map(|r| wwe_e2e::field(r, "text")).as_deref() != Some("{…} 1 keys") {
+        return Err(Error::new(format!("the page's own {{$wwe: \"mine\"}} should show as a 1-key object: {own:?}")));
+    }
+    Ok(())
+}
+
+/// The `n` levels of a captured deep value (`{t, v: {n: {n: … {end}}}}`),
+/// following `deep` parts, and what ends them.
+fn levels_of(root: &Value) -> (u64, Value) {
+    let (data, parts) = if root["$wwe"] == "nested" {
+        (root["value"].clone(), root["parts"].as_array().cloned().unwrap_or_default())
+    } else {
+        (root.clone(), Vec::new())
+    };
+    let mut level = data["v"].clone();
+    let mut levels = 0;
+    for _ in 0..100_000 {
+        if level["$wwe"] == "deep" {
+            level = level["part"].as_u64().and_then(|i| parts.get(i as usize)).cloned().unwrap_or(Value::Null);
+            continue;
+        }
+        match level.get("n") {
+            Some(next) => {
+                level = next.clone();
+                levels += 1;
+            }
+            None => break,
+        }
+    }
+    (levels, level)
 }
 
 #[test]
