@@ -556,3 +556,22 @@ fn page_made_events_never_pair_or_count_as_a_sender() {
     "#]]);
     assert_eq!(s.exchange_of(1).map(|e| e.reply), Some(None));
 }
+
+/// A page-made request event has no real origin for WWE's policy to judge:
+/// no E011 finding is made of the empty origin (issue 15).
+#[test]
+fn page_made_requests_are_not_judged_by_the_policy() {
+    let options = wwe_core::options::parse_options("service-client-api.accepted-web-content-origins=https://crm.example (agent.*)")
+        .expect("valid options");
+    let mut s = Session::new();
+    s.set_options(Some(options));
+    s.push(Record {
+        source_origin: String::new(),
+        source_frame_id: None,
+        dispatched_by_page: true,
+        event_class: Some("MessageEvent".into()),
+        claimed_origin: Some(CRM.into()),
+        ..to_service(1, 0.0, dial("0"))
+    });
+    assert!(s.findings().iter().all(|f| f.code != Code::RequestDeniedByPolicy), "{:?}", s.findings());
+}
