@@ -200,6 +200,65 @@ async function loadAlwaysRecord() {
 
 const ready = Promise.all([restore().catch(() => {}), loadAlwaysRecord()]);
 
+// ---- the send-side hook (off by default) ----
+//
+// hook.js runs in the page's own world, where no wrapper of postMessage is
+// invisible: the page can read the change (toString, a property on
+// Array.prototype) and a same-origin frame's `.call`/`.apply`/
+// `Reflect.apply` send arrives with the wrong `event.source`
+// (ARCHITECTURE.md, "Invisible capture"). So it is not in the manifest: it
+// is registered here only while the panel's settings (`storage.local`
+// "wwe.settings", field `sendSide`) turn it on, and applies to documents
+// loaded after that.
+const SETTINGS_KEY = "wwe.settings";
+const HOOK_ID = "wwe-send-side-hook";
+// The setting as last read; a sync whose reading is no longer the latest
+// leaves the decision to the later one.
+let hookWanted = false;
+
+async function sendSideWanted() {
+  try {
+    const stored = await api.storage.local.get(SETTINGS_KEY);
+    return JSON.parse(stored?.[SETTINGS_KEY] ?? "{}")?.sendSide === true;
+  } catch (_) {
+    return false;
+  }
+}
+
+// Not chained one after another, so that one call that never settles
+// cannot hold up the next change (a test run once saw the hook never
+// registered after the setting changed, with no error; cause unknown). Two
+// overlapping calls can at worst try to register twice, which the browser
+// refuses ("duplicate id") without harm.
+async function syncHook() {
+  const wanted = await sendSideWanted();
+  hookWanted = wanted;
+  try {
+    const existing = await api.scripting.getRegisteredContentScripts({ ids: [HOOK_ID] });
+    if (wanted !== hookWanted) return;
+    if (wanted && existing.length === 0) {
+      await api.scripting.registerContentScripts([{
+        id: HOOK_ID, js: ["hook.js"], matches: ["<all_urls>"], runAt: "document_start",
+        allFrames: true, matchOriginAsFallback: true, world: "MAIN", persistAcrossSessions: false,
+      }]);
+    } else if (!wanted && existing.length > 0) {
+      await api.scripting.unregisterContentScripts({ ids: [HOOK_ID] });
+    }
+  } catch (error) {
+    if (!/duplicate|does not exist|nonexistent/i.test(String(error?.message ?? error))) noteError(error);
+  }
+}
+
+/** Whether the hook is registered now, as the browser reports it. */
+async function hookRegistered() {
+  try {
+    return (await api.scripting.getRegisteredContentScripts({ ids: [HOOK_ID] })).length > 0;
+  } catch (_) {
+    return false;
+  }
+}
+syncHook();
+
 // ---- arming ----
 
 /** The tab whose capture a tab's records join: a popup joins its opener's. */
@@ -398,6 +457,11 @@ async function onRelayBatch(message, sender) {
     if (record.sourceFrameId === null && r.src && typeof r.src === "object") unresolved.push([record, r]);
     if (capture !== tabId) record.captureTabId = capture;
     if (Number(r.ports) > 0) record.ports = Number(r.ports);
+    if (r.dispatchedByPage === true) {
+      record.dispatchedByPage = true;
+      record.eventClass = str(r.eventClass, 64);
+      record.claimedOrigin = typeof r.claimedOrigin === "string" ? r.claimedOrigin.slice(0, 2048) : null;
+    }
     if (r.pageReported === true) {
       record.pageReported = true;
       record.targetOrigin = str(r.targetOrigin, 2048);
@@ -448,7 +512,7 @@ function noteError(error) {
 }
 
 /** Counts for tests and diagnostics; extension pages only. */
-function stats() {
+async function stats() {
   const out = {};
   for (const [tabId, s] of tabs) {
     out[tabId] = {
@@ -456,7 +520,7 @@ function stats() {
       pageReportsDropped: s.pageReportsDropped, pageReportsRejected: s.pageReportsRejected, volatile: s.volatile,
     };
   }
-  return { boot: BOOT, tabs: out, persistedBytes, popups: [...popups], frameIndex: [...frameIndex.keys()], errors };
+  return { boot: BOOT, tabs: out, persistedBytes, popups: [...popups], frameIndex: [...frameIndex.keys()], errors, sendSideHook: await hookRegistered() };
 }
 
 // Content scripts' messages carry the page's URL; only the extension's own
@@ -692,6 +756,7 @@ api.tabs.onRemoved.addListener((tabId) => {
 });
 
 api.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && SETTINGS_KEY in changes) syncHook();
   if (area !== "local" || !(ALWAYS_RECORD_KEY in changes)) return;
   ready.then(loadAlwaysRecord).then(async () => {
     for (const tab of await api.tabs.query({})) {

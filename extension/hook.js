@@ -1,4 +1,7 @@
-// Runs in: every frame's MAIN world (the page's own world), at document_start.
+// Runs in: every frame's MAIN world (the page's own world), at document_start,
+// only while the panel's "Send-side detail" setting is on (background.js
+// registers it then; it is not in the manifest). The page can observe this
+// wrapper (ARCHITECTURE.md, "Invisible capture"), hence off by default.
 // Send-side detail: wraps this window's postMessage to report the
 // `targetOrigin` and a short caller stack of each call to the relay of the
 // receiving frame, as a CustomEvent on that frame's document with a JSON

@@ -53,6 +53,9 @@
   let retryMs = 50;
   // Send-side reports waiting for their delivered message.
   let pending = [];
+  // Whether the send-side hook is on (the panel's settings, `sendSide`):
+  // null until the settings are read; reports are linked only when true.
+  let sendSide = null;
   let hookOverflow = 0;
   let hookRejected = 0;
   let myPath = pathOf(window) ?? [];
@@ -214,7 +217,7 @@
       if (v === null) return null;
       if (open.has(v)) { mark("cyclic"); return { $wwe: "cycle", path: pathString(v) }; }
       if (where.has(v)) return { $wwe: "ref", path: pathString(v) };
-      if (total >= DEPTH_LIMIT) { mark("truncated"); return { $wwe: "too-deep" }; }
+      if (total >= DEPTH_LIMIT) { mark("truncated"); return { $wwe: "too-deep", reason: "nesting deeper than " + DEPTH_LIMIT + " levels is not recorded" }; }
       if (depth >= DEPTH_STEP) {
         const part = parts.length;
         parts.push(null);
@@ -371,6 +374,9 @@
 
 
   function onHookReport(event) {
+    // Without the hook (the default) every such event is the page's own:
+    // nothing to link, nothing kept.
+    if (sendSide === false) return;
     const detail = event.detail;
     if (typeof detail !== "string" || detail.length > HOOK_DETAIL_CAP) { hookRejected++; return; }
     let report;
@@ -484,13 +490,18 @@
 
   function onMessage(event) {
     const time = performance.timeOrigin + performance.now();
+    // Made and dispatched by page script, not delivered by the browser
+    // (`new MessageEvent("message", {origin, source})`, or any Event named
+    // "message"): its origin and source are claims, so it is recorded as
+    // the page's, never as a message from that origin.
+    if (!event.isTrusted) return onPageEvent(event, time);
     const data = event.data;
     const { json, marker, size } = encode(data);
     const [src, srcUnknown] = classify(event.source);
     const record = { seq: seq++, time, sourceOrigin: String(event.origin), json, marker, size, src, srcUnknown };
     const ports = event.ports;
     if (ports && ports.length > 0) record.ports = ports.length;
-    if (pending.length > 0) {
+    if (sendSide === true && pending.length > 0) {
       const report = takeReport(data, Date.now());
       if (report) {
         record.targetOrigin = report.targetOrigin;
@@ -498,6 +509,34 @@
         record.pageReported = true;
       }
     }
+    enqueue(record);
+  }
+
+  function onPageEvent(event, time) {
+    const eventClass = tagOf(event);
+    // A MessageEvent's data, a CustomEvent's detail; an Event has neither.
+    let data;
+    let claimedOrigin = null;
+    try {
+      if (eventClass === "MessageEvent") {
+        data = event.data;
+        claimedOrigin = String(event.origin);
+      } else if (eventClass === "CustomEvent") {
+        data = event.detail;
+      }
+    } catch (_) {
+      data = undefined;
+    }
+    const { json, marker, size } = encode(data);
+    const record = {
+      seq: seq++, time, sourceOrigin: "", json, marker, size, src: null,
+      srcUnknown: "dispatched by page script (isTrusted false), not delivered: its origin and source are only claims",
+      dispatchedByPage: true, eventClass, claimedOrigin,
+    };
+    enqueue(record);
+  }
+
+  function enqueue(record) {
     queue.push(record);
     if (!armed) {
       if (queue.length > (Date.now() < keepUntil ? QUEUE_CAP : RING_CAP)) queue.shift();
@@ -522,14 +561,18 @@
 
   function readSettings(text) {
     try {
-      const cap = Number(JSON.parse(text).sizeCap);
+      const settings = JSON.parse(text);
+      const cap = Number(settings.sizeCap);
       if (Number.isFinite(cap) && cap >= 1024) sizeCap = cap;
+      sendSide = settings.sendSide === true;
     } catch (_) { /* unreadable settings keep the default */ }
+    if (sendSide !== true) pending = [];
   }
   function loadSettings() {
     try {
       api.storage.local.get("wwe.settings").then((stored) => {
         if (typeof stored?.["wwe.settings"] === "string") readSettings(stored["wwe.settings"]);
+        else { sendSide = false; pending = []; }
       }, () => {});
     } catch (_) { /* no storage: the default cap */ }
   }

@@ -721,6 +721,11 @@ impl Interactions {
         });
         for index in order {
             let message = &messages[index];
+            // A `message` event page script made itself is not WWE's: it
+            // shapes nothing (issue 15).
+            if message.record.dispatched_by_page {
+                continue;
+            }
             if shapes_the_desktop(&message.decoded.message) {
                 self.latest = self.latest.max(message.record.time);
             }

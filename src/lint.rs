@@ -201,8 +201,11 @@ pub fn check_message(record: &Record, decoded: &Decoded) -> Vec<Issue> {
         issues.push(Issue::new(
             Code::TargetOriginStar,
             format!(
-                "the client at {} posts to WWE with targetOrigin \"*\": any page in that window could read its requests; pass the WWE origin{}",
+                "the client at {} posts to WWE with targetOrigin \"*\"{}: any page in that window could read its requests; pass the WWE origin{}",
                 if record.source_origin.is_empty() { "an unknown origin" } else { &record.source_origin },
+                // The send-side hook's report comes from the page's own
+                // world, which can forge it: a claim, not a fact (issue 15).
+                if record.page_reported { " (as the page reports it; a page can forge this report)" } else { "" },
                 if record.frame_origin.is_empty() { String::new() } else { format!(" ({})", record.frame_origin) },
             ),
         ));

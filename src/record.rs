@@ -83,6 +83,21 @@ pub struct Record {
     /// [`Record::tab_id`]: a popup's records go to its opener's capture.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capture_tab_id: Option<i64>,
+    /// True when page script made and dispatched this `message` event
+    /// (`isTrusted` false: `new MessageEvent(…)`, `new CustomEvent("message")`)
+    /// instead of the browser delivering a posted message. Its origin and
+    /// source are only what the page wrote into it
+    /// ([`Record::claimed_origin`]); [`Record::source_origin`] stays empty
+    /// and the record never pairs with a request.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dispatched_by_page: bool,
+    /// The interface of a page-made event (`MessageEvent`, `CustomEvent`,
+    /// `Event`, …), when [`Record::dispatched_by_page`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_class: Option<String>,
+    /// The `origin` a page-made event claims: the page's word, never a fact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_origin: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -331,7 +331,9 @@ impl Session {
         self.by_id.entry(id).or_insert(index);
 
         let mut issues = lint::check_message(&record, &decoded);
-        if let Some(options) = &self.options {
+        // WWE judges a delivered request by its real origin; a page-made
+        // event has none to judge (issue 15).
+        if let Some(options) = self.options.as_ref().filter(|_| !record.dispatched_by_page) {
             let app = self.sender_url(&record, sender_frame_id).and_then(|url| policy::app_for_frame(options, url));
             issues.extend(lint::check_policy(&record, &decoded, options, app));
         }
@@ -339,6 +341,13 @@ impl Session {
             self.report(issue, id);
         }
 
+        // A `message` event page script made itself is no delivery: what it
+        // claims (origin, source) is not a sender, so it neither counts for
+        // a frame nor pairs with a request (issue 15).
+        if record.dispatched_by_page {
+            self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id: None });
+            return;
+        }
         let learned_url = self.note_frames(&record, sender_frame_id, &decoded);
         self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id });
         if let Some(frame) = learned_url {

@@ -171,7 +171,8 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
         store.read_with_cache(|session, cache| visible(session, cache, &filter))
     });
     let items = Memo::new(move |_| listing.with(|(items, _)| items.clone()));
-    let hidden_foreign = Signal::derive(move || listing.with(|(_, hidden)| *hidden));
+    let hidden_foreign = Signal::derive(move || listing.with(|(_, hidden)| hidden.foreign));
+    let hidden_page_made = Signal::derive(move || listing.with(|(_, hidden)| hidden.page_made));
     let shown = Signal::derive(move || items.with(Vec::len));
     let problems = Signal::derive(move || query.with(|q| q.problems().iter().map(ToString::to_string).collect()));
 
@@ -322,6 +323,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 grouped=grouped
                 problems=problems
                 hidden_foreign=hidden_foreign
+                hidden_page_made=hidden_page_made
                 shown=shown
                 input=filter_input
             />
@@ -508,6 +510,22 @@ fn SettingsDrawer(settings: RwSignal<Settings>, options_error: RwSignal<Option<S
                     }
                 />
                 <span class="muted">"Messages over the cap are recorded truncated, with their real size."</span>
+            </label>
+            <label class="setting">
+                <input
+                    type="checkbox"
+                    data-testid="send-side"
+                    prop:checked=move || settings.with(|s| s.send_side)
+                    on:change=move |ev| settings.update(|s| s.send_side = event_target_checked(&ev))
+                />
+                <span>"Send-side detail (targetOrigin, caller stack)"</span>
+                <span class="muted" data-testid="send-side-note">
+                    "Runs a script in every page's own world that wraps postMessage, for pages loaded after you turn it on. \
+                     Pages can detect it (postMessage's toString, a symbol on Array.prototype, an extra frame in exception stacks), \
+                     and messages between same-origin windows sent through .call, .apply or .bind (in Firefox also a popup's to its opener) \
+                     can arrive with the wrong event.source, which can break the page. \
+                     Only same-origin sends are seen; what it reports is shown as claimed by the page."
+                </span>
             </label>
         </section>
     }

@@ -38,6 +38,11 @@ struct Detail {
     issues: Vec<String>,
     data: Value,
     marker: Option<String>,
+    /// Made by page script, not delivered: (event interface, claimed origin).
+    page_made: Option<(String, Option<String>)>,
+    /// What the page's own world reported about the send, which the page
+    /// can forge: (targetOrigin, caller stack).
+    page_reported: Option<(Option<String>, Option<String>)>,
 }
 
 /// An interaction a request created or changed, as the core linked them.
@@ -127,7 +132,8 @@ fn detail_of(session: &Session, interactions: &Interactions, id: u64) -> Option<
                     (
                         p.name.map_or_else(|| format!("#{i}"), str::to_string),
                         spec.map_or("extra", |s| s.kind.as_str()).to_string(),
-                        p.value.to_string(),
+                        // Values JSON cannot hold, as a developer reads them.
+                        if wwe_core::tagged::contains_tags(&p.value) { wwe_core::tagged::render(&p.value) } else { p.value.to_string() },
                     )
                 })
                 .collect();
@@ -194,6 +200,10 @@ fn detail_of(session: &Session, interactions: &Interactions, id: u64) -> Option<
         issues: captured.decoded.issues.iter().map(|i| i.message.clone()).collect(),
         data: captured.record.data.clone(),
         marker: captured.record.marker.clone(),
+        page_made: captured.record.dispatched_by_page.then(|| {
+            (captured.record.event_class.clone().unwrap_or_else(|| "Event".into()), captured.record.claimed_origin.clone())
+        }),
+        page_reported: captured.record.page_reported.then(|| (captured.record.target_origin.clone(), captured.record.stack.clone())),
     })
 }
 
@@ -232,7 +242,22 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                     </header>
                     <section class="detail-meta">
                         <div data-testid="detail-number">{move || store.number_label(d.id)}" at "{clock(d.time)}</div>
-                        <div>"from " <code>{d.sender.clone()}</code> " to " <code title=d.receiver_url.clone()>{d.receiver.clone()}</code></div>
+                        {match d.page_made.clone() {
+                            None => view! {
+                                <div>"from " <code>{d.sender.clone()}</code> " to " <code title=d.receiver_url.clone()>{d.receiver.clone()}</code></div>
+                            }.into_any(),
+                            Some((class, claimed)) => view! {
+                                <div class="page-made" data-testid="detail-page-made">
+                                    <span class="marker">"page-made"</span>
+                                    {format!(" a {class} dispatched by script in ")}
+                                    <code title=d.receiver_url.clone()>{d.receiver.clone()}</code>
+                                    ", not a message the browser delivered"
+                                    {claimed.map(|origin| view! {
+                                        "; it claims origin " <code data-testid="detail-claimed-origin">{origin}</code> " (the page's word, not a fact)"
+                                    })}
+                                </div>
+                            }.into_any(),
+                        }}
                         {d.marker.clone().map(|m| view! { <div class="marker">{format!("captured as {m}: the data shown is not the exact message")}</div> })}
                         <div class="jumps">
                             {d.request.filter(|r| *r != d.id).map(|r| view! {
@@ -270,6 +295,14 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                             </div>
                         })}
                     </section>
+                    {d.page_reported.clone().map(|(target_origin, stack)| view! {
+                        <section class="page-reported" data-testid="detail-page-reported">
+                            <h4>"Reported by the page"</h4>
+                            <p class="muted">"From the send-side hook in the page's own world: the page can forge these, so they are claims, not facts."</p>
+                            {target_origin.map(|o| view! { <div>"targetOrigin " <code data-testid="detail-target-origin">{o}</code></div> })}
+                            {stack.map(|text| view! { <pre class="raw" data-testid="detail-stack">{text}</pre> })}
+                        </section>
+                    })}
                     <crate::replay::Actions store=store selected=selected id=d.id/>
                     {d.description.map(|text| view! {
                         <section><h4>"Documentation"</h4><p class="doc" data-testid="detail-doc">{text}</p></section>

@@ -78,6 +78,12 @@ pub struct WireRecord {
     pub ports: u32,
     #[serde(default)]
     pub capture_tab_id: Option<i64>,
+    #[serde(default)]
+    pub dispatched_by_page: bool,
+    #[serde(default)]
+    pub event_class: Option<String>,
+    #[serde(default)]
+    pub claimed_origin: Option<String>,
 }
 
 impl WireRecord {
@@ -111,6 +117,9 @@ impl WireRecord {
             page_reported: self.page_reported,
             ports: self.ports,
             capture_tab_id: self.capture_tab_id,
+            dispatched_by_page: self.dispatched_by_page,
+            event_class: self.event_class,
+            claimed_origin: self.claimed_origin,
         }
     }
 }

@@ -18,6 +18,9 @@ pub fn FilterBar(
     /// Foreign messages hidden by the toggle.
     #[prop(into)]
     hidden_foreign: Signal<usize>,
+    /// Page-made `message` events hidden by the toggle.
+    #[prop(into)]
+    hidden_page_made: Signal<usize>,
     /// Rows shown / messages captured.
     #[prop(into)]
     shown: Signal<usize>,
@@ -52,7 +55,7 @@ pub fn FilterBar(
                 class="chip"
                 class:on=move || toggles.with(Toggles::all)
                 data-testid="toggle-all"
-                on:click=move |_| toggles.update(|t| *t = Toggles { foreign: t.foreign, ..Toggles::default() })
+                on:click=move |_| toggles.update(|t| *t = Toggles { foreign: t.foreign, page_made: t.page_made, ..Toggles::default() })
             >
                 "All"
             </button>
@@ -70,6 +73,16 @@ pub fn FilterBar(
                 />
                 "Foreign"
                 <span class="badge" data-testid="count-foreign-hidden">{move || hidden_foreign.get()}</span>
+            </label>
+            <label class="check" title="message events made and dispatched by page script (not delivered by the browser): their origin and source are only claims. Kept and counted, hidden unless shown here">
+                <input
+                    type="checkbox"
+                    data-testid="toggle-page-made"
+                    prop:checked=move || toggles.with(|t| t.page_made)
+                    on:change=move |ev| toggles.update(|t| t.page_made = event_target_checked(&ev))
+                />
+                "Page-made"
+                <span class="badge" data-testid="count-page-made-hidden">{move || hidden_page_made.get()}</span>
             </label>
             <label class="check" title="One row per request and reply; expand a row for its raw messages">
                 <input

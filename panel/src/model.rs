@@ -283,21 +283,24 @@ pub fn status_of<'s>(session: &'s Session, captured: &Captured) -> Option<&'s Ex
     captured.exchange.map(|index| &session.exchanges()[index])
 }
 
-/// Quick toggles beside the filter box. `foreign` is off by default:
-/// foreign traffic is kept and counted, only hidden.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Quick toggles beside the filter box. `foreign` and `page_made` are off
+/// by default: such messages are kept and counted, only hidden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Toggles {
     pub requests: bool,
     pub events: bool,
     pub errors: bool,
     pub rate_limited: bool,
     pub foreign: bool,
+    /// Show `message` events page script made itself (not deliveries).
+    pub page_made: bool,
 }
 
-impl Default for Toggles {
-    fn default() -> Toggles {
-        Toggles { requests: false, events: false, errors: false, rate_limited: false, foreign: false }
-    }
+/// How many messages the off-by-default toggles hide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Hidden {
+    pub foreign: usize,
+    pub page_made: usize,
 }
 
 impl Toggles {
@@ -346,15 +349,20 @@ pub struct ViewFilter {
 }
 
 /// The rows that pass the filter, in capture order, and how many foreign
-/// messages the toggle hides. Never drops data: it only chooses indexes.
-pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<ListItem>, usize) {
+/// and page-made messages the toggles hide. Never drops data: it only
+/// chooses indexes.
+pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<ListItem>, Hidden) {
     let mut items = Vec::new();
     // `frame:` matches the sender's frame too, known by its browser id.
     let frame_urls: std::collections::HashMap<(i64, i64), &str> =
         session.frames().iter().map(|f| ((f.tab_id, f.frame_id), f.url.as_str())).collect();
-    let mut hidden_foreign = 0;
+    let mut hidden = Hidden::default();
     for &index in &cache.order {
         let captured = &session.messages()[index];
+        if captured.record.dispatched_by_page && !filter.toggles.page_made {
+            hidden.page_made += 1;
+            continue;
+        }
         let kind = captured.decoded.message.kind_str();
         let exchange = status_of(session, captured);
         if filter.grouped && captured.decoded.message.is_reply() && exchange.is_some_and(|e| e.reply == Some(captured.record.id)) {
@@ -363,7 +371,7 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
         let status = exchange.map_or("", |e| e.state.as_str());
         if !filter.toggles.admits(kind, status) {
             if kind == "foreign" || kind == "legacy" {
-                hidden_foreign += 1;
+                hidden.foreign += 1;
             }
             continue;
         }
@@ -389,7 +397,7 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
     if let Some(sort) = filter.sort {
         items = sorted(session, cache, items, sort);
     }
-    (items, hidden_foreign)
+    (items, hidden)
 }
 
 /// What a column sorts by.
@@ -582,5 +590,37 @@ mod tests {
         assert_eq!(ids(Some(Sort { column: Column::Latency, descending: true })), [1, 3, 5], "the pending request stays last");
         assert_eq!(ids(Some(Sort { column: Column::Name, descending: false })), [3, 5, 1]);
         assert_eq!(ids(Some(Sort { column: Column::Size, descending: true })), [5, 3, 1]);
+    }
+
+    /// A `message` event the page made itself is hidden by default and
+    /// counted; the toggle shows it (issue 15).
+    #[test]
+    fn page_made_events_hide_behind_their_toggle_with_a_count() {
+        let record = |id: u64, by_page: bool| Record {
+            id,
+            time: 1_000.0 + id as f64,
+            dispatched_by_page: by_page,
+            claimed_origin: by_page.then(|| "https://wwe.genesys.example".into()),
+            data: json!({"request": "agent.get", "parameters": [], "referenceId": "1", "userAgent": "WWE Client", "protocolVersion": 2}),
+            ..Record::default()
+        };
+        let mut session = Session::new();
+        session.push(record(1, false));
+        session.push(record(2, true));
+        let cache = cache_of(&session);
+        let filter = |page_made| ViewFilter {
+            query: Query::parse(""),
+            toggles: Toggles { page_made, ..Toggles::default() },
+            grouped: false,
+            expanded: Vec::new(),
+            frame: None,
+            sort: None,
+        };
+        let (items, hidden) = visible(&session, &cache, &filter(false));
+        assert_eq!(items.iter().map(|i| i.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(hidden, Hidden { foreign: 0, page_made: 1 });
+        let (items, hidden) = visible(&session, &cache, &filter(true));
+        assert_eq!(items.iter().map(|i| i.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(hidden.page_made, 0);
     }
 }

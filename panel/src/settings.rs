@@ -23,6 +23,11 @@ pub struct Settings {
     pub grouped: bool,
     /// The list's columns: widths, hidden ones, the sort.
     pub columns: crate::columns::ColumnPrefs,
+    /// The send-side hook (targetOrigin and caller stack of same-origin
+    /// sends): off by default, because the page can observe it
+    /// (ARCHITECTURE.md, "Invisible capture"). The background registers the
+    /// hook while this is on.
+    pub send_side: bool,
 }
 
 impl Default for Settings {
@@ -34,6 +39,7 @@ impl Default for Settings {
             show_foreign: false,
             grouped: false,
             columns: Default::default(),
+            send_side: false,
         }
     }
 }
@@ -61,6 +67,7 @@ impl Settings {
             show_foreign: if early.show_foreign != default.show_foreign { early.show_foreign } else { self.show_foreign },
             grouped: if early.grouped != default.grouped { early.grouped } else { self.grouped },
             columns: if early.columns != default.columns { early.columns.clone() } else { self.columns },
+            send_side: if early.send_side != default.send_side { early.send_side } else { self.send_side },
         }
     }
 }
@@ -74,12 +81,13 @@ mod tests {
         assert_eq!(Settings::from_json("not json"), Settings::default());
         let partial = Settings::from_json(r#"{"grouped": true, "unknown": 1}"#);
         assert!(partial.grouped);
+        assert!(!partial.send_side, "the send-side hook is off unless turned on");
         assert_eq!(partial.size_cap, DEFAULT_SIZE_CAP);
     }
 
     #[test]
     fn what_the_user_set_while_loading_wins_over_the_save() {
-        let saved = Settings { options_text: "old=1".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, ..Settings::default() };
+        let saved = Settings { options_text: "old=1".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, send_side: true, ..Settings::default() };
         let untouched = Settings::default();
         assert_eq!(saved.clone().overridden_by(&untouched), saved);
         let early = Settings { options_text: "new=2".into(), ..Settings::default() };
@@ -89,7 +97,7 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let mut s = Settings { options_text: "a=b".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, ..Settings::default() };
+        let mut s = Settings { options_text: "a=b".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, send_side: true, ..Settings::default() };
         s.columns.toggle_sort(crate::columns::Column::Size);
         assert_eq!(Settings::from_json(&s.to_json()), s);
     }

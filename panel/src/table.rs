@@ -232,6 +232,8 @@ struct RowView {
     size: u64,
     summary: String,
     marker: Option<String>,
+    /// Made by page script (not delivered): the origin it claims, if any.
+    page_made: Option<String>,
     exchange_request: Option<u64>,
     is_exchange_head: bool,
 }
@@ -270,8 +272,9 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
             receiver: captured.record.frame_origin.clone(),
             receiver_url: captured.record.frame_url.clone(),
             size: captured.record.size,
-            summary: summary(message, cache.row(id).map_or("", |r| r.json.as_str())),
+            summary: summary(message, &captured.record.data, cache.row(id).map_or("", |r| r.json.as_str())),
             marker: captured.record.marker.clone(),
+            page_made: captured.record.dispatched_by_page.then(|| captured.record.claimed_origin.clone().unwrap_or_default()),
             exchange_request: exchange.map(|e| e.request),
             is_exchange_head: exchange.is_some_and(|e| e.request == id),
         })
@@ -279,16 +282,28 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
 }
 
 /// The decoder's one-line description of a WWE message; for anything else,
-/// the start of the raw JSON.
-fn summary(message: &Message, json: &str) -> String {
+/// the start of the raw JSON, or, when it holds values JSON cannot (tagged
+/// by the capture), the core's rendering of them (`NaN`, `Map(1) {…}`).
+fn summary(message: &Message, data: &serde_json::Value, json: &str) -> String {
     const LIMIT: usize = 200;
     let line = match message {
+        Message::Foreign | Message::Legacy(_) if wwe_core::tagged::contains_tags(data) => wwe_core::tagged::render_short(data, LIMIT),
         Message::Foreign | Message::Legacy(_) => json.to_string(),
         decoded => decoded.to_string(),
     };
     match line.char_indices().nth(LIMIT) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,
+    }
+}
+
+/// The sender cell's tooltip: the origin, or for a page-made event what it
+/// is and the origin it only claims.
+fn sender_title(v: &RowView) -> String {
+    match &v.page_made {
+        Some(claimed) if !claimed.is_empty() => format!("dispatched by page script, not delivered; claims origin {claimed}"),
+        Some(_) => "dispatched by page script, not delivered".to_string(),
+        None => v.sender.clone(),
     }
 }
 
@@ -392,6 +407,7 @@ fn MessageRow(
             data-from=field(|v| v.from_name.clone())
             data-to=field(|v| v.to_name.clone())
             data-marker=move || view_of.with(|v| v.as_ref().and_then(|v| v.marker.clone()))
+            data-page-made=move || view_of.with(|v| v.as_ref().and_then(|v| v.page_made.as_ref().map(|_| "true")))
             data-exchange=move || view_of.with(|v| v.as_ref().and_then(|v| v.exchange_request.map(|r| r.to_string())))
             on:click=move |_| {
                 if let Some(id) = id.get_untracked() {
@@ -428,8 +444,13 @@ fn MessageRow(
             <span class="c-latency" on:click=cell_click(|v| v.latency.map(|l| format!("latency>={}", l.floor())))>
                 {field(|v| v.latency.map(|l| format!("{l:.1} ms")).unwrap_or_default())}
             </span>
-            <span class="c-from" title=field(|v| format!("{} ({})", v.from_name, v.sender)) data-testid="from" on:click=cell_click(|v| Some(format!("origin:{}", v.sender)))>
-                {field(|v| v.from_name.clone())}
+            <span
+                class="c-from"
+                title=field(|v| if v.page_made.is_some() { sender_title(v) } else { format!("{} ({})", v.from_name, v.sender) })
+                data-testid="from"
+                on:click=cell_click(|v| Some(format!("origin:{}", v.sender)))
+            >
+                {field(|v| if v.page_made.is_some() { "page-made".to_string() } else { v.from_name.clone() })}
             </span>
             <span class="c-to" title=field(|v| format!("{} ({})", v.to_name, v.receiver_url)) data-testid="to" on:click=cell_click(|v| Some(format!("origin:{}", v.receiver)))>
                 {field(|v| v.to_name.clone())}
@@ -446,6 +467,17 @@ fn MessageRow(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// A foreign message holding values JSON cannot shows them rendered,
+    /// never as raw tags; plain JSON shows as it was sent.
+    #[test]
+    fn the_summary_renders_tagged_values() {
+        let data = json!({"n": {"$wwe": "number", "value": "NaN"}, "big": {"$wwe": "bigint", "value": "12"}});
+        assert_eq!(summary(&Message::Foreign, &data, &data.to_string()), r#"{"big": 12n, "n": NaN}"#);
+        let plain = json!({"a": 1});
+        assert_eq!(summary(&Message::Foreign, &plain, r#"{"a":1}"#), r#"{"a":1}"#);
+    }
 
     #[test]
     fn long_names_keep_their_last_word_whole() {

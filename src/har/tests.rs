@@ -376,6 +376,9 @@ fn arb_record() -> impl Strategy<Value = Record> {
             any::<bool>(),
             any::<u32>(),
             prop::option::of(any::<i64>()),
+            any::<bool>(),
+            opt_text(),
+            opt_text(),
         ),
     )
         .prop_map(
@@ -392,6 +395,9 @@ fn arb_record() -> impl Strategy<Value = Record> {
                     page_reported,
                     ports,
                     capture_tab_id,
+                    dispatched_by_page,
+                    event_class,
+                    claimed_origin,
                 ),
             )| {
                 // Every field today; `..default()` keeps this compiling when
@@ -420,6 +426,9 @@ fn arb_record() -> impl Strategy<Value = Record> {
                     page_reported,
                     ports,
                     capture_tab_id,
+                    dispatched_by_page,
+                    event_class,
+                    claimed_origin,
                     ..Record::default()
                 }
             },

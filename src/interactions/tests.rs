@@ -761,3 +761,20 @@ fn notices_show_events_that_change_nothing_else() {
     let kinds: Vec<String> = model.interactions()[0].changes.iter().map(|c| format!("{} {}", c.kind.marker(), c.kind.summary())).collect();
     assert_eq!(kinds, ["state INVITED", "notice interaction event JOIN_FAILED", "notice interaction event ERROR", "notice outbound event"]);
 }
+
+/// A page-made `message` event (isTrusted false) claiming to be WWE's
+/// interaction ADDED is not WWE's: the rebuilt desktop has no such
+/// interaction (issue 15).
+#[test]
+fn page_made_events_do_not_shape_the_desktop() {
+    let mut f = Flow::default();
+    f.interaction(0.0, &[5], "ADDED", call("9", "RINGING", json!({})));
+    for r in &mut f.records {
+        r.dispatched_by_page = true;
+        r.claimed_origin = Some(WWE.into());
+        r.source_origin = String::new();
+        r.source_frame_id = None;
+    }
+    let model = Interactions::build(&f.session());
+    assert!(model.interactions().is_empty(), "{:?}", model.interactions().iter().map(|i| &i.id).collect::<Vec<_>>());
+}

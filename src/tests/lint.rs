@@ -132,6 +132,24 @@ fn target_origin_star_on_client_send_only() {
     check_with(r#"{"referenceId":"0","data":1,"userAgent":"WWE"}"#, Some("*"), expect![[""]]);
 }
 
+/// A targetOrigin the send-side hook reported is the page's claim: the
+/// finding says so (issue 15).
+#[test]
+fn target_origin_star_from_the_page_is_a_claim() {
+    let record = Record {
+        data: serde_json::from_str(&format!(r#"{{"request":"agent.get",{ENV}}}"#)).unwrap(),
+        source_origin: "https://crm.example".into(),
+        frame_origin: "https://wwe.example".into(),
+        target_origin: Some("*".into()),
+        page_reported: true,
+        ..Record::default()
+    };
+    let issues = check_message(&record, &decode(&record.data));
+    let w012: Vec<&str> = issues.iter().filter(|i| i.code == Code::TargetOriginStar).map(|i| i.message.as_str()).collect();
+    assert_eq!(w012.len(), 1);
+    assert!(w012[0].contains("as the page reports it; a page can forge this report"), "{}", w012[0]);
+}
+
 #[test]
 fn codes_are_unique_and_stable() {
     let mut seen = std::collections::HashSet::new();

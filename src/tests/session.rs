@@ -464,6 +464,55 @@ fn a_popup_asking_its_opener_is_paired_and_kept_apart_from_the_opener_top() {
     assert_eq!(frames, [(1, 0, Role::Service, WWE), (2, 0, Role::Client, CRM)]);
 }
 
-// ------------------------------------------------------------ the guide
-// Conformance: one test per statement of the vendor guide
-// (shared/reference/service-client-api-guide.txt), named by its line.
+// ------------------------------------------------------ page-made events
+// (The guide's statements are tested in src/tests/conformance.rs.)
+
+/// A reply-shaped `message` event the client page made itself (isTrusted
+/// false, claiming WWE's origin) is not WWE's reply: the request pairs with
+/// the real reply that follows, and the page-made event neither pairs nor
+/// makes its claimed sender a frame (issue 15).
+#[test]
+fn page_made_events_never_pair_or_count_as_a_sender() {
+    let forged = Record {
+        source_origin: String::new(),
+        source_frame_id: None,
+        dispatched_by_page: true,
+        event_class: Some("MessageEvent".into()),
+        claimed_origin: Some(WWE.into()),
+        ..to_client(2, 1.0, ok("0"))
+    };
+    let s = check(
+        vec![to_service(1, 0.0, req("agent.get", "0")), forged.clone(), to_client(3, 4.0, ok("0"))],
+        None,
+        expect![[r#"
+            agent.get ref=0 #1 -> #3 ok latency=4
+        "#]],
+    );
+    assert!(s.exchange_of(2).is_none());
+    assert!(s.frames().iter().all(|f| f.origin != WWE || f.frame_id != 5), "the claimed sender became a frame");
+    // Alone, it leaves the request waiting (and then timed out), never ok.
+    let s = check(vec![to_service(1, 0.0, req("agent.get", "0")), forged], Some(20_000.0), expect![[r#"
+        agent.get ref=0 #1 -> - timed-out latency=-
+        E016 request-timed-out [1]: no reply to agent.get within 10 s: the client library failed it with "Request timeout". Check that WWE accepts this origin (service-client-api.accepted-web-content-origins) and that the client posts to WWE's window with the right targetOrigin
+    "#]]);
+    assert_eq!(s.exchange_of(1).map(|e| e.reply), Some(None));
+}
+
+/// A page-made request event has no real origin for WWE's policy to judge:
+/// no E011 finding is made of the empty origin (issue 15).
+#[test]
+fn page_made_requests_are_not_judged_by_the_policy() {
+    let options = wwe_core::options::parse_options("service-client-api.accepted-web-content-origins=https://crm.example (agent.*)")
+        .expect("valid options");
+    let mut s = Session::new();
+    s.set_options(Some(options));
+    s.push(Record {
+        source_origin: String::new(),
+        source_frame_id: None,
+        dispatched_by_page: true,
+        event_class: Some("MessageEvent".into()),
+        claimed_origin: Some(CRM.into()),
+        ..to_service(1, 0.0, dial("0"))
+    });
+    assert!(s.findings().iter().all(|f| f.code != Code::RequestDeniedByPolicy), "{:?}", s.findings());
+}

@@ -4,18 +4,24 @@
 //! - frames and values: every relation between frames (self, parent, child,
 //!   top, opener, popup) resolves to the sender's browser frame id; values
 //!   JSON cannot express arrive tagged; the size cap from the panel's
-//!   settings truncates with the original size; same-origin sends carry the
-//!   hook's page-reported `targetOrigin` and stack;
+//!   settings truncates with the original size; with the send-side hook
+//!   turned on, same-origin sends carry its page-reported `targetOrigin`
+//!   and stack;
 //! - burst: 20,000 messages in one second across three frames arrive
 //!   complete in the panel's store (and, in Chromium, with the service
 //!   worker stopped twice in the middle);
 //! - preserve log: records survive a reload;
 //! - privacy: an unarmed tab leaves nothing in the extension, and a panel
 //!   for tab A never receives tab B's records;
-//! - hostile page: forged hook events, floods and look-alike commands are
-//!   marked page-reported, bounded and counted, and command nothing;
-//! - transparency: the battery page's results are identical with and
-//!   without the extension, and the panel saw what it must.
+//! - hostile page (hook on): forged hook events, floods and look-alike
+//!   commands are marked page-reported, bounded and counted, and command
+//!   nothing; page-made `message` events are recorded as the page's, hidden
+//!   behind their toggle with a count, and shown marked in list and detail;
+//! - transparency (default settings): the battery page's results are
+//!   identical with and without the extension for every calling form and
+//!   identity check, the panel saw what it must (the sender of every calling
+//!   form), page-made events are recorded as such, and a forged report links
+//!   to nothing.
 //!
 //! Records are read the way the panel gets them: a port to the background
 //! (`wwe-panel`), `subscribe`, the `backlog`.
@@ -33,13 +39,14 @@ fn frames_and_values(browser: Browser) {
     let server = fixture_server();
     scenario("capture-frames", browser, &server, |session, origins| {
         let Origins { service, client, .. } = origins.clone();
-        // A small size cap, as the panel saves it.
-        set_local(session, json!({ "wwe.settings": json!({ "sizeCap": 20000 }).to_string() }))?;
+        // A small size cap, as the panel saves it, and the send-side hook
+        // on (it is off by default: ARCHITECTURE.md, "Invisible capture").
+        enable_send_side(session, json!({ "sizeCap": 100_000 }))?;
         session.goto(&format!("{service}/capture/frames.html"))?;
         wait_page_flag(session, "ready", DEFAULT_TIMEOUT)?;
         let page = session.current_window()?;
         let tab = session.tab_id_of(&format!("{service}/capture/frames.html"))?;
-        open_panel(session, tab)?;
+        let panel = open_panel(session, tab)?;
         session.switch_to_window(&page)?;
         session.execute("window.run();", &[])?;
         wait_page_flag(session, "done", DEFAULT_TIMEOUT)?;
@@ -165,10 +172,54 @@ fn frames_and_values(browser: Browser) {
         if values["ports"] != 1 || values["marker"] != "cyclic" {
             return Err(Error::new(format!("values: ports {} marker {}", values["ports"], values["marker"])));
         }
+        // Deep nesting: every depth the browser delivered to the page is
+        // recorded whole, or cut with the reason; where the browser gave the
+        // page `null` (Chromium past some depth), the record is that null.
+        let deep_records: Vec<&Value> = {
+            let mut received: Vec<&Value> = records.iter().filter(|r| r["frameId"] == a).collect();
+            received.sort_by_key(|r| r["seq"].as_u64());
+            received
+                .into_iter()
+                .filter(|r| {
+                    let root: Value = serde_json::from_str(r["json"].as_str().unwrap_or("0")).unwrap_or(Value::Null);
+                    let t = if root["$wwe"] == "nested" { &root["value"]["t"] } else { &root["t"] };
+                    root.is_null() || t.as_str().is_some_and(|t| t.starts_with("deep-"))
+                })
+                .collect()
+        };
+        let sent: Vec<u64> = session.execute("return window.deepSent;", &[])?.as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+        let refused = session.execute("return window.deepRefused;", &[])?;
+        eprintln!("frames/{browser}: deep messages sent {sent:?}, refused by the sender's browser {refused}");
+        if sent.len() < 2 || deep_records.len() != sent.len() {
+            return Err(Error::new(format!("deep messages: sent {sent:?}, {} recorded in frame A", deep_records.len())));
+        }
+        for (k, (sent, record)) in sent.iter().zip(&deep_records).enumerate() {
+            let seen = get(&format!("deep-got-{k}"));
+            let seen: Value = serde_json::from_str(seen["json"].as_str().unwrap_or("null"))?;
+            let root: Value = serde_json::from_str(record["json"].as_str().unwrap_or("0"))?;
+            let what = format!("deep-{sent}: the page received depth {}, the record", seen["depth"]);
+            match seen["depth"].as_u64() {
+                None => {
+                    if !root.is_null() {
+                        return Err(Error::new(format!("{what} is not the null it received: {:.300}", root.to_string())));
+                    }
+                }
+                Some(depth) => {
+                    let (levels, end) = levels_of(&root);
+                    let whole = levels == depth && end.get("end") == Some(&json!(true));
+                    let cut = end["$wwe"] == "too-deep"
+                        && end["reason"].as_str().is_some_and(|r| !r.is_empty())
+                        && record["marker"] == "truncated";
+                    if !whole && !cut {
+                        return Err(Error::new(format!("{what} has {levels} levels and ends in {end} (marker {})", record["marker"])));
+                    }
+                }
+            }
+        }
         // Over the cap: truncated, with the original size.
-        let big = records.iter().find(|r| r["marker"] == "truncated" && r["size"].as_u64().is_some_and(|s| s > 50000));
+        let big = records.iter().find(|r| r["marker"] == "truncated" && r["size"].as_u64().is_some_and(|s| s > 150_000));
         let Some(big) = big else {
-            return Err(Error::new("no record truncated by the 20,000-byte cap with its original size"));
+            return Err(Error::new("no record truncated by the 100,000-byte cap with its original size"));
         };
         let big_data: Value = serde_json::from_str(big["json"].as_str().unwrap_or("null"))?;
         if big_data["$wwe"] != "truncated" || big_data["size"] != big["size"] {
@@ -193,8 +244,73 @@ fn frames_and_values(browser: Browser) {
         if cross.get("pageReported").is_some() || cross.get("targetOrigin").is_some() {
             return Err(Error::new(format!("a cross-origin send cannot be seen by the hook: {cross:#}")));
         }
-        Ok(())
+        panel_shows_values_as_they_were(session, &panel)
     });
+}
+
+/// The values message in the panel: its list summary and its JSON tree show
+/// the core's rendering (`12n`, `Blob(text/plain, 3 B)`, …), never raw tags,
+/// and the page's own `{$wwe: "mine"}` as the one-key object it was.
+fn panel_shows_values_as_they_were(session: &mut Session, panel: &str) -> Result<()> {
+    session.switch_to_window(panel)?;
+    session.execute("document.querySelector('[data-testid=toggle-foreign]').click();", &[])?;
+    let summary = session.wait_for("the values row", DEFAULT_TIMEOUT, || {
+        let rows = session.snapshot("[data-testid=message] .c-summary", &[]).map_err(|e| e.to_string())?;
+        rows.iter()
+            .map(|r| wwe_e2e::field(r, "text"))
+            .find(|t| t.contains("\"values\""))
+            .ok_or_else(|| format!("{} rows, none with the values message", rows.len()))
+    })?;
+    for shown in ["MessagePort", "12n", "Blob(text/plain, 3 B)", "ArrayBuffer(3) [09 08 07]"] {
+        if !summary.contains(shown) || summary.contains("\"$wwe\": \"bigint\"") {
+            return Err(Error::new(format!("the values row should show {shown}, not tags: {summary}")));
+        }
+    }
+    session.execute(
+        "[...document.querySelectorAll('[data-testid=message]')].find((r) => r.textContent.includes('\"values\"')).click();",
+        &[],
+    )?;
+    let leaves = session.wait_for("the values tree", DEFAULT_TIMEOUT, || {
+        let rows = session.snapshot("[data-testid=json-tagged]", &[]).map_err(|e| e.to_string())?;
+        let texts: Vec<String> = rows.iter().map(|r| wwe_e2e::field(r, "text")).collect();
+        if texts.len() >= 10 { Ok(texts) } else { Err(format!("tagged leaves {texts:?}")) }
+    })?;
+    for want in ["NaN", "-0", "12n", "undefined", "Date 1970-01-01T00:00:00.000Z", "Map(1) {\"k\" => 1}", "Blob(text/plain, 3 B)", "MessagePort", "/a+/gi", "TypeError: bad thing"] {
+        if !leaves.iter().any(|l| l == want) {
+            return Err(Error::new(format!("the tree should show {want}: {leaves:?}")));
+        }
+    }
+    let own = session.snapshot("[data-path='data.v.own'] > .json-brace", &[])?;
+    if own.first().map(|r| wwe_e2e::field(r, "text")).as_deref() != Some("{…} 1 keys") {
+        return Err(Error::new(format!("the page's own {{$wwe: \"mine\"}} should show as a 1-key object: {own:?}")));
+    }
+    Ok(())
+}
+
+/// The `n` levels of a captured deep value (`{t, v: {n: {n: … {end}}}}`),
+/// following `deep` parts, and what ends them.
+fn levels_of(root: &Value) -> (u64, Value) {
+    let (data, parts) = if root["$wwe"] == "nested" {
+        (root["value"].clone(), root["parts"].as_array().cloned().unwrap_or_default())
+    } else {
+        (root.clone(), Vec::new())
+    };
+    let mut level = data["v"].clone();
+    let mut levels = 0;
+    for _ in 0..100_000 {
+        if level["$wwe"] == "deep" {
+            level = level["part"].as_u64().and_then(|i| parts.get(i as usize)).cloned().unwrap_or(Value::Null);
+            continue;
+        }
+        match level.get("n") {
+            Some(next) => {
+                level = next.clone();
+                levels += 1;
+            }
+            None => break,
+        }
+    }
+    (levels, level)
 }
 
 #[test]
@@ -280,6 +396,9 @@ fn privacy_and_hostile(browser: Browser) {
     let server = fixture_server();
     scenario("capture-privacy", browser, &server, |session, origins| {
         let Origins { service, client, .. } = origins.clone();
+        // The send-side hook on, so that forged reports meet a relay that
+        // listens for them.
+        enable_send_side(session, json!({}))?;
         // Tab A, armed by its panel, with some traffic.
         session.goto(&format!("{service}/capture/frames.html"))?;
         wait_page_flag(session, "ready", DEFAULT_TIMEOUT)?;
@@ -308,7 +427,7 @@ fn privacy_and_hostile(browser: Browser) {
         }
 
         // Arm B: the relay's ring arrives; what the page forged is marked.
-        let _panel_b = open_panel(session, tab_b)?;
+        let panel_b = open_panel(session, tab_b)?;
         let records = wait_records(session, tab_b, "the hostile page's messages", |rs| rs.len() >= 4)?;
         let clear = records
             .iter()
@@ -317,6 +436,22 @@ fn privacy_and_hostile(browser: Browser) {
         if clear["pageReported"] != true || clear["targetOrigin"] != "https://forged.example" {
             return Err(Error::new(format!("the forged claim must show, marked page-reported: {clear:#}")));
         }
+        // Page-made events are recorded as the page's, never as messages
+        // from the origin they claim.
+        let page_made = |class: &str| records.iter().find(|r| r["dispatchedByPage"] == true && r["eventClass"] == class).cloned();
+        let Some(claimed) = page_made("MessageEvent") else {
+            return Err(Error::new(format!("no record of the page-made MessageEvent: {records:#?}")));
+        };
+        if claimed["claimedOrigin"] != "https://wwe.genesys.example" || claimed["sourceOrigin"] != "" || !claimed["sourceFrameId"].is_null() {
+            return Err(Error::new(format!("the page-made MessageEvent must show its origin as a claim only: {claimed:#}")));
+        }
+        let Some(custom) = page_made("CustomEvent") else {
+            return Err(Error::new(format!("no record of the page-made CustomEvent: {records:#?}")));
+        };
+        if custom["sourceOrigin"] != "" || custom.get("claimedOrigin").is_some_and(|o| !o.is_null()) {
+            return Err(Error::new(format!("the CustomEvent claims no origin: {custom:#}")));
+        }
+        panel_shows_claims_as_claims(session, &panel_b)?;
         let counters = stats(session)?;
         let b = &counters["tabs"][tab_b.to_string()];
         if b["pageReportsDropped"].as_u64().unwrap_or(0) < 99_000 || b["pageReportsRejected"].as_u64().unwrap_or(0) < 3 {
@@ -333,6 +468,60 @@ fn privacy_and_hostile(browser: Browser) {
         }
         Ok(())
     });
+}
+
+/// The hostile page's panel: the two page-made events are hidden and
+/// counted, shown marked once toggled on, and their detail says what they
+/// are; the forged send-side claim shows in the detail pane as reported by
+/// the page.
+fn panel_shows_claims_as_claims(session: &mut Session, panel: &str) -> Result<()> {
+    session.switch_to_window(panel)?;
+    let text_of = |session: &Session, css: &str| -> std::result::Result<String, String> {
+        let rows = session.snapshot(css, &[]).map_err(|e| e.to_string())?;
+        Ok(rows.first().map(|r| wwe_e2e::field(r, "text")).unwrap_or_default())
+    };
+    session.wait_for("count-page-made-hidden = 2", DEFAULT_TIMEOUT, || {
+        let n = text_of(session, "[data-testid=count-page-made-hidden]")?;
+        if n.trim() == "2" { Ok(()) } else { Err(format!("count-page-made-hidden = {n:?}")) }
+    })?;
+    session.execute(
+        "document.querySelector('[data-testid=toggle-foreign]').click();\
+         document.querySelector('[data-testid=toggle-page-made]').click();",
+        &[],
+    )?;
+    session.wait_for("two page-made rows, marked", DEFAULT_TIMEOUT, || {
+        let rows = session.snapshot("[data-testid=message][data-page-made=true] .c-from", &[]).map_err(|e| e.to_string())?;
+        let from: Vec<String> = rows.iter().map(|r| wwe_e2e::field(r, "text").trim().to_string()).collect();
+        if from.len() == 2 && from.iter().all(|f| f == "page-made") { Ok(()) } else { Err(format!("sender cells {from:?}")) }
+    })?;
+    // The first one is the MessageEvent that claims WWE's origin.
+    session.execute("document.querySelector('[data-testid=message][data-page-made=true]').click();", &[])?;
+    session.wait_for("the detail of the page-made MessageEvent", DEFAULT_TIMEOUT, || {
+        let what = text_of(session, "[data-testid=detail-page-made]")?;
+        let claimed = text_of(session, "[data-testid=detail-claimed-origin]")?;
+        if what.contains("MessageEvent") && what.contains("not a message the browser delivered") && claimed == "https://wwe.genesys.example" {
+            Ok(())
+        } else {
+            Err(format!("detail-page-made {what:?}, claimed origin {claimed:?}"))
+        }
+    })?;
+    // The forged claim about {type: "clear"}: shown as the page's report.
+    session.execute(
+        "const row = [...document.querySelectorAll('[data-testid=message]')].find((r) => r.textContent.includes('\"type\":\"clear\"'));\
+         if (row) row.click();",
+        &[],
+    )?;
+    session.wait_for("the forged targetOrigin, as reported by the page", DEFAULT_TIMEOUT, || {
+        let section = text_of(session, "[data-testid=detail-page-reported]")?;
+        let origin = text_of(session, "[data-testid=detail-target-origin]")?;
+        let stack = text_of(session, "[data-testid=detail-stack]")?;
+        if section.contains("Reported by the page") && origin == "https://forged.example" && stack == "forged stack" {
+            Ok(())
+        } else {
+            Err(format!("detail-page-reported {section:?}, targetOrigin {origin:?}, stack {stack:?}"))
+        }
+    })?;
+    Ok(())
 }
 
 #[test]
@@ -413,7 +602,7 @@ fn transparency(browser: Browser) {
         session.goto(&format!("{}/capture/frames.html", origins.service))?;
         let page = session.current_window()?;
         let tab = session.tab_id_of(&format!("{}/capture/frames.html", origins.service))?;
-        open_panel(session, tab)?;
+        let panel = open_panel(session, tab)?;
         session.switch_to_window(&page)?;
         let captured = battery_results(session, origins)?;
         if captured != bare {
@@ -443,6 +632,47 @@ fn transparency(browser: Browser) {
         if same["sourceRelation"] != "child" || same["sourcePath"] != json!([0]) {
             return Err(Error::new(format!("a same-origin child's send must keep its source: {same:#}")));
         }
+        // Every calling form of the same-origin child is recorded from it.
+        let records = wait_records(session, tab, "every calling form's message", |rs| {
+            ["up-direct", "up-call", "up-apply", "up-bind", "up-reflect", "forged-report"].iter().all(|t| find_t(rs, t).is_some())
+        })?;
+        for form in ["direct", "call", "apply", "bind", "reflect"] {
+            let r = find_t(&records, &format!("up-{form}")).cloned().unwrap_or(Value::Null);
+            if r["sourceRelation"] != "child" || r["sourcePath"] != json!([0]) {
+                return Err(Error::new(format!("up-{form}: the same-origin child's send must be recorded from it: {r:#}")));
+            }
+        }
+        // A forged send-side report links to nothing while the hook is off.
+        let forged = find_t(&records, "forged-report").cloned().unwrap_or(Value::Null);
+        if forged.get("pageReported").is_some() || forged.get("targetOrigin").is_some() {
+            return Err(Error::new(format!("a forged report was linked with the hook off: {forged:#}")));
+        }
+        // Page-made events: recorded as the page's, with the claim kept apart.
+        let page_made = records.iter().find(|r| r["dispatchedByPage"] == true && r["eventClass"] == "MessageEvent").cloned();
+        let Some(page_made) = page_made else {
+            return Err(Error::new("no record of the page-made MessageEvent"));
+        };
+        if page_made["claimedOrigin"] != "https://wwe.genesys.example" || page_made["sourceOrigin"] != "" || !page_made["sourceFrameId"].is_null() {
+            return Err(Error::new(format!("the page-made MessageEvent must show its origin as a claim only: {page_made:#}")));
+        }
+        if !records.iter().any(|r| r["dispatchedByPage"] == true && r["eventClass"] == "CustomEvent") {
+            return Err(Error::new("no record of the page-made CustomEvent"));
+        }
+        // The panel's setting switches the hook, and says what it changes.
+        session.switch_to_window(&panel)?;
+        session.execute("document.querySelector('[data-testid=settings]').click();", &[])?;
+        let note = session.wait_for("the send-side setting", DEFAULT_TIMEOUT, || {
+            let rows = session.snapshot("[data-testid=send-side-note]", &[]).map_err(|e| e.to_string())?;
+            rows.first().map(|r| wwe_e2e::field(r, "text")).ok_or_else(|| "no send-side setting".to_string())
+        })?;
+        if !note.contains("event.source") || !note.contains("detect") {
+            return Err(Error::new(format!("the setting must say what it changes: {note:?}")));
+        }
+        wait_send_side_hook(session, false)?;
+        session.execute("document.querySelector('[data-testid=send-side]').click();", &[])?;
+        wait_send_side_hook(session, true)?;
+        session.execute("document.querySelector('[data-testid=send-side]').click();", &[])?;
+        wait_send_side_hook(session, false)?;
         Ok(())
     });
 }

@@ -143,6 +143,32 @@ pub fn set_local(session: &mut Session, items: Value) -> Result<()> {
     Ok(())
 }
 
+/// Waits until the background has (or has not) registered the send-side
+/// hook, which the panel's settings (`sendSide`) switch; it applies to
+/// documents loaded afterwards.
+pub fn wait_send_side_hook(session: &mut Session, on: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let s = stats(session)?;
+        if s["sendSideHook"] == on {
+            return Ok(());
+        }
+        if started.elapsed() > DEFAULT_TIMEOUT {
+            return Err(Error::new(format!("the send-side hook never became {on}: {s}")));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Turns the send-side hook on, as the panel's setting does, and waits for
+/// it to be registered.
+pub fn enable_send_side(session: &mut Session, settings: Value) -> Result<()> {
+    let mut settings = settings;
+    settings["sendSide"] = json!(true);
+    set_local(session, json!({ "wwe.settings": settings.to_string() }))?;
+    wait_send_side_hook(session, true)
+}
+
 /// (URL, frame id) of every frame of `tab`.
 pub fn frame_ids(session: &mut Session, tab: i64) -> Result<Vec<(String, i64)>> {
     let frames = session.extension_script(
