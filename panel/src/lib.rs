@@ -26,6 +26,7 @@ mod options_field;
 mod policy;
 mod ratelimits;
 mod replay;
+mod row_menu;
 mod settings;
 mod table;
 #[cfg(test)]

@@ -8,6 +8,7 @@ use wwe_core::decode::Message;
 use crate::clock::clock;
 use crate::columns::{Column, ColumnPrefs, COLUMNS};
 use crate::model::{ListItem, Store};
+use crate::row_menu::{MenuAt, RowMenu};
 use crate::settings::Settings;
 
 /// Height of one row in CSS pixels; `panel.css` uses the same number.
@@ -38,6 +39,7 @@ pub fn MessageList(
     settings: RwSignal<Settings>,
 ) -> impl IntoView {
     let columns = Memo::new(move |_| settings.with(|s| s.columns.clone()));
+    let row_menu = RwSignal::new(None::<MenuAt>);
     let scroll_top = RwSignal::new(0.0_f64);
     let viewport = RwSignal::new(600.0_f64);
     let container = NodeRef::<Div>::new();
@@ -91,6 +93,7 @@ pub fn MessageList(
     view! {
         <div class=move || format!("grid {}", columns.with(ColumnPrefs::hidden_classes)) style:--cols=move || columns.with(ColumnPrefs::template)>
         <GridHead settings=settings columns=columns/>
+        <RowMenu store=store at=row_menu on_action=on_action/>
         <div
             class="grid-body"
             node_ref=container
@@ -110,6 +113,7 @@ pub fn MessageList(
                             selected=selected
                             grouped=grouped
                             on_action=on_action
+                            row_menu=row_menu
                         />
                     </For>
                 </div>
@@ -368,6 +372,7 @@ fn MessageRow(
     selected: RwSignal<Option<u64>>,
     grouped: Signal<bool>,
     on_action: Callback<CellAction>,
+    row_menu: RwSignal<Option<MenuAt>>,
 ) -> impl IntoView {
     let id = Memo::new(move |_| item.get().map(|i| i.id));
     let nested = Memo::new(move |_| item.get().is_some_and(|i| i.nested));
@@ -384,6 +389,17 @@ fn MessageRow(
             }
         }
     };
+    // A right-click opens the row's menu, offering the cell's filter term.
+    let open_menu = move |ev: &leptos::ev::MouseEvent, filter: Option<String>| {
+        ev.prevent_default();
+        ev.stop_propagation();
+        if let Some(id) = id.get_untracked() {
+            row_menu.set(Some(MenuAt { id, filter, x: ev.client_x(), y: ev.client_y() }));
+        }
+    };
+    let cell_menu = move |term: fn(&RowView) -> Option<String>| {
+        move |ev: leptos::ev::MouseEvent| open_menu(&ev, view_of.with_untracked(|v| v.as_ref().and_then(term)))
+    };
     let toggle = move |ev: leptos::ev::MouseEvent| {
         ev.stop_propagation();
         if let Some(id) = id.get_untracked() {
@@ -397,6 +413,7 @@ fn MessageRow(
             class:selected=move || selected.get().is_some() && selected.get() == id.get()
             role="row"
             data-testid="message"
+            on:contextmenu=move |ev| open_menu(&ev, None)
             data-id=move || id.get().map(|id| id.to_string())
             data-direction=field(|v| v.direction.to_string())
             data-kind=field(|v| v.kind.to_string())
@@ -419,13 +436,13 @@ fn MessageRow(
             <span
                 class=move || format!("c-kind kind-{}", view_of.with(|v| v.as_ref().map_or("", |v| v.kind)))
                 title=field(|v| format!("{} ({})", v.kind, v.direction))
-                on:click=cell_click(|v| Some(format!("kind:{}", v.kind)))
+                on:click=cell_click(|v| Some(format!("kind:{}", v.kind))) on:contextmenu=cell_menu(|v| Some(format!("kind:{}", v.kind)))
             >
                 <svg class="kind-icon" viewBox="0 0 12 12" width="12" height="12" aria-hidden="true">
                     <path d=field(|v| kind_icon(v.kind).to_string())/>
                 </svg>
             </span>
-            <span class="c-name" title=field(|v| v.name.clone()) on:click=cell_click(|v| (!v.name.is_empty()).then(|| format!("name:{}", v.name.replace(' ', "*"))))>
+            <span class="c-name" title=field(|v| v.name.clone()) on:click=cell_click(|v| (!v.name.is_empty()).then(|| format!("name:{}", v.name.replace(' ', "*")))) on:contextmenu=cell_menu(|v| (!v.name.is_empty()).then(|| format!("name:{}", v.name.replace(' ', "*"))))>
                 {move || (grouped.get() && view_of.with(|v| v.as_ref().is_some_and(|v| v.is_exchange_head))).then(|| view! {
                     <button class="twisty" title="Show the raw messages" on:click=toggle>"▸"</button>
                 })}
@@ -437,25 +454,25 @@ fn MessageRow(
             </span>
             <span
                 class=move || format!("c-status status-{}", view_of.with(|v| v.as_ref().map_or("", |v| v.status)))
-                on:click=cell_click(|v| (!v.status.is_empty()).then(|| format!("status:{}", v.status)))
+                on:click=cell_click(|v| (!v.status.is_empty()).then(|| format!("status:{}", v.status))) on:contextmenu=cell_menu(|v| (!v.status.is_empty()).then(|| format!("status:{}", v.status)))
             >
                 {field(|v| v.status.to_string())}
             </span>
-            <span class="c-latency" on:click=cell_click(|v| v.latency.map(|l| format!("latency>={}", l.floor())))>
+            <span class="c-latency" on:click=cell_click(|v| v.latency.map(|l| format!("latency>={}", l.floor()))) on:contextmenu=cell_menu(|v| v.latency.map(|l| format!("latency>={}", l.floor())))>
                 {field(|v| v.latency.map(|l| format!("{l:.1} ms")).unwrap_or_default())}
             </span>
             <span
                 class="c-from"
                 title=field(|v| if v.page_made.is_some() { sender_title(v) } else { format!("{} ({})", v.from_name, v.sender) })
                 data-testid="from"
-                on:click=cell_click(|v| Some(format!("origin:{}", v.sender)))
+                on:click=cell_click(|v| Some(format!("origin:{}", v.sender))) on:contextmenu=cell_menu(|v| Some(format!("origin:{}", v.sender)))
             >
                 {field(|v| if v.page_made.is_some() { "page-made".to_string() } else { v.from_name.clone() })}
             </span>
-            <span class="c-to" title=field(|v| format!("{} ({})", v.to_name, v.receiver_url)) data-testid="to" on:click=cell_click(|v| Some(format!("origin:{}", v.receiver)))>
+            <span class="c-to" title=field(|v| format!("{} ({})", v.to_name, v.receiver_url)) data-testid="to" on:click=cell_click(|v| Some(format!("origin:{}", v.receiver))) on:contextmenu=cell_menu(|v| Some(format!("origin:{}", v.receiver)))>
                 {field(|v| v.to_name.clone())}
             </span>
-            <span class="c-size" on:click=cell_click(|v| Some(format!("size>={}", v.size)))>{field(|v| v.size.to_string())}</span>
+            <span class="c-size" on:click=cell_click(|v| Some(format!("size>={}", v.size))) on:contextmenu=cell_menu(|v| Some(format!("size>={}", v.size)))>{field(|v| v.size.to_string())}</span>
             <span class="c-summary">
                 {move || view_of.with(|v| v.as_ref().and_then(|v| v.marker.clone())).map(|m| view! { <span class="marker">{m}</span> " " })}
                 {field(|v| v.summary.clone())}

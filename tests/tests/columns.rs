@@ -1,7 +1,9 @@
-//! The message list's columns as in the Network panel (issue 18): drag a
+//! The message list's manners as in the Network panel (issue 18): drag a
 //! header's edge to resize, right-click the header to hide a column, click
-//! a header to sort; all three hold after the panel reloads (saved per
-//! browser profile). Chromium and Firefox, with the built extension.
+//! a header to sort, all three held after the panel reloads (saved per
+//! browser profile); right-click a row to filter by a cell's value, copy
+//! the message as a call or replay it. Chromium and Firefox, with the built
+//! extension.
 
 use serde_json::{json, Value};
 use wwe_e2e::simulator::{enter_app, fill_origins, launch_on, serve, service_url, site_dir, App, Opened};
@@ -33,7 +35,9 @@ fn wait_rows(s: &Session, n: usize) {
     .unwrap();
 }
 
-fn columns(browser: Browser) {
+/// A browser on the simulator with the Console's three requests made and
+/// the panel open on its tab; the server and the panel's path with it.
+fn open(browser: Browser) -> (Session, wwe_simulator::Server, String) {
     let server = serve(site_dir(), true).expect("server");
     let origins = server.origins().clone();
     let options = fill_origins("service-client-api.accepted-web-content-origins={{CLIENT}}\n", &origins);
@@ -53,6 +57,11 @@ fn columns(browser: Browser) {
     let panel = format!("panel.html?tabId={tab}");
     s.open_extension_page(&panel).unwrap();
     wait_rows(&s, 3);
+    (s, server, panel)
+}
+
+fn columns(browser: Browser) {
+    let (s, _server, panel) = open(browser);
     let before = state(&s);
     assert_eq!(before["sizeShown"], true);
     assert_eq!(before["names"], json!(["voice.dial", "agent.get", "agent.getState"]), "time order by default");
@@ -121,6 +130,86 @@ fn columns(browser: Browser) {
         }
     })
     .unwrap();
+}
+
+/// Right-clicks the request row named `name` in the cell of class `cell`.
+fn right_click(s: &Session, name: &str, cell: &str) {
+    s.execute(
+        &format!(
+            "const row = [...document.querySelectorAll('[data-testid=message][data-kind=request]')].find((r) => r.dataset.name === {name:?});\
+             const cell = row.querySelector({cell:?}), r = cell.getBoundingClientRect();\
+             cell.dispatchEvent(new MouseEvent('contextmenu', {{ bubbles: true, cancelable: true, clientX: r.left + 4, clientY: r.top + 4, button: 2 }}));\
+             return null;"
+        ),
+        &[],
+    )
+    .unwrap();
+}
+
+fn menu_item(s: &Session, testid: &str) -> wwe_e2e::Element {
+    s.wait_for(&format!("the row menu's {testid}"), scaled(DEFAULT_TIMEOUT), || {
+        s.find_all(&format!("[data-testid=row-menu] [data-testid={testid}]")).map_err(|e| e.to_string())?.into_iter().next().ok_or_else(|| "no menu".to_owned())
+    })
+    .unwrap()
+}
+
+fn row_menu(browser: Browser) {
+    let (s, _server, _panel) = open(browser);
+    let status = |s: &Session| -> String {
+        s.execute("return document.querySelector('[data-testid=row-menu-status]')?.textContent ?? '';", &[]).unwrap().as_str().unwrap_or("").to_owned()
+    };
+    // Copy as call.
+    right_click(&s, "voice.dial", ".c-time");
+    let copy = menu_item(&s, "row-menu-copy-call");
+    s.click(&copy).unwrap();
+    s.wait_for("the copied call", scaled(DEFAULT_TIMEOUT), || {
+        let text = status(&s);
+        if text.contains("genesys.wwe.service.voice.dial(\"5001\")") { Ok(()) } else { Err(text) }
+    })
+    .unwrap();
+    // Replay: a fourth request, a copy of the dial, answered.
+    right_click(&s, "voice.dial", ".c-size");
+    let replay = menu_item(&s, "row-menu-replay");
+    s.click(&replay).unwrap();
+    s.wait_for("the replayed dial", scaled(DEFAULT_TIMEOUT), || {
+        let rows = s.snapshot("[data-testid=message][data-kind=request][data-name='voice.dial']", &["data-status"]).map_err(|e| e.to_string())?;
+        let text = status(&s);
+        if rows.len() == 2 && rows.iter().all(|r| wwe_e2e::field(r, "data-status") == "ok") && text.contains("replay: posted 1") {
+            Ok(())
+        } else {
+            Err(format!("{rows:?} {text}"))
+        }
+    })
+    .unwrap();
+    // Filter by the value of the cell right-clicked.
+    right_click(&s, "agent.get", ".c-name");
+    let filter = menu_item(&s, "row-menu-filter");
+    assert_eq!(s.text(&filter).unwrap(), "Filter by name:agent.get");
+    s.click(&filter).unwrap();
+    s.wait_for("the list filtered to agent.get", scaled(DEFAULT_TIMEOUT), || {
+        let names: Vec<String> = s
+            .snapshot("[data-testid=message]", &["data-name"])
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|r| wwe_e2e::field(r, "data-name"))
+            .collect();
+        // The term goes into the filter box, as an Alt+click on the cell
+        // puts it (`name:` matches by prefix: agent.getState stays).
+        let typed = s.execute("return document.querySelector('[data-testid=filter]').value;", &[]).map_err(|e| e.to_string())?;
+        let shown = !names.is_empty() && names.iter().all(|n| n.starts_with("agent.get")) && names.iter().any(|n| n == "agent.get");
+        if shown && typed.as_str().is_some_and(|t| t.contains("name:agent.get")) { Ok(()) } else { Err(format!("{names:?} filter {typed}")) }
+    })
+    .unwrap();
+}
+
+#[test]
+fn row_menu_chromium() {
+    row_menu(Browser::Chromium);
+}
+
+#[test]
+fn row_menu_firefox() {
+    row_menu(Browser::Firefox);
 }
 
 #[test]
