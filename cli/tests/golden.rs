@@ -65,7 +65,7 @@ const SAMPLES: &[&str] = &["call-flow", "rate-limit", "origin-denied", "misspelt
 #[test]
 fn summary() {
     case("summary-call-flow", &["summary", "assets/samples/call-flow.jsonl"], 0);
-    case("summary-rate-limit-har", &["summary", "assets/samples/rate-limit.har"], 0);
+    case("summary-rate-limit-har", &["summary", "assets/samples/rate-limit.har"], 1);
     case("summary-call-flow-har", &["summary", "assets/samples/call-flow.har"], 0);
 }
 
@@ -78,7 +78,7 @@ fn lint() {
         &["lint", "assets/samples/origin-denied.jsonl", "--options", "assets/samples/origin-denied.options.properties", "--deny", "errors"],
         1,
     );
-    case("lint-rate-limit-json", &["lint", "assets/samples/rate-limit.har", "--json"], 0);
+    case("lint-rate-limit-json", &["lint", "assets/samples/rate-limit.har", "--json"], 1);
 }
 
 #[test]
@@ -127,6 +127,75 @@ fn errors_name_the_file_the_place_and_the_fix() {
         &["ratelimit", "assets/samples/rate-limit.jsonl", "--options", "cli/tests/golden/inputs/bad.properties"],
         2,
     );
+}
+
+/// The exit-code table: the README's `text` block after "## `wwe-trace`
+/// exit codes".
+fn readme_exit_codes() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let section = readme.split("## `wwe-trace` exit codes").nth(1).expect("the README has the exit-code section");
+    let block = section.split("```text\n").nth(1).expect("a text block").split("```").next().expect("closed");
+    block.to_owned()
+}
+
+const SUBCOMMANDS: &[&str] = &["summary", "lint", "ratelimit", "convert", "redact", "diff", "catalog"];
+
+#[test]
+fn exit_codes_are_one_table_in_the_readme_and_every_help() {
+    let table = readme_exit_codes();
+    assert!(table.contains("2  bad input or usage"), "{table}");
+    let (help, _, code) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(help.contains(&table), "wwe-trace --help lacks the README's table:\n{help}");
+    for sub in SUBCOMMANDS {
+        let (help, _, code) = run(&[sub, "--help"]);
+        assert_eq!(code, 0);
+        assert!(help.contains(&table), "wwe-trace {sub} --help lacks the README's table:\n{help}");
+    }
+}
+
+#[test]
+fn exit_1_means_findings_at_the_level_errors_by_default() {
+    let options = "assets/samples/origin-denied.options.properties";
+    let errors = "assets/samples/origin-denied.jsonl";
+    // 3 errors with these options: 1 by default, for lint and summary alike.
+    assert_eq!(run(&["lint", errors, "--options", options]).2, 1);
+    assert_eq!(run(&["lint", errors, "--options", options, "--deny", "never"]).2, 0);
+    assert_eq!(run(&["summary", errors]).2, 1, "summary must exit like lint");
+    assert_eq!(run(&["summary", errors, "--deny", "never"]).2, 0);
+    // Warnings only: 0 unless warnings are denied.
+    let warnings = "assets/samples/misspelt-request.jsonl";
+    assert_eq!(run(&["lint", warnings]).2, 0);
+    assert_eq!(run(&["summary", warnings]).2, 0);
+    assert_eq!(run(&["lint", warnings, "--deny", "warnings"]).2, 1);
+    assert_eq!(run(&["summary", warnings, "--deny", "warnings"]).2, 1);
+}
+
+#[test]
+fn exit_2_for_bad_input_and_usage_in_every_subcommand() {
+    let bad = "cli/tests/golden/inputs/chrome.har";
+    let options = "assets/samples/rate-limit.options.properties";
+    let runs: &[&[&str]] = &[
+        &["summary", bad],
+        &["lint", bad],
+        &["ratelimit", bad, "--options", options],
+        &["convert", bad, "--to", "jsonl"],
+        &["redact", bad],
+        &["diff", bad, "assets/samples/call-flow.jsonl"],
+        &["diff", "assets/samples/call-flow.jsonl", bad],
+        &["catalog", "--frob"],
+        &["summary"],
+        &["lint", "assets/samples/call-flow.jsonl", "--deny", "sometimes"],
+        &["frobnicate"],
+    ];
+    for args in runs {
+        let (stdout, stderr, code) = run(args);
+        assert_eq!(code, 2, "wwe-trace {}: {stderr}", args.join(" "));
+        assert!(stdout.is_empty(), "wwe-trace {} wrote {stdout}", args.join(" "));
+        assert!(stderr.starts_with("wwe-trace: "), "wwe-trace {}: {stderr}", args.join(" "));
+        assert!(stderr.lines().nth(1).is_some_and(|l| l.starts_with("hint: ")), "wwe-trace {}: {stderr}", args.join(" "));
+    }
+    case("error-usage", &["lint", "assets/samples/call-flow.jsonl", "--dney", "warnings"], 2);
 }
 
 #[test]
