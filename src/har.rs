@@ -61,6 +61,7 @@
 //! - `log._wweRedactions`: what redaction removed ([`crate::redact::Summary`]:
 //!   rule, count, messages, paths), empty when nothing was.
 
+mod depth;
 mod export;
 mod import;
 mod jsonl;
@@ -70,7 +71,8 @@ mod without_data;
 mod tests;
 
 pub use export::{to_har, HarOptions};
-pub use import::import;
+pub use depth::MAX_MESSAGE_DEPTH;
+pub use import::{import, import_with, ImportOptions};
 pub use jsonl::{parse_jsonl, to_jsonl};
 
 use crate::options::Options;
@@ -119,6 +121,10 @@ pub struct Trace {
     pub creator: Option<String>,
     /// What was redacted before the file was written (HAR only).
     pub redactions: Vec<Summary>,
+    /// JSON Lines lines that are not records, each an
+    /// [`crate::ErrorKind::BadRecordLine`], when read leniently (see
+    /// [`import_with`]); empty otherwise.
+    pub skipped: Vec<crate::Error>,
 }
 
 impl Trace {

@@ -70,6 +70,8 @@ fn output(path: Option<PathBuf>) -> Output {
 impl Config {
     /// Loads and checks everything the flags name.
     pub fn from_flags(flags: Flags) -> Result<Config> {
+        let strict = flags.strict;
+        let load = |path: &Path, options: Option<Options>| load(path, options, strict);
         Ok(match flags.command {
             Command::Summary(f) => Config::Summary { trace: load(&f.trace, None)?, deny: deny(f.deny) },
             Command::Lint(f) => {

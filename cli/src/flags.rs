@@ -46,6 +46,10 @@ pub struct Flags {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Refuse a JSON Lines trace with any line that is not a record
+    /// (by default such lines are skipped and listed).
+    #[arg(long, global = true)]
+    pub strict: bool,
 }
 
 /// The subcommands.

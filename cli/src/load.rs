@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use wwe_core::har::{import, Trace};
+use wwe_core::har::{import_with, ImportOptions, Trace};
 use wwe_core::options::Options;
 use wwe_core::session::{Session, REQUEST_TIMEOUT_MS};
 use wwe_core::ErrorKind;
@@ -81,9 +81,16 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// At most this many skipped lines are listed one by one.
+const LISTED_LINES: usize = 20;
+
 /// Reads and imports a trace and builds its session, checking requests
-/// against `options` when given.
-pub fn load(path: &Path, options: Option<Options>) -> Result<Loaded> {
+/// against `options` when given. JSON Lines lines that are not records are
+/// skipped and listed on standard error, or, when `strict`, refused.
+///
+/// Any size is read: the core's size limit protects the panel, and this
+/// tool must read back whatever it writes.
+pub fn load(path: &Path, options: Option<Options>, strict: bool) -> Result<Loaded> {
     let name = path.display().to_string();
     let text = read_text(path)?;
     let spinner = if text.len() as u64 >= PROGRESS_BYTES && std::io::stderr().is_terminal() {
@@ -94,8 +101,21 @@ pub fn load(path: &Path, options: Option<Options>) -> Result<Loaded> {
     } else {
         ProgressBar::hidden()
     };
-    let trace = import(&text).map_err(|e| import_error(&name, &e))?;
+    let trace = import_with(&text, &ImportOptions { strict, max_bytes: None }).map_err(|e| import_error(&name, &e, strict))?;
     spinner.finish_and_clear();
+    if !trace.skipped.is_empty() {
+        let lines = if trace.skipped.len() == 1 { "line that is not a record" } else { "lines that are not records" };
+        eprintln!(
+            "wwe-trace: warning: {name}: skipped {} {lines} (--strict refuses the file instead):",
+            trace.skipped.len()
+        );
+        for e in trace.skipped.iter().take(LISTED_LINES) {
+            eprintln!("  {e}");
+        }
+        if trace.skipped.len() > LISTED_LINES {
+            eprintln!("  and {} more", trace.skipped.len() - LISTED_LINES);
+        }
+    }
     drop(text);
     let bar = progress(trace.records.len() as u64, trace.records.len() >= PROGRESS_RECORDS, "analysing");
     let mut session = Session::new();
@@ -113,7 +133,7 @@ pub fn load(path: &Path, options: Option<Options>) -> Result<Loaded> {
     Ok(Loaded { name, trace, session })
 }
 
-fn import_error(name: &str, e: &wwe_core::Error) -> anyhow::Error {
+fn import_error(name: &str, e: &wwe_core::Error, strict: bool) -> anyhow::Error {
     let hint = match e.kind() {
         ErrorKind::EmptyTrace => "the file is empty: was the capture saved before any message arrived?".to_owned(),
         ErrorKind::TraceTooLarge { .. } => "capture a shorter period, or convert to JSON Lines and split it".to_owned(),
@@ -122,8 +142,18 @@ fn import_error(name: &str, e: &wwe_core::Error) -> anyhow::Error {
         }
         ErrorKind::NotATrace { .. } => "give a HAR exported by the WWE API panel or JSON Lines of records".to_owned(),
         ErrorKind::UnsupportedTraceFormat { .. } => "install the wwe-trace that matches the panel that wrote it".to_owned(),
-        ErrorKind::BadRecordLine { line, .. } => {
-            format!("each line must be one record's JSON, as `wwe-trace convert --to jsonl` writes; fix or delete line {line}")
+        ErrorKind::BadRecordLine { line, .. } if strict => format!(
+            "each line must be one record's JSON, as `wwe-trace convert --to jsonl` writes; fix or delete line {line}, or leave out --strict to skip bad lines"
+        ),
+        ErrorKind::BadRecordLine { .. } => {
+            "no line of the file is a capture record (each line must be one record's JSON, as `wwe-trace convert --to jsonl` writes): is it a trace?".to_owned()
+        }
+        ErrorKind::BadTraceData { .. } => {
+            "the file is JSON but not as the panel writes it; export it again from the panel, or check it at that place"
+                .to_owned()
+        }
+        ErrorKind::TooDeep { .. } => {
+            "the capture splits messages deeper than about 100 levels; this one was written by another tool".to_owned()
         }
         ErrorKind::Json { .. } => {
             "the file was cut short or edited by hand; export it again from the panel, or check the JSON at that place"

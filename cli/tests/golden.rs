@@ -120,7 +120,8 @@ fn diff() {
 fn errors_name_the_file_the_place_and_the_fix() {
     case("error-missing-file", &["summary", "cli/tests/golden/inputs/no-such-trace.har"], 2);
     case("error-browser-har", &["summary", "cli/tests/golden/inputs/chrome.har"], 2);
-    case("error-truncated-jsonl", &["lint", "cli/tests/golden/inputs/truncated.jsonl"], 2);
+    case("error-truncated-jsonl", &["lint", "cli/tests/golden/inputs/truncated.jsonl", "--strict"], 2);
+    case("error-not-a-trace-jsonl", &["summary", "cli/tests/golden/inputs/not-a-trace.jsonl"], 2);
     case("error-bad-rule", &["redact", "assets/samples/call-flow.jsonl", "--rule", "pattern:fax"], 2);
     case(
         "error-bad-options",
@@ -196,6 +197,38 @@ fn exit_2_for_bad_input_and_usage_in_every_subcommand() {
         assert!(stderr.lines().nth(1).is_some_and(|l| l.starts_with("hint: ")), "wwe-trace {}: {stderr}", args.join(" "));
     }
     case("error-usage", &["lint", "assets/samples/call-flow.jsonl", "--dney", "warnings"], 2);
+}
+
+#[test]
+fn json_lines_with_bad_lines_are_read_with_the_lines_counted_and_listed() {
+    case("lint-truncated-jsonl-lenient", &["lint", "cli/tests/golden/inputs/truncated.jsonl", "--deny", "never"], 0);
+    case("summary-truncated-jsonl-lenient", &["summary", "cli/tests/golden/inputs/truncated.jsonl"], 0);
+}
+
+/// A scratch directory under the target directory, emptied first.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+/// Whatever the tool writes it reads back: a message nested 124 levels (a
+/// HAR adds 4 levels above it) goes to HAR and back unchanged.
+#[test]
+fn a_message_nested_124_levels_converts_to_a_har_that_reopens() {
+    let dir = scratch("nested-124");
+    let input = "cli/tests/golden/inputs/nested-124.jsonl";
+    let har = dir.join("nested.har");
+    let (_, stderr, code) = run(&["convert", input, "--to", "har", "-o", har.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let (stdout, stderr, code) = run(&["convert", har.to_str().unwrap(), "--to", "jsonl", "--no-redact"]);
+    assert_eq!(code, 0, "the HAR does not reopen: {stderr}");
+    let original = std::fs::read_to_string(root().join(input)).unwrap();
+    let (again, _, _) = run(&["convert", input, "--to", "jsonl", "--no-redact"]);
+    assert_eq!(stdout, again, "the 124-level message changed on the way through HAR");
+    assert_eq!(stdout.lines().count(), original.lines().count());
+    assert_eq!(run(&["summary", har.to_str().unwrap()]).2, 0);
 }
 
 #[test]

@@ -279,7 +279,7 @@ fn import_errors_say_what_and_where() {
     check_err(
         "{\n  \"log\": {\n    \"_wweMessages\": [{\"_record\": {\"id\": \"seven\"}}]\n  }\n}",
         expect![[
-            r#"not valid JSON at line 3, column 47: invalid type: string "seven", expected u64"#
+            r#"not a wwe-devtools trace at line 3, column 47: invalid type: string "seven", expected u64"#
         ]],
     );
     let mut lines = to_jsonl(&sample());
@@ -477,4 +477,92 @@ fn export_redacts_by_default_and_keeps_the_clock() {
     let back = import(&lines.text).unwrap().records;
     assert_eq!(back.len(), records.len());
     assert_eq!(back[9].data["data"], "[redacted:jwt-reply]");
+}
+
+/// `data` nested `levels` deep: arrays around an object around a string.
+fn nested(levels: usize) -> Value {
+    let mut v = json!({"deepest": "here"});
+    for _ in 1..levels {
+        v = json!([v]);
+    }
+    v
+}
+
+#[test]
+fn a_message_as_deep_as_a_trace_holds_reads_back_from_har_and_json_lines() {
+    // 124 levels: the issue's case (fits a JSON Lines line, not serde_json's
+    // 128 levels under a HAR's 4); MAX_MESSAGE_DEPTH: the deepest allowed.
+    for levels in [124, MAX_MESSAGE_DEPTH] {
+        let mut records = sample();
+        records[5].data = nested(levels);
+        let har = export(&records);
+        assert_eq!(import(&har).map(|t| t.records).as_ref(), Ok(&records), "HAR, {levels} levels");
+        let jsonl = to_jsonl(&records);
+        assert_eq!(import(&jsonl).map(|t| t.records).as_ref(), Ok(&records), "JSON Lines, {levels} levels");
+    }
+}
+
+#[test]
+fn a_message_deeper_than_a_trace_holds_is_refused_at_its_place() {
+    let mut records = sample();
+    records[5].data = nested(MAX_MESSAGE_DEPTH + 1);
+    let har = to_har(&session_of(records.clone(), None), &HarOptions { pretty: true, ..HarOptions::default() });
+    match import(&har).unwrap_err().kind() {
+        ErrorKind::TooDeep { line, column, limit } => {
+            assert_eq!(*limit, MAX_MESSAGE_DEPTH);
+            let at = har.lines().nth(line - 1).unwrap().chars().nth(column - 1);
+            // The innermost object, at level 4 + MAX_MESSAGE_DEPTH + 1.
+            assert_eq!(at, Some('{'), "line {line} column {column}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let jsonl = to_jsonl(&records);
+    check_err(
+        &jsonl,
+        expect!["line 6 (record 6) is not a valid record at column 330: the message nests deeper than the 128 levels a trace holds"],
+    );
+}
+
+#[test]
+fn json_lines_with_a_few_bad_lines_are_read_leniently_with_the_lines_listed() {
+    let mut lines: Vec<String> = to_jsonl(&sample()).lines().map(str::to_owned).collect();
+    lines[0].truncate(30); // the first line damaged: still JSON Lines
+    lines[3] = "{\"traceEvents\": []}".to_owned();
+    let text = lines.join("\n") + "\n";
+    let lenient = ImportOptions { strict: false, max_bytes: None };
+    let trace = import_with(&text, &lenient).unwrap();
+    assert_eq!(trace.format, Format::JsonLines);
+    let mut expected = sample();
+    expected.remove(3);
+    expected.remove(0);
+    assert_eq!(trace.records, expected);
+    let skipped: Vec<String> = trace.skipped.iter().map(ToString::to_string).collect();
+    expect![[r#"
+        [
+            "line 1 (record 1) is not a valid record at column 30: EOF while parsing a string: the line is cut short",
+            "line 4 (record 4) is not a valid record at column 1: not a capture record: missing `time` and `data`",
+        ]
+    "#]]
+    .assert_debug_eq(&skipped);
+    // Strict (import's default): the first bad line is the error.
+    check_err(&text, expect!["line 1 (record 1) is not a valid record at column 30: EOF while parsing a string: the line is cut short"]);
+    // No record at all: not a trace, even leniently.
+    let e = import_with("{\"traceEvents\": []}\n{\"a\": 1}\n", &lenient).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::BadRecordLine { line: 1, .. }), "{e}");
+}
+
+#[test]
+fn a_har_without_what_a_trace_needs_says_what_is_missing() {
+    check_err(
+        r#"{"log": {"_wweMessages": [{"data": {"request": "agent.get"}}]}}"#,
+        expect!["not a wwe-devtools trace at line 1, column 60: missing field `_record`"],
+    );
+}
+
+#[test]
+fn the_size_limit_is_optional() {
+    let padded = format!("{}{}", export(&sample()), " ".repeat(64));
+    let limit = ImportOptions { strict: true, max_bytes: Some(padded.len() - 1) };
+    assert!(matches!(import_with(&padded, &limit).unwrap_err().kind(), ErrorKind::TraceTooLarge { .. }));
+    assert_eq!(import_with(&padded, &ImportOptions { max_bytes: None, ..limit }).unwrap().records, sample());
 }

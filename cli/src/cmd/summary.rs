@@ -26,6 +26,10 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
     let s = &t.session;
     let messages = s.messages();
     let _ = writeln!(out, "trace: {} ({}, {})", t.name, t.trace.format.as_str(), count(messages.len(), "record", "records"));
+    if !t.trace.skipped.is_empty() {
+        let lines = count(t.trace.skipped.len(), "line that is not a record", "lines that are not records");
+        let _ = writeln!(out, "skipped: {lines} (listed on standard error)");
+    }
     if let Some(c) = &t.trace.creator {
         let _ = writeln!(out, "saved by: {c}");
     }
