@@ -111,6 +111,7 @@ impl WireRecord {
             page_reported: self.page_reported,
             ports: self.ports,
             capture_tab_id: self.capture_tab_id,
+            extra: serde_json::Map::new(),
         }
     }
 }

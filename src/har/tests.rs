@@ -566,3 +566,43 @@ fn the_size_limit_is_optional() {
     assert!(matches!(import_with(&padded, &limit).unwrap_err().kind(), ErrorKind::TraceTooLarge { .. }));
     assert_eq!(import_with(&padded, &ImportOptions { max_bytes: None, ..limit }).unwrap().records, sample());
 }
+
+#[test]
+fn fields_this_version_does_not_know_survive_har_and_json_lines() {
+    let mut records = sample();
+    records[0].extra.insert("newerField".into(), json!({"kept": [1, "two", null]}));
+    records[4].extra.insert("zz".into(), json!(false));
+    let har = export(&records);
+    let from_har = import(&har).unwrap().records;
+    assert_eq!(from_har, records);
+    let from_jsonl = import(&to_jsonl(&from_har)).unwrap().records;
+    assert_eq!(from_jsonl, records);
+    // `_record` leaves `data` out and keeps the unknown field.
+    let v: Value = serde_json::from_str(&har).unwrap();
+    let first = &v["log"]["_wweMessages"][0]["_record"];
+    assert_eq!(first["newerField"], json!({"kept": [1, "two", null]}));
+    assert!(first.get("data").is_none(), "{first}");
+}
+
+#[test]
+fn times_outside_hars_years_are_clamped_with_a_note_and_kept_in_the_records() {
+    let mut records = sample();
+    records[0].time = 4.0e14; // the year 14645
+    records[6].time = -7.0e13; // the year -249
+    let session = session_of(records.clone(), None);
+    let exported = super::export(&session, &Rules::none(), Format::Har, false);
+    expect![[r#"
+        [
+            "2 records have times outside HAR's years 0000-9999: the startedDateTime of their pages and entries is clamped (each says so in its comment); the records keep their times",
+        ]
+    "#]]
+    .assert_debug_eq(&exported.notes);
+    let v: Value = serde_json::from_str(&exported.text).unwrap();
+    let dates: Vec<&str> = v["log"]["entries"].as_array().unwrap().iter().map(|e| e["startedDateTime"].as_str().unwrap()).collect();
+    assert_eq!(dates[0], "9999-12-31T23:59:59.999Z");
+    assert_eq!(dates[2], "0000-01-01T00:00:00.000Z");
+    assert!(v["log"]["entries"][0]["comment"].as_str().unwrap().contains("400000000000000 ms"));
+    assert_eq!(v["log"]["pages"][0]["startedDateTime"], "9999-12-31T23:59:59.999Z");
+    assert_eq!(import(&exported.text).unwrap().records, records);
+    assert!(super::export(&session_of(sample(), None), &Rules::none(), Format::Har, false).notes.is_empty());
+}

@@ -27,6 +27,9 @@ pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules,
         return Ok(Outcome::Clean);
     }
     let exported = export(&t.session, rules, to, pretty);
+    for note in &exported.notes {
+        eprintln!("wwe-trace: note: {note}");
+    }
     if !exported.hits.is_empty() {
         eprintln!("wwe-trace: redacted {}{}", count(exported.hits.len(), "value", "values"), by_rule(&exported.hits));
     }
