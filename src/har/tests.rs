@@ -606,3 +606,16 @@ fn times_outside_hars_years_are_clamped_with_a_note_and_kept_in_the_records() {
     assert_eq!(import(&exported.text).unwrap().records, records);
     assert!(super::export(&session_of(sample(), None), &Rules::none(), Format::Har, false).notes.is_empty());
 }
+
+#[test]
+fn integers_beyond_64_bits_keep_every_digit() {
+    let big = "123456789012345678901234567890";
+    let line = format!(
+        r#"{{"id":1,"seq":1,"tabId":1,"frameId":0,"frameUrl":"","frameOrigin":"","sourceOrigin":"","sourceFrameId":null,"time":1700000000000.0,"data":{{"accountId":{big},"balance":-{big}.5,"tiny":1e-400}},"marker":null,"size":0,"targetOrigin":null,"newer":{big}}}"#
+    );
+    let records = import(&format!("{line}\n")).unwrap().records;
+    assert_eq!(to_jsonl(&records), format!("{line}\n"), "JSON Lines lost digits");
+    let har = to_har(&session_of(records.clone(), None), &HarOptions::default());
+    assert!(har.contains(&format!("\"accountId\":{big}")), "the HAR lost digits");
+    assert_eq!(import(&har).unwrap().records, records);
+}
