@@ -162,13 +162,29 @@ pub struct Exported {
 /// the redacted records are written through a session of their own, judged
 /// at the same time as `session` (so pending requests stay pending).
 pub fn export(session: &Session, rules: &Rules, format: Format, pretty: bool) -> Exported {
+    export_with(session, rules, format, pretty, &[])
+}
+
+/// Like [`export`], for a trace that was redacted before: `history` (the
+/// [`Trace::redactions`] of the file it was read from) and what these rules
+/// remove are both written to `log._wweRedactions` ([`redact::merge`]). A
+/// JSON Lines file has no place for the history: a note says it is left
+/// out.
+pub fn export_with(session: &Session, rules: &Rules, format: Format, pretty: bool, history: &[Summary]) -> Exported {
     let (hits, redacted) = redact::redact_if_needed(session, rules);
-    let summary = redact::summarize(&hits);
+    let summary = redact::merge(history, &redact::summarize(&hits));
     let write = |s: &Session| match format {
         Format::Har => to_har(s, &HarOptions { pretty, redactions: &summary, ..HarOptions::default() }),
         Format::JsonLines => to_jsonl(s.messages().iter().map(|m| &m.record)),
     };
     let mut notes = Vec::new();
+    if format == Format::JsonLines && !history.is_empty() {
+        let rules: Vec<&str> = history.iter().map(|h| h.rule.as_str()).collect();
+        notes.push(format!(
+            "JSON Lines holds records only: the redaction history read with the trace ({}) is not in this file; a HAR keeps it",
+            rules.join(", ")
+        ));
+    }
     let outside = session.messages().iter().filter(|m| !export::in_har_range(m.record.time)).count();
     if format == Format::Har && outside > 0 {
         let records = if outside == 1 { "1 record has a time".to_owned() } else { format!("{outside} records have times") };

@@ -118,7 +118,7 @@ fn rule_error(e: &wwe_core::Error, file: Option<&Path>) -> anyhow::Error {
         Some(p) => format!("{}: {e}", p.display()),
         None => e.to_string(),
     };
-    hinted(what, "rules are jwt, jwt-reply, key:<name>, pattern:phone, pattern:email, regex:<expression>")
+    hinted(what, "rules are jwt, jwt-reply, credentials, key:<name>, pattern:phone, pattern:email, regex:<expression>")
 }
 
 /// Reads and parses a WWE options file; its warnings go to standard error.

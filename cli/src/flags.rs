@@ -71,7 +71,7 @@ pub enum Command {
     #[command(after_help = concat!("Examples:\n  wwe-trace convert capture.jsonl --to har -o capture.har\n  wwe-trace convert capture.har --to jsonl > records.jsonl\n\n", exit_codes!()))]
     Convert(ConvertFlags),
     /// Removes tokens and customer data; --preview shows what would go.
-    #[command(after_help = concat!("Rules: jwt, jwt-reply (the default two), key:<userData key>, pattern:phone,\npattern:email, regex:<expression>.\n\nExamples:\n  wwe-trace redact capture.har --rule key:CustomerPhone -o clean.har\n  wwe-trace redact capture.har --rule pattern:phone --rule pattern:email --preview\n\n", exit_codes!()))]
+    #[command(after_help = concat!("Rules: jwt, jwt-reply, credentials (the default three), key:<userData key>,\npattern:phone, pattern:email, regex:<expression>. Every field of a record is\nredacted: the message (values, numbers and keys), frame URL, origins, stack.\n\nExamples:\n  wwe-trace redact capture.har --rule key:CustomerPhone -o clean.har\n  wwe-trace redact capture.har --rule pattern:phone --rule pattern:email --preview\n\n", exit_codes!()))]
     Redact(RedactFlags),
     /// Exchanges that differ between two traces (exits 1 if any).
     #[command(after_help = concat!("Example:\n  wwe-trace diff before.har after.har\n\nExchanges are matched by request name and referenceId, then by order.\n\n", exit_codes!()))]
@@ -152,7 +152,8 @@ pub struct ConvertFlags {
     /// Indent the HAR.
     #[arg(long)]
     pub pretty: bool,
-    /// Do not apply the default redaction (JWTs, auth.getJwtToken replies).
+    /// Do not apply the default redaction (JWTs, token replies, credentials
+    /// in URLs and authorizations).
     #[arg(long)]
     pub no_redact: bool,
 }
@@ -168,7 +169,7 @@ pub struct RedactFlags {
     /// A file of rules, one per line (`#` comments).
     #[arg(long, value_name = "FILE")]
     pub rules_file: Option<PathBuf>,
-    /// Leave out the default rules (jwt, jwt-reply).
+    /// Leave out the default rules (jwt, jwt-reply, credentials).
     #[arg(long)]
     pub no_default_rules: bool,
     /// Show what would be redacted, and write nothing.

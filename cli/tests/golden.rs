@@ -10,6 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../../src/tests/planted.rs"]
+mod planted;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ is in the workspace").to_path_buf()
 }
@@ -265,4 +268,96 @@ fn sample_har_exports_are_current_and_read_back() {
         let (from_jsonl, _, _) = run(&["convert", &jsonl, "--to", "jsonl"]);
         assert_eq!(from_har, from_jsonl, "{har} does not read back to the records of {jsonl}");
     }
+}
+
+/// The planted secrets (one per kind, `src/tests/planted.rs`): none
+/// survives `redact`, `convert` (the default rules, for tokens), nor
+/// appears in what `diff`, `summary` or `lint` print.
+#[test]
+fn planted_secrets_survive_no_output() {
+    let (mut records, mut kinds) = planted::tokens();
+    let (customer_records, customer_kinds) = planted::customer_data();
+    let token_kinds = kinds.len();
+    records.extend(customer_records);
+    kinds.extend(customer_kinds);
+    let dir = scratch("planted");
+    let text: String = records.iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect();
+    let trace = dir.join("planted.jsonl");
+    std::fs::write(&trace, &text).unwrap();
+    // The same trace with every secret changed (still of its kind).
+    let change = |s: &str| s.replace('a', "b").replace('5', "6");
+    let mut changed_text = text.clone();
+    let mut changed_kinds = Vec::new();
+    for k in &kinds {
+        for n in &k.needles {
+            changed_text = changed_text.replace(n.as_str(), &change(n));
+        }
+        changed_kinds.push(planted::Kind { name: k.name, needles: k.needles.iter().map(|n| change(n)).collect() });
+    }
+    assert_ne!(changed_text, text);
+    let changed = dir.join("changed.jsonl");
+    std::fs::write(&changed, &changed_text).unwrap();
+    let (trace, changed) = (trace.to_str().unwrap(), changed.to_str().unwrap());
+    let all = |out: &(String, String, i32)| format!("{}{}", out.0, out.1);
+
+    let customer = ["--rule", "pattern:email", "--rule", "pattern:phone"];
+    for to in ["har", "jsonl"] {
+        let out = run(&[&["redact", trace, "--to", to][..], &customer[..]].concat());
+        assert_eq!(out.2, 0, "{}", out.1);
+        assert_eq!(planted::survivors(&all(&out), &kinds), [], "redact --to {to}");
+        let out = run(&["convert", trace, "--to", to]);
+        assert_eq!(out.2, 0, "{}", out.1);
+        assert_eq!(planted::survivors(&all(&out), &kinds[..token_kinds]), [], "convert --to {to}");
+    }
+    let out = run(&["diff", trace, changed]);
+    assert_eq!(out.2, 1, "the secrets changed: {}", out.0);
+    assert!(out.0.contains("voice.dial ref \"22\""), "a changed dialled number is a difference:\n{}", out.0);
+    assert_eq!(planted::survivors(&all(&out), &kinds), [], "diff, first trace:\n{}", out.0);
+    assert_eq!(planted::survivors(&all(&out), &changed_kinds), [], "diff, second trace:\n{}", out.0);
+    for args in [&["summary", trace][..], &["lint", trace, "--deny", "never"][..]] {
+        let out = run(args);
+        assert_eq!(planted::survivors(&all(&out), &kinds), [], "{}:\n{}", args[0], out.0);
+    }
+}
+
+/// `diff` compares the requests too: a changed dialled number is a
+/// difference, reported without the number.
+#[test]
+fn diff_compares_request_parameters() {
+    case("diff-request-parameters", &["diff", "assets/samples/call-flow.jsonl", "cli/tests/golden/inputs/call-flow-redialled.jsonl"], 1);
+}
+
+/// Redaction history accumulates: a HAR redacted again keeps what the
+/// first redaction removed in `log._wweRedactions`, beside the new.
+#[test]
+fn redaction_history_accumulates_across_exports() {
+    let dir = scratch("history");
+    let (once, twice) = (dir.join("once.har"), dir.join("twice.har"));
+    let (once, twice) = (once.to_str().unwrap(), twice.to_str().unwrap());
+    let out = run(&["redact", "assets/samples/call-flow.jsonl", "--rule", "key:CustomerEmail", "--to", "har", "-o", once]);
+    assert_eq!(out.2, 0, "{}", out.1);
+    let out = run(&["redact", once, "--rule", "pattern:phone", "-o", twice]);
+    assert_eq!(out.2, 0, "{}", out.1);
+    let har: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(twice).unwrap()).unwrap();
+    let rules: Vec<(&str, u64)> = har["log"]["_wweRedactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["rule"].as_str().unwrap(), s["count"].as_u64().unwrap()))
+        .collect();
+    let first: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(once).unwrap()).unwrap();
+    let before: Vec<(&str, u64)> = first["log"]["_wweRedactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["rule"].as_str().unwrap(), s["count"].as_u64().unwrap()))
+        .collect();
+    for (rule, n) in &before {
+        assert!(rules.iter().any(|(r, m)| r == rule && m >= n), "{rule} x{n} of the first redaction is gone: {rules:?}");
+    }
+    // What was redacted once is not counted again.
+    assert!(rules.contains(&("jwt-reply", 1)), "{rules:?}");
+    assert!(rules.iter().any(|(r, n)| *r == "pattern:phone" && *n > 0), "{rules:?}");
+    let (summary, _, _) = run(&["summary", twice]);
+    assert!(summary.contains("key:CustomerEmail x") && summary.contains("pattern:phone x"), "{summary}");
 }

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use anyhow::Result;
-use wwe_core::har::{export, Format};
+use wwe_core::har::{export_with, Format};
 use wwe_core::redact::{preview as preview_hits, summarize, Rules};
 
 use crate::config::Output;
@@ -26,7 +26,8 @@ pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules,
         let _ = writeln!(out, "{} would be redacted{}", count(hits.len(), "value", "values"), by_rule(&hits));
         return Ok(Outcome::Clean);
     }
-    let exported = export(&t.session, rules, to, pretty);
+    // What earlier exports redacted stays on record in the new file.
+    let exported = export_with(&t.session, rules, to, pretty, &t.trace.redactions);
     for note in &exported.notes {
         eprintln!("wwe-trace: note: {note}");
     }
