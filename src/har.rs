@@ -76,8 +76,8 @@ mod tests;
 
 pub use export::{to_har, HarOptions};
 pub use depth::MAX_MESSAGE_DEPTH;
-pub use import::{import, import_with, ImportOptions};
-pub use jsonl::{parse_jsonl, to_jsonl};
+pub use import::{detect, import, import_with, ImportOptions, DETECT_LINES};
+pub use jsonl::{parse_jsonl, to_jsonl, JsonlReader};
 
 use crate::options::Options;
 use crate::record::Record;

@@ -361,3 +361,15 @@ fn redaction_history_accumulates_across_exports() {
     let (summary, _, _) = run(&["summary", twice]);
     assert!(summary.contains("key:CustomerEmail x") && summary.contains("pattern:phone x"), "{summary}");
 }
+
+/// A JSON Lines trace read a line at a time: a byte-order mark and CRLF
+/// line ends (a file saved on Windows) read as the plain file does.
+#[test]
+fn json_lines_with_a_byte_order_mark_and_crlf_read_like_the_plain_file() {
+    let (plain, _, code) = run(&["summary", "assets/samples/call-flow.jsonl"]);
+    assert_eq!(code, 0);
+    let (windows, stderr, code) = run(&["summary", "cli/tests/golden/inputs/bom-crlf.jsonl"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "");
+    assert_eq!(plain.lines().skip(1).collect::<Vec<_>>(), windows.lines().skip(1).collect::<Vec<_>>());
+}

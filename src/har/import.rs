@@ -73,18 +73,35 @@ pub fn import_with(text: &str, options: &ImportOptions) -> Result<Trace, Error> 
         return Err(ErrorKind::TraceTooLarge { bytes: text.len(), limit }.into());
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let body = text.trim_start();
+    if detect(text)? == Format::Har {
+        return import_har(text);
+    }
+    let (records, skipped) = jsonl::read_jsonl(text, options.strict)?;
+    Ok(Trace { format: Format::JsonLines, records, creator: None, redactions: Vec::new(), skipped })
+}
+
+/// Lines a caller streaming a file should give [`detect`]: the first
+/// non-blank line and the few after it that [`import`] looks at.
+pub const DETECT_LINES: usize = PROBE_LINES + 1;
+
+/// Which format a trace is in, from its beginning (at least its first
+/// [`DETECT_LINES`] non-blank lines, whole, or all of it), as [`import`]
+/// decides: for a caller that streams the rest.
+///
+/// # Errors
+///
+/// [`ErrorKind::EmptyTrace`], or [`ErrorKind::NotATrace`] for text that is
+/// not a JSON object.
+pub fn detect(head: &str) -> Result<Format, Error> {
+    let head = head.strip_prefix('\u{feff}').unwrap_or(head);
+    let body = head.trim_start();
     if body.is_empty() {
         return Err(ErrorKind::EmptyTrace.into());
     }
     if !body.starts_with('{') {
         return Err(not_a_trace(body));
     }
-    if starts_with_log_key(body) || !looks_like_jsonl(body) {
-        return import_har(text);
-    }
-    let (records, skipped) = jsonl::read_jsonl(text, options.strict)?;
-    Ok(Trace { format: Format::JsonLines, records, creator: None, redactions: Vec::new(), skipped })
+    Ok(if starts_with_log_key(body) || !looks_like_jsonl(body) { Format::Har } else { Format::JsonLines })
 }
 
 /// What the text is, when it is not a JSON object.

@@ -1,5 +1,6 @@
 //! JSON Lines of raw records: one [`Record`]'s JSON (the extension's
-//! camelCase fields) per line.
+//! camelCase fields) per line. [`JsonlReader`] reads them a line at a time,
+//! so that a caller with a file can stream it in without holding its text.
 
 use super::depth::{self, DeepError, MAX_MESSAGE_DEPTH};
 use crate::record::Record;
@@ -70,24 +71,73 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Record>, Error> {
 /// The first bad line's [`ErrorKind::BadRecordLine`] when `strict`, or when
 /// no line at all is a record (then it is not a trace).
 pub(crate) fn read_jsonl(text: &str, strict: bool) -> Result<(Vec<Record>, Vec<Error>), Error> {
+    let mut reader = JsonlReader::new(strict);
     let mut records = Vec::new();
-    let mut skipped = Vec::new();
-    let mut number = 0;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
+    for line in text.lines() {
+        records.extend(reader.line(line)?);
+    }
+    Ok((records, reader.finish()?))
+}
+
+/// Reads JSON Lines of records one line at a time, as [`super::import_with`]
+/// does for a whole text: blank lines skipped, a line that is not a record
+/// the error when `strict`, else skipped and kept for [`JsonlReader::finish`].
+#[derive(Debug)]
+pub struct JsonlReader {
+    strict: bool,
+    /// Lines seen, blank ones included.
+    line: usize,
+    /// Non-blank lines seen.
+    number: usize,
+    records: usize,
+    skipped: Vec<Error>,
+}
+
+impl JsonlReader {
+    /// A reader at the start of a file.
+    pub fn new(strict: bool) -> JsonlReader {
+        JsonlReader { strict, line: 0, number: 0, records: 0, skipped: Vec::new() }
+    }
+
+    /// Reads the next line (without its line ending): its record, or
+    /// `None` for a blank line or one skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::BadRecordLine`] for a line that is not a record, when
+    /// strict.
+    pub fn line(&mut self, text: &str) -> Result<Option<Record>, Error> {
+        self.line += 1;
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Ok(None);
         }
-        number += 1;
-        match parse_line(line, i + 1, number) {
-            Ok(r) => records.push(r),
-            Err(e) if strict => return Err(e),
-            Err(e) => skipped.push(e),
+        self.number += 1;
+        match parse_line(text, self.line, self.number) {
+            Ok(r) => {
+                self.records += 1;
+                Ok(Some(r))
+            }
+            Err(e) if self.strict => Err(e),
+            Err(e) => {
+                self.skipped.push(e);
+                Ok(None)
+            }
         }
     }
-    if records.is_empty() && !skipped.is_empty() {
-        return Err(skipped.swap_remove(0));
+
+    /// The lines skipped, each an [`ErrorKind::BadRecordLine`].
+    ///
+    /// # Errors
+    ///
+    /// The first skipped line's error when no line was a record: then the
+    /// file is not a trace.
+    pub fn finish(mut self) -> Result<Vec<Error>, Error> {
+        if self.records == 0 && !self.skipped.is_empty() {
+            return Err(self.skipped.swap_remove(0));
+        }
+        Ok(self.skipped)
     }
-    Ok((records, skipped))
 }
 
 /// One record from line `line` (1-based), the `record`th non-blank line.

@@ -619,3 +619,25 @@ fn integers_beyond_64_bits_keep_every_digit() {
     assert!(har.contains(&format!("\"accountId\":{big}")), "the HAR lost digits");
     assert_eq!(import(&har).unwrap().records, records);
 }
+
+#[test]
+fn json_lines_read_a_line_at_a_time_as_a_whole_text() {
+    let mut text = to_jsonl(&sample()).replace('\n', "\r\n");
+    text.insert_str(0, "\r\n");
+    text.push_str("{\"traceEvents\": []}\n");
+    assert_eq!(detect(&text), Ok(Format::JsonLines));
+    let mut reader = JsonlReader::new(false);
+    let mut records = Vec::new();
+    // `split_inclusive` as a file reader gives lines, `\r\n` and all.
+    for line in text.split_inclusive('\n') {
+        records.extend(reader.line(line.strip_suffix('\n').unwrap_or(line)).unwrap());
+    }
+    let skipped = reader.finish().unwrap();
+    let whole = import_with(&text, &ImportOptions { strict: false, max_bytes: None }).unwrap();
+    assert_eq!(records, whole.records);
+    assert_eq!(records, sample());
+    assert_eq!(skipped, whole.skipped);
+    assert!(matches!(skipped[0].kind(), ErrorKind::BadRecordLine { line: 10, record: 9, .. }), "{skipped:?}");
+    assert_eq!(detect(&export(&sample())), Ok(Format::Har));
+    assert!(matches!(detect("  \n").unwrap_err().kind(), ErrorKind::EmptyTrace));
+}
