@@ -763,7 +763,10 @@ fn redact_text(rules: &Rules, s: &str) -> Option<(String, Vec<(String, String)>)
             Rule::Regex(re) => re.find_iter(current).map(|x| (x.start(), x.end())).collect(),
             _ => continue,
         };
-        let mut ranges: Vec<(usize, usize)> = ranges.into_iter().filter(|(a, b)| b > a).collect();
+        // A match that is itself what redaction left (`token=[redacted:…]`
+        // read again) stays.
+        let mut ranges: Vec<(usize, usize)> =
+            ranges.into_iter().filter(|&(a, b)| b > a && !is_marker(&current[a..b])).collect();
         if ranges.is_empty() {
             continue;
         }
