@@ -36,10 +36,9 @@ fn main() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
     });
     println!("fuzz: seed {seed}, {seconds} s");
-    // A third of the time each for the option parser (whose driver panics
-    // with the offending input), trace files, and the decoder and session.
+    // A third of the time each for trace files, the option parser (whose
+    // driver panics with the offending input), and the decoder and session.
     let total = Duration::from_secs_f64(seconds.max(0.0));
-    fuzz_options(seed, total / 3);
     match fuzz_traces::run(seed, total / 3, iterations) {
         Ok(stats) => println!(
             "fuzz: traces (export, import, redaction): {} iterations in {:.1} s, no failure (seed {seed})",
@@ -51,6 +50,7 @@ fn main() {
             std::process::exit(1);
         }
     }
+    fuzz_options(seed, total / 3);
     match fuzz_driver::run(seed, total - total / 3 - total / 3, iterations) {
         Ok(stats) => println!(
             "fuzz: {} iterations in {:.1} s, no failure (seed {seed})",
