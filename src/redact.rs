@@ -154,6 +154,9 @@ impl Rule {
 pub struct Rules {
     rules: Vec<Rule>,
     matchers: Matchers,
+    /// Whether a rule can match a number's text (`pattern:phone`,
+    /// `regex:`), so numbers need to be looked at.
+    numbers: bool,
 }
 
 /// The compiled built-in patterns.
@@ -207,7 +210,8 @@ impl Default for Rules {
 impl Rules {
     /// These rules.
     pub fn new(rules: Vec<Rule>) -> Rules {
-        Rules { rules, matchers: Matchers::new() }
+        let numbers = rules.iter().any(|r| matches!(r, Rule::Phone | Rule::Regex(_)));
+        Rules { rules, matchers: Matchers::new(), numbers }
     }
 
     /// No rules: nothing is redacted.
@@ -244,6 +248,7 @@ impl Rules {
     /// Adds a rule at the end (a rule already present is not added twice).
     pub fn push(&mut self, rule: Rule) {
         if !self.rules.contains(&rule) {
+            self.numbers |= matches!(rule, Rule::Phone | Rule::Regex(_));
             self.rules.push(rule);
         }
     }
@@ -667,7 +672,9 @@ impl<'r, 'v> Walker<'r, 'v> {
                 }
             }
             Value::String(s) => self.string(s),
-            Value::Number(n) => self.number(&n.to_string()),
+            // Only a phone or regex rule can match a number's digits.
+            Value::Number(n) if self.rules.numbers => self.number(&n.to_string()),
+            Value::Number(_) => {}
             Value::Bool(_) | Value::Null => {}
         }
     }
@@ -746,10 +753,10 @@ fn redact_text(rules: &Rules, s: &str) -> Option<(String, Vec<(String, String)>)
         let current = text.as_deref().unwrap_or(s);
         // The byte ranges to replace.
         let ranges: Vec<(usize, usize)> = match rule {
-            Rule::Jwt if current.matches('.').count() >= 2 => {
+            Rule::Jwt if may_hold_jwt(current) => {
                 m.jwt.find_iter(current).filter(|x| jose_header(x.as_str())).map(|x| (x.start(), x.end())).collect()
             }
-            Rule::Credentials if current.contains('=') || current.len() > 14 => m
+            Rule::Credentials if current.contains('=') || has_authorization(current) => m
                 .param
                 .captures_iter(current)
                 .chain(m.authorization.captures_iter(current))
@@ -788,6 +795,23 @@ fn redact_text(rules: &Rules, s: &str) -> Option<(String, Vec<(String, String)>)
         text = Some(out);
     }
     text.map(|t| (t, found))
+}
+
+/// A cheap test before the JWT pattern (this runs on every string of an
+/// export): two dots, and the start of a base64url JOSE header: `{` then
+/// `"` or a space encodes as `ey`, `{` then a line break or tab as `ew`;
+/// a header with one white-space character before its `{` starts `IH`
+/// (space), `CX` (tab), `Cn` (line feed) or `DX` (carriage return).
+fn may_hold_jwt(s: &str) -> bool {
+    s.bytes().filter(|&b| b == b'.').nth(1).is_some()
+        && ["ey", "ew", "IH", "CX", "Cn", "DX"].iter().any(|p| s.contains(p))
+}
+
+/// Whether `bearer` or `basic` appears, in any case (before the
+/// authorization pattern).
+fn has_authorization(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.windows(6).any(|w| w.eq_ignore_ascii_case(b"bearer")) || b.windows(5).any(|w| w.eq_ignore_ascii_case(b"basic"))
 }
 
 /// Whether a text is what redaction leaves, `[redacted:<rule>]`: a trace

@@ -18,6 +18,8 @@ const JWS_EYJ: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZ2VudDAw
 const JWS_SPACED: &str = "eyAiYWxnIjogIlJTMjU2IiB9.eyJzdWIiOiJhZ2VudDAwNyIsImV4cCI6MTcwMDAwMDAwMH0.c3BhY2VkLXNpZ25hdHVyZQ";
 /// `{\n  "alg": "ES256"\n}`.
 const JWS_PRETTY: &str = "ewogICJhbGciOiAiRVMyNTYiCn0.eyJzdWIiOiJhZ2VudDAwNyIsImV4cCI6MTcwMDAwMDAwMH0.cHJldHR5LXNpZ25hdHVyZQ";
+/// ` {"alg":"HS256"}`: white space before the header's `{`.
+const JWS_LEADING_SPACE: &str = "IHsiYWxnIjoiSFMyNTYifQ.eyJzdWIiOiJhZ2VudDAwNyIsImV4cCI6MTcwMDAwMDAwMH0.bGVhZGluZy1zcGFjZS1zaWc";
 /// JWE: five segments.
 const JWE: &str = "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.ZW5jcnlwdGVkLWtleS1ieXRlcw.aXYtYnl0ZXMtMTI.Y2lwaGVydGV4dC1zZWNyZXQ.dGFnLWJ5dGVzLTE2";
 /// JWE with direct key agreement: an empty key segment.
@@ -78,7 +80,7 @@ fn req(name: &str, rid: &str, params: Value) -> Value {
 pub fn tokens() -> (Vec<Record>, Vec<Kind>) {
     let kind = |name, needles: Vec<String>| Kind { name, needles };
     let mut records = vec![
-        to_service(1, req("interaction.setUserData", "1", json!(["0001", {"Token": JWS_EYJ, "Note": format!("spaced {JWS_SPACED} and pretty {JWS_PRETTY}")}]))),
+        to_service(1, req("interaction.setUserData", "1", json!(["0001", {"Token": JWS_EYJ, "Note": format!("spaced {JWS_SPACED} and pretty {JWS_PRETTY}"), "Lead": JWS_LEADING_SPACE}]))),
         to_client(2, json!({"referenceId": "1", "userAgent": "WWE"})),
         to_service(3, req("interaction.setUserData", "2", json!(["0002", {"Sealed": JWE, "Direct": JWE_DIR, "Header": "Bearer opaqueBearer0123456789"}]))),
         to_client(4, json!({"referenceId": "2", "userAgent": "WWE"})),
@@ -98,6 +100,7 @@ pub fn tokens() -> (Vec<Record>, Vec<Kind>) {
         kind("JWT (eyJ header) in a value", segments(JWS_EYJ)),
         kind("JWT with a spaced header", segments(JWS_SPACED)),
         kind("JWT with a pretty-printed header", segments(JWS_PRETTY)),
+        kind("JWT with white space before its header", segments(JWS_LEADING_SPACE)),
         kind("JWE, five segments", segments(JWE)),
         kind("JWE, direct key (empty segment)", segments(JWE_DIR)),
         kind("Bearer authorization", vec!["opaqueBearer0123456789".into()]),
