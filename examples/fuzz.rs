@@ -1,10 +1,13 @@
-//! Time-bounded fuzzing of the decoder and the session on stable Rust:
+//! Time-bounded fuzzing of the decoder and the session, the options parser,
+//! and trace export, import and redaction, on stable Rust:
 //! `cargo run --release -p wwe-core --example fuzz -- --seconds 30 --seed 1`.
 //! `cargo xtask fuzz` runs this. Exits 1 with the failing input on a panic
 //! or a broken pairing invariant.
 
 #[path = "../src/tests/fuzz_driver.rs"]
 mod fuzz_driver;
+#[path = "../src/tests/fuzz_traces.rs"]
+mod fuzz_traces;
 
 use std::time::Duration;
 
@@ -33,11 +36,22 @@ fn main() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
     });
     println!("fuzz: seed {seed}, {seconds} s");
-    // Two thirds of the time for the decoder and session, one third for the
-    // option parser (whose driver panics with the offending input).
+    // A third of the time each for trace files, the option parser (whose
+    // driver panics with the offending input), and the decoder and session.
     let total = Duration::from_secs_f64(seconds.max(0.0));
+    match fuzz_traces::run(seed, total / 3, iterations) {
+        Ok(stats) => println!(
+            "fuzz: traces (export, import, redaction): {} iterations in {:.1} s, no failure (seed {seed})",
+            stats.iterations,
+            stats.elapsed.as_secs_f64()
+        ),
+        Err(failure) => {
+            eprintln!("fuzz: FAILED\n{failure}");
+            std::process::exit(1);
+        }
+    }
     fuzz_options(seed, total / 3);
-    match fuzz_driver::run(seed, total - total / 3, iterations) {
+    match fuzz_driver::run(seed, total - total / 3 - total / 3, iterations) {
         Ok(stats) => println!(
             "fuzz: {} iterations in {:.1} s, no failure (seed {seed})",
             stats.iterations,

@@ -75,6 +75,26 @@ pub enum ErrorKind {
         /// What the JSON parser said.
         message: String,
     },
+    /// A HAR whose wwe-devtools data is valid JSON but not what a trace
+    /// holds (a message without its `_record`, a field of the wrong type).
+    BadTraceData {
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What is missing or wrong, e.g. "missing field `_record`".
+        message: String,
+    },
+    /// A message nested deeper than a trace holds
+    /// ([`crate::har::MAX_MESSAGE_DEPTH`]).
+    TooDeep {
+        /// 1-based line of the bracket that went too deep.
+        line: usize,
+        /// 1-based column of that bracket.
+        column: usize,
+        /// The deepest a message may nest.
+        limit: usize,
+    },
     /// A redaction rule that could not be parsed.
     BadRedactionRule {
         /// The rule as written.
@@ -141,6 +161,13 @@ impl fmt::Display for Error {
             ErrorKind::BadRecordLine { line, record, column, message } => {
                 write!(f, "line {line} (record {record}) is not a valid record at column {column}: {message}")
             }
+            ErrorKind::BadTraceData { line, column, message } => {
+                write!(f, "not a wwe-devtools trace at line {line}, column {column}: {message}")
+            }
+            ErrorKind::TooDeep { line, column, limit } => write!(
+                f,
+                "a message nests deeper than the {limit} levels a trace holds, at line {line}, column {column}"
+            ),
             ErrorKind::BadRedactionRule { rule, message } => write!(f, "bad redaction rule `{rule}`: {message}"),
         }
     }

@@ -23,7 +23,10 @@
 //! - `log.entries`: one per exchange ([`crate::session::Exchange`]), in the
 //!   order the requests were captured:
 //!   - `startedDateTime`: the request's capture time, RFC 3339 in UTC with
-//!     milliseconds; `pageref`: the page of the request.
+//!     milliseconds; `pageref`: the page of the request. A time outside
+//!     the years 0000–9999 (which RFC 3339 cannot write) is clamped to
+//!     them, and the entry's (or page's) `comment` says so; the record in
+//!     `_wweMessages` keeps the real time.
 //!   - `request`: method `POST`, the synthetic URL
 //!     `<service origin>/wwe-service-client-api/<request>?referenceId=<id>`
 //!     (the service origin is the receiving frame's origin, or
@@ -57,10 +60,12 @@
 //!   message; a JSON value, not text as in Chrome's WebSocket frames, since
 //!   a `postMessage` payload is structured), and `_direction`, `_kind`,
 //!   `_entry` (index in `entries`, or null) and `_record`: every other field
-//!   of the record. `data` and `_record` are what [`import`] reads.
+//!   of the record, fields this version does not know included
+//!   (`Record::extra`). `data` and `_record` are what [`import`] reads.
 //! - `log._wweRedactions`: what redaction removed ([`crate::redact::Summary`]:
 //!   rule, count, messages, paths), empty when nothing was.
 
+mod depth;
 mod export;
 mod import;
 mod jsonl;
@@ -70,8 +75,9 @@ mod without_data;
 mod tests;
 
 pub use export::{to_har, HarOptions};
-pub use import::import;
-pub use jsonl::{parse_jsonl, to_jsonl};
+pub use depth::MAX_MESSAGE_DEPTH;
+pub use import::{detect, import, import_with, ImportOptions, DETECT_LINES};
+pub use jsonl::{parse_jsonl, to_jsonl, JsonlReader};
 
 use crate::options::Options;
 use crate::record::Record;
@@ -119,6 +125,10 @@ pub struct Trace {
     pub creator: Option<String>,
     /// What was redacted before the file was written (HAR only).
     pub redactions: Vec<Summary>,
+    /// JSON Lines lines that are not records, each an
+    /// [`crate::ErrorKind::BadRecordLine`], when read leniently (see
+    /// [`import_with`]); empty otherwise.
+    pub skipped: Vec<crate::Error>,
 }
 
 impl Trace {
@@ -139,6 +149,9 @@ pub struct Exported {
     /// What was redacted (for the HAR, also summarised in
     /// `log._wweRedactions`).
     pub hits: Vec<Hit>,
+    /// What the user should know about the file, in sentences: e.g. dates
+    /// clamped to what HAR can hold.
+    pub notes: Vec<String>,
 }
 
 /// Writes the session for saving: redacted by `rules` (pass
@@ -149,14 +162,38 @@ pub struct Exported {
 /// the redacted records are written through a session of their own, judged
 /// at the same time as `session` (so pending requests stay pending).
 pub fn export(session: &Session, rules: &Rules, format: Format, pretty: bool) -> Exported {
+    export_with(session, rules, format, pretty, &[])
+}
+
+/// Like [`export`], for a trace that was redacted before: `history` (the
+/// [`Trace::redactions`] of the file it was read from) and what these rules
+/// remove are both written to `log._wweRedactions` ([`redact::merge`]). A
+/// JSON Lines file has no place for the history: a note says it is left
+/// out.
+pub fn export_with(session: &Session, rules: &Rules, format: Format, pretty: bool, history: &[Summary]) -> Exported {
     let (hits, redacted) = redact::redact_if_needed(session, rules);
-    let summary = redact::summarize(&hits);
+    let summary = redact::merge(history, &redact::summarize(&hits));
     let write = |s: &Session| match format {
         Format::Har => to_har(s, &HarOptions { pretty, redactions: &summary, ..HarOptions::default() }),
         Format::JsonLines => to_jsonl(s.messages().iter().map(|m| &m.record)),
     };
+    let mut notes = Vec::new();
+    if format == Format::JsonLines && !history.is_empty() {
+        let rules: Vec<&str> = history.iter().map(|h| h.rule.as_str()).collect();
+        notes.push(format!(
+            "JSON Lines holds records only: the redaction history read with the trace ({}) is not in this file; a HAR keeps it",
+            rules.join(", ")
+        ));
+    }
+    let outside = session.messages().iter().filter(|m| !export::in_har_range(m.record.time)).count();
+    if format == Format::Har && outside > 0 {
+        let records = if outside == 1 { "1 record has a time".to_owned() } else { format!("{outside} records have times") };
+        notes.push(format!(
+            "{records} outside HAR's years 0000-9999: the startedDateTime of their pages and entries is clamped (each says so in its comment); the records keep their times"
+        ));
+    }
     let Some(records) = redacted else {
-        return Exported { text: write(session), hits };
+        return Exported { text: write(session), hits, notes };
     };
     let mut clean = Session::new();
     for r in records {
@@ -165,7 +202,7 @@ pub fn export(session: &Session, rules: &Rules, format: Format, pretty: bool) ->
     if let Some(t) = session.latest_time() {
         clean.advance_to(t);
     }
-    Exported { text: write(&clean), hits }
+    Exported { text: write(&clean), hits, notes }
 }
 
 /// Builds a finished session from records (see [`Trace::session`]),

@@ -98,6 +98,11 @@ pub struct Record {
     /// The `origin` a page-made event claims: the page's word, never a fact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed_origin: Option<String>,
+    /// Fields this version does not know (from a newer extension or another
+    /// tool), kept as they were so that a trace read and written again
+    /// loses nothing.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -177,6 +182,14 @@ mod tests {
         for key in ["framePath", "sourcePath", "stack", "pageReported", "ports", "sourceUnknown"] {
             assert!(plain.get(key).is_none(), "{key} serialized on a plain record");
         }
+    }
+
+    #[test]
+    fn fields_this_version_does_not_know_survive_a_round_trip() {
+        let text = r#"{"id":3,"time":5.0,"data":{"a":1},"marker":null,"size":0,"targetOrigin":null,"frameUrl":"","frameOrigin":"","sourceOrigin":"","sourceFrameId":null,"seq":0,"tabId":0,"frameId":0,"newerField":{"kept":[1,"two"]},"zz":false}"#;
+        let r = Record::from_json(text).unwrap();
+        assert_eq!(r.extra.get("newerField"), Some(&json!({"kept": [1, "two"]})));
+        assert_eq!(serde_json::to_value(&r).unwrap(), serde_json::from_str::<Value>(text).unwrap());
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub enum Output {
 #[allow(clippy::large_enum_variant)]
 pub enum Config {
     /// `summary`.
-    Summary { trace: Loaded },
+    Summary { trace: Loaded, deny: Option<Severity> },
     /// `lint`.
     Lint { trace: Loaded, deny: Option<Severity>, json: bool },
     /// `ratelimit`.
@@ -51,6 +51,15 @@ fn format(to: To) -> Format {
     }
 }
 
+/// The least severe finding that makes the exit code 1; `None` for never.
+fn deny(level: DenyLevel) -> Option<Severity> {
+    match level {
+        DenyLevel::Warnings => Some(Severity::Warning),
+        DenyLevel::Errors => Some(Severity::Error),
+        DenyLevel::Never => None,
+    }
+}
+
 fn output(path: Option<PathBuf>) -> Output {
     match path {
         Some(p) if p.as_os_str() != "-" => Output::File(p),
@@ -61,15 +70,13 @@ fn output(path: Option<PathBuf>) -> Output {
 impl Config {
     /// Loads and checks everything the flags name.
     pub fn from_flags(flags: Flags) -> Result<Config> {
+        let strict = flags.strict;
+        let load = |path: &Path, options: Option<Options>| load(path, options, strict);
         Ok(match flags.command {
-            Command::Summary(f) => Config::Summary { trace: load(&f.trace, None)? },
+            Command::Summary(f) => Config::Summary { trace: load(&f.trace, None)?, deny: deny(f.deny) },
             Command::Lint(f) => {
                 let options = f.options.as_deref().map(options_file).transpose()?;
-                let deny = f.deny.map(|d| match d {
-                    DenyLevel::Warnings => Severity::Warning,
-                    DenyLevel::Errors => Severity::Error,
-                });
-                Config::Lint { trace: load(&f.trace, options)?, deny, json: f.json }
+                Config::Lint { trace: load(&f.trace, options)?, deny: deny(f.deny), json: f.json }
             }
             Command::Ratelimit(f) => {
                 let options = options_file(&f.options)?;
@@ -111,7 +118,7 @@ fn rule_error(e: &wwe_core::Error, file: Option<&Path>) -> anyhow::Error {
         Some(p) => format!("{}: {e}", p.display()),
         None => e.to_string(),
     };
-    hinted(what, "rules are jwt, jwt-reply, key:<name>, pattern:phone, pattern:email, regex:<expression>")
+    hinted(what, "rules are jwt, jwt-reply, credentials, key:<name>, pattern:phone, pattern:email, regex:<expression>")
 }
 
 /// Reads and parses a WWE options file; its warnings go to standard error.

@@ -1,15 +1,18 @@
-//! Reading trace files: the text (with a progress bar for large files on a
-//! terminal), the core's import, and the session built from the records.
-//! Errors name the file, say where in it, and how to fix it.
+//! Reading trace files into a session, with a progress bar for large files
+//! on a terminal. JSON Lines stream in a line at a time (the core's
+//! `JsonlReader`): the file's text is never held, and each record goes
+//! straight into the session. A HAR is one JSON document: its text is read
+//! whole, imported, and dropped before the records move into the session
+//! (never copied). Errors name the file, say where in it, and how to fix it.
 
 use std::fs::File;
-use std::io::{IsTerminal, Read};
+use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use wwe_core::har::{import, Trace};
+use wwe_core::har::{detect, import_with, Format, ImportOptions, JsonlReader, Trace, DETECT_LINES};
 use wwe_core::options::Options;
 use wwe_core::session::{Session, REQUEST_TIMEOUT_MS};
 use wwe_core::ErrorKind;
@@ -23,7 +26,8 @@ const PROGRESS_BYTES: u64 = 8 << 20;
 pub struct Loaded {
     /// The file's name as given (`-` = standard input).
     pub name: String,
-    /// The trace.
+    /// The trace's format and what it says about itself; its records are
+    /// in `session` (`trace.records` is empty).
     pub trace: Trace,
     /// Its records in a finished session (requests without reply at the
     /// end count as timed out).
@@ -81,39 +85,158 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// At most this many skipped lines are listed one by one.
+const LISTED_LINES: usize = 20;
+
 /// Reads and imports a trace and builds its session, checking requests
-/// against `options` when given.
-pub fn load(path: &Path, options: Option<Options>) -> Result<Loaded> {
+/// against `options` when given. JSON Lines lines that are not records are
+/// skipped and listed on standard error, or, when `strict`, refused.
+///
+/// Any size is read: the core's size limit protects the panel, and this
+/// tool must read back whatever it writes.
+pub fn load(path: &Path, options: Option<Options>, strict: bool) -> Result<Loaded> {
     let name = path.display().to_string();
-    let text = read_text(path)?;
-    let spinner = if text.len() as u64 >= PROGRESS_BYTES && std::io::stderr().is_terminal() {
-        let s = ProgressBar::new_spinner();
-        s.set_message("parsing");
-        s.enable_steady_tick(Duration::from_millis(120));
-        s
-    } else {
-        ProgressBar::hidden()
-    };
-    let trace = import(&text).map_err(|e| import_error(&name, &e))?;
-    spinner.finish_and_clear();
-    drop(text);
-    let bar = progress(trace.records.len() as u64, trace.records.len() >= PROGRESS_RECORDS, "analysing");
-    let mut session = Session::new();
-    session.set_options(options);
-    for (i, r) in trace.records.iter().enumerate() {
-        session.push(r.clone());
-        if i % 4096 == 0 {
-            bar.set_position(i as u64);
+    let (mut input, len) = open(path)?;
+    let bar = progress(len, len >= PROGRESS_BYTES, "reading");
+    let mut lines = Lines { input: &mut input, name: &name, offset: 0, bar: &bar };
+    // The first lines say which format it is.
+    let mut head: Vec<String> = Vec::new();
+    if let Some(first) = lines.next()? {
+        // A byte-order mark is not part of the first record.
+        head.push(first.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(first));
+    }
+    while head.iter().filter(|l| !l.trim().is_empty()).count() < DETECT_LINES {
+        match lines.next()? {
+            Some(line) => head.push(line),
+            None => break,
         }
     }
+    let format = detect(&head.concat()).map_err(|e| import_error(&name, &e, strict))?;
+    let mut session = Session::new();
+    session.set_options(options);
+    let trace = match format {
+        Format::JsonLines => {
+            let mut reader = JsonlReader::new(strict);
+            let mut push = |line: &str| -> Result<()> {
+                let line = line.strip_suffix('\n').unwrap_or(line);
+                if let Some(r) = reader.line(line).map_err(|e| import_error(&name, &e, strict))? {
+                    session.push(r);
+                }
+                Ok(())
+            };
+            for line in head.drain(..) {
+                push(&line)?;
+            }
+            while let Some(line) = lines.next()? {
+                push(&line)?;
+            }
+            let skipped = reader.finish().map_err(|e| import_error(&name, &e, strict))?;
+            Trace { format, records: Vec::new(), creator: None, redactions: Vec::new(), skipped }
+        }
+        Format::Har => {
+            let mut text = head.concat();
+            drop(head);
+            while let Some(line) = lines.next()? {
+                text.push_str(&line);
+            }
+            bar.finish_and_clear();
+            let spinner = spinner(text.len() as u64, "parsing");
+            let mut trace =
+                import_with(&text, &ImportOptions { strict, max_bytes: None }).map_err(|e| import_error(&name, &e, strict))?;
+            spinner.finish_and_clear();
+            drop(text);
+            let records = std::mem::take(&mut trace.records);
+            let bar = progress(records.len() as u64, records.len() >= PROGRESS_RECORDS, "analysing");
+            for (i, r) in records.into_iter().enumerate() {
+                session.push(r);
+                if i % 4096 == 0 {
+                    bar.set_position(i as u64);
+                }
+            }
+            bar.finish_and_clear();
+            trace
+        }
+    };
     bar.finish_and_clear();
+    if !trace.skipped.is_empty() {
+        let lines = if trace.skipped.len() == 1 { "line that is not a record" } else { "lines that are not records" };
+        eprintln!(
+            "wwe-trace: warning: {name}: skipped {} {lines} (--strict refuses the file instead):",
+            trace.skipped.len()
+        );
+        for e in trace.skipped.iter().take(LISTED_LINES) {
+            eprintln!("  {e}");
+        }
+        if trace.skipped.len() > LISTED_LINES {
+            eprintln!("  and {} more", trace.skipped.len() - LISTED_LINES);
+        }
+    }
     if let Some(t) = session.latest_time() {
         session.advance_to(t + REQUEST_TIMEOUT_MS);
     }
     Ok(Loaded { name, trace, session })
 }
 
-fn import_error(name: &str, e: &wwe_core::Error) -> anyhow::Error {
+/// A spinner for a step without a measure of progress, for big inputs on
+/// a terminal.
+pub fn spinner(size: u64, message: &'static str) -> ProgressBar {
+    if size < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let s = ProgressBar::new_spinner();
+    s.set_message(message);
+    s.enable_steady_tick(Duration::from_millis(120));
+    s
+}
+
+/// The file (or standard input) and its length when known (0 otherwise).
+fn open(path: &Path) -> Result<(Box<dyn BufRead>, u64)> {
+    let name = path.display().to_string();
+    if name == "-" {
+        return Ok((Box::new(BufReader::with_capacity(1 << 20, std::io::stdin())), 0));
+    }
+    let file = File::open(path).map_err(|e| {
+        hinted(format!("cannot open {name}: {e}"), "check the path; a trace is a .har or .jsonl file saved from the panel")
+    })?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok((Box::new(BufReader::with_capacity(1 << 20, file)), len))
+}
+
+/// A trace's lines, each with its `\n`, checked to be UTF-8.
+struct Lines<'a> {
+    input: &'a mut Box<dyn BufRead>,
+    name: &'a str,
+    /// Bytes read so far.
+    offset: u64,
+    bar: &'a ProgressBar,
+}
+
+impl Lines<'_> {
+    fn next(&mut self) -> Result<Option<String>> {
+        let mut bytes = Vec::new();
+        let n = self.input.read_until(b'\n', &mut bytes).map_err(|e| {
+            let what = if self.name == "-" { "standard input".to_owned() } else { self.name.to_owned() };
+            hinted(format!("cannot read {what}: {e}"), "check the file is readable")
+        })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let at = self.offset;
+        self.offset += n as u64;
+        if self.offset >> 22 != at >> 22 {
+            self.bar.set_position(self.offset);
+        }
+        String::from_utf8(bytes).map(Some).map_err(|e| {
+            let at = at + e.utf8_error().valid_up_to() as u64;
+            hinted(
+                format!("{}: not UTF-8 text (bad byte at offset {at})", self.name),
+                "a trace is JSON text; was the file compressed or saved in another encoding?",
+            )
+        })
+    }
+}
+
+fn import_error(name: &str, e: &wwe_core::Error, strict: bool) -> anyhow::Error {
     let hint = match e.kind() {
         ErrorKind::EmptyTrace => "the file is empty: was the capture saved before any message arrived?".to_owned(),
         ErrorKind::TraceTooLarge { .. } => "capture a shorter period, or convert to JSON Lines and split it".to_owned(),
@@ -122,8 +245,18 @@ fn import_error(name: &str, e: &wwe_core::Error) -> anyhow::Error {
         }
         ErrorKind::NotATrace { .. } => "give a HAR exported by the WWE API panel or JSON Lines of records".to_owned(),
         ErrorKind::UnsupportedTraceFormat { .. } => "install the wwe-trace that matches the panel that wrote it".to_owned(),
-        ErrorKind::BadRecordLine { line, .. } => {
-            format!("each line must be one record's JSON, as `wwe-trace convert --to jsonl` writes; fix or delete line {line}")
+        ErrorKind::BadRecordLine { line, .. } if strict => format!(
+            "each line must be one record's JSON, as `wwe-trace convert --to jsonl` writes; fix or delete line {line}, or leave out --strict to skip bad lines"
+        ),
+        ErrorKind::BadRecordLine { .. } => {
+            "no line of the file is a capture record (each line must be one record's JSON, as `wwe-trace convert --to jsonl` writes): is it a trace?".to_owned()
+        }
+        ErrorKind::BadTraceData { .. } => {
+            "the file is JSON but not as the panel writes it; export it again from the panel, or check it at that place"
+                .to_owned()
+        }
+        ErrorKind::TooDeep { .. } => {
+            "the capture splits messages deeper than about 100 levels; this one was written by another tool".to_owned()
         }
         ErrorKind::Json { .. } => {
             "the file was cut short or edited by hand; export it again from the panel, or check the JSON at that place"

@@ -4,9 +4,10 @@
 //! Flags are parsed by clap into [`flags::Flags`]; [`config`] turns them into
 //! real objects (loaded traces, parsed options, redaction rules) so that the
 //! commands never see clap, and the core never does either. Errors are
-//! printed as `wwe-trace: <what>` with a `hint:` line; the exit code is 0
-//! when all is well, 1 when a check found something (findings, limited
-//! requests, differences), 2 on an error.
+//! printed as `wwe-trace: <what>` with a `hint:` line, usage errors too.
+//! The exit codes are one table for every subcommand (`flags::exit_codes!`,
+//! also in the README): 0 clean, 1 found something at or above the chosen
+//! level, 2 bad input or usage.
 
 mod cmd;
 mod config;
@@ -51,7 +52,10 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
-    let flags = flags::Flags::parse();
+    let flags = match flags::Flags::try_parse() {
+        Ok(flags) => flags,
+        Err(e) => return usage_error(&e),
+    };
     let mut out = String::new();
     let result = config::Config::from_flags(flags).and_then(|config| cmd::run(config, &mut out));
     let mut stdout = std::io::stdout().lock();
@@ -72,4 +76,34 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `--help` and `--version` as clap prints them (exit 0), the help for a
+/// bare `wwe-trace` (exit 2); any other usage error as `wwe-trace: <what>`
+/// with a hint, like every other error (exit 2).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    // clap renders "error: <what>\n<more of what>\n\n  tip: ...\n\nUsage: ...
+    // \n\nFor more information, try '--help'."; keep each part under our
+    // own prefix.
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let what: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+    let tip = text.lines().map(str::trim).find_map(|l| l.strip_prefix("tip: "));
+    let usage = text.lines().find_map(|l| l.strip_prefix("Usage: ")).unwrap_or("wwe-trace <COMMAND>");
+    eprintln!("wwe-trace: {}", what.join(" "));
+    let tip = tip.map(|t| format!("{t}; ")).unwrap_or_default();
+    eprintln!("hint: {tip}usage: {usage} (`--help` says more)");
+    ExitCode::from(2)
 }

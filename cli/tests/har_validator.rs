@@ -71,7 +71,8 @@ fn record(id: u64, frame_id: i64, origin: &str, source: &str, time: f64, data: s
 
 /// A live session with the corner cases: a pending request, a reply timed
 /// before its request, a request name that needs URL encoding, unknown
-/// origins, no referenceId.
+/// origins, no referenceId, requests (and a tab's first page) captured
+/// after the year 9999 and before the year 0000.
 fn corner_cases() -> String {
     let wwe = "http://127.0.0.1:8470";
     let crm = "http://localhost:8471";
@@ -83,6 +84,8 @@ fn corner_cases() -> String {
         record(3, 0, "", "", t + 1.0, json!({"request": "voice dial/é?&", "referenceId": "1 2", "userAgent": "WWE Client"})),
         record(4, 0, wwe, crm, t + 2.0, json!({"request": "agent.getState", "userAgent": "WWE Client", "protocolVersion": 2})),
         record(5, 4, crm, wwe, t + 3.0, json!({"event": "agent", "data": {"eventType": "STATE_CHANGED"}, "userAgent": "WWE"})),
+        record(6, 0, wwe, crm, 4.0e14, json!({"request": "agent.get", "referenceId": "6", "userAgent": "WWE Client"})),
+        Record { tab_id: 2, ..record(7, 0, wwe, crm, -7.0e13, json!({"request": "agent.get", "referenceId": "7", "userAgent": "WWE Client"})) },
     ] {
         s.push(r);
     }

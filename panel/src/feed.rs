@@ -120,6 +120,7 @@ impl WireRecord {
             dispatched_by_page: self.dispatched_by_page,
             event_class: self.event_class,
             claimed_origin: self.claimed_origin,
+            extra: serde_json::Map::new(),
         }
     }
 }

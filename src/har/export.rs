@@ -112,6 +112,8 @@ struct Page {
     id: String,
     title: String,
     page_timings: PageTimings,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -175,20 +177,39 @@ impl Page {
             id: format!("page_{}", index + 1),
             title,
             page_timings: PageTimings { on_content_load: -1, on_load: -1 },
+            comment: clamp_note(time),
         }
     }
 }
 
-/// RFC 3339 in UTC with milliseconds; the epoch for times chrono cannot
-/// represent.
+/// `0000-01-01T00:00:00.000Z` in ms since the epoch: HAR's dates are
+/// RFC 3339, whose years have four digits.
+pub(crate) const HAR_MIN_MS: f64 = -62_167_219_200_000.0;
+
+/// `9999-12-31T23:59:59.999Z` in ms since the epoch.
+pub(crate) const HAR_MAX_MS: f64 = 253_402_300_799_999.0;
+
+/// Whether a capture time can be written as a HAR date.
+pub(crate) fn in_har_range(time_ms: f64) -> bool {
+    (HAR_MIN_MS..=HAR_MAX_MS).contains(&time_ms)
+}
+
+/// RFC 3339 in UTC with milliseconds, clamped to years 0000–9999 (see
+/// [`clamp_note`]).
 fn rfc3339(time_ms: f64) -> String {
-    let t = if time_ms.is_finite() { time_ms } else { 0.0 };
-    let micros = (t * 1000.0).round();
-    let micros = if micros.abs() < 9.0e18 { micros as i64 } else { 0 };
-    DateTime::from_timestamp_micros(micros)
+    let t = if time_ms.is_finite() { time_ms.clamp(HAR_MIN_MS, HAR_MAX_MS) } else { 0.0 };
+    DateTime::from_timestamp_micros((t * 1000.0).round() as i64)
         .or(DateTime::from_timestamp_micros(0))
-        .expect("the epoch is representable")
+        .expect("years 0000-9999 are representable")
         .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The `comment` of a page or entry whose date [`rfc3339`] clamped: the
+/// file stays valid HAR, and says so; the record keeps its real time.
+fn clamp_note(time_ms: f64) -> Option<String> {
+    (!in_har_range(time_ms)).then(|| {
+        format!("startedDateTime clamped to HAR's years 0000-9999: captured at {time_ms} ms since the epoch (kept in _wweMessages)")
+    })
 }
 
 struct Entries<'a> {
@@ -236,6 +257,8 @@ impl Serialize for Entries<'_> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Entry<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
     pageref: String,
     started_date_time: String,
     time: f64,
@@ -392,6 +415,7 @@ fn entry<'a>(e: &'a Exchange, request: &'a Record, reply: Option<&'a Record>, pa
         ClientKey::Origin { tab_id, origin } => FrameRef { tab_id: *tab_id, frame_id: None, origin, url: None },
     };
     Entry {
+        comment: clamp_note(e.request_time),
         pageref: format!("page_{}", page + 1),
         started_date_time: rfc3339(e.request_time),
         time: wait,

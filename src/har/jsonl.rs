@@ -1,6 +1,8 @@
 //! JSON Lines of raw records: one [`Record`]'s JSON (the extension's
-//! camelCase fields) per line.
+//! camelCase fields) per line. [`JsonlReader`] reads them a line at a time,
+//! so that a caller with a file can stream it in without holding its text.
 
+use super::depth::{self, DeepError, MAX_MESSAGE_DEPTH};
 use crate::record::Record;
 use crate::{Error, ErrorKind};
 
@@ -37,7 +39,7 @@ fn missing_fields(line: &str) -> Option<String> {
         #[serde(default)]
         data: Present,
     }
-    let probe: Probe = serde_json::from_str(line).ok()?;
+    let probe: Probe = depth::from_str(line, MAX_MESSAGE_DEPTH + 1).ok()?;
     let missing: Vec<String> = [!probe.time.0, !probe.data.0]
         .iter()
         .zip(REQUIRED_FIELDS)
@@ -56,39 +58,110 @@ fn missing_fields(line: &str) -> Option<String> {
 /// with its line, record number and column, also for a JSON object that
 /// lacks a required field (column 1).
 pub fn parse_jsonl(text: &str) -> Result<Vec<Record>, Error> {
+    read_jsonl(text, true).map(|(records, _)| records)
+}
+
+/// Reads JSON Lines of records. With `strict`, the first line that is not a
+/// record is the error; without, such lines are skipped and returned (each
+/// an [`ErrorKind::BadRecordLine`]), so a trace with a few damaged lines
+/// can still be read, and the reader can say which lines it left out.
+///
+/// # Errors
+///
+/// The first bad line's [`ErrorKind::BadRecordLine`] when `strict`, or when
+/// no line at all is a record (then it is not a trace).
+pub(crate) fn read_jsonl(text: &str, strict: bool) -> Result<(Vec<Record>, Vec<Error>), Error> {
+    let mut reader = JsonlReader::new(strict);
     let mut records = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
+    for line in text.lines() {
+        records.extend(reader.line(line)?);
+    }
+    Ok((records, reader.finish()?))
+}
+
+/// Reads JSON Lines of records one line at a time, as [`super::import_with`]
+/// does for a whole text: blank lines skipped, a line that is not a record
+/// the error when `strict`, else skipped and kept for [`JsonlReader::finish`].
+#[derive(Debug)]
+pub struct JsonlReader {
+    strict: bool,
+    /// Lines seen, blank ones included.
+    line: usize,
+    /// Non-blank lines seen.
+    number: usize,
+    records: usize,
+    skipped: Vec<Error>,
+}
+
+impl JsonlReader {
+    /// A reader at the start of a file.
+    pub fn new(strict: bool) -> JsonlReader {
+        JsonlReader { strict, line: 0, number: 0, records: 0, skipped: Vec::new() }
+    }
+
+    /// Reads the next line (without its line ending): its record, or
+    /// `None` for a blank line or one skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::BadRecordLine`] for a line that is not a record, when
+    /// strict.
+    pub fn line(&mut self, text: &str) -> Result<Option<Record>, Error> {
+        self.line += 1;
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Ok(None);
         }
-        match serde_json::from_str::<Record>(line) {
+        self.number += 1;
+        match parse_line(text, self.line, self.number) {
             Ok(r) => {
-                if let Some(missing) = missing_fields(line) {
-                    return Err(Error::new(ErrorKind::BadRecordLine {
-                        line: i + 1,
-                        record: records.len() + 1,
-                        column: 1,
-                        message: format!("not a capture record: missing {missing}"),
-                    }));
-                }
-                records.push(r)
+                self.records += 1;
+                Ok(Some(r))
             }
+            Err(e) if self.strict => Err(e),
             Err(e) => {
-                let message = if e.is_eof() {
-                    format!("{}: the line is cut short", super::json_message(&e))
-                } else {
-                    super::json_message(&e)
-                };
-                return Err(Error::new(ErrorKind::BadRecordLine {
-                    line: i + 1,
-                    record: records.len() + 1,
-                    column: e.column(),
-                    message,
-                }));
+                self.skipped.push(e);
+                Ok(None)
             }
         }
     }
-    Ok(records)
+
+    /// The lines skipped, each an [`ErrorKind::BadRecordLine`].
+    ///
+    /// # Errors
+    ///
+    /// The first skipped line's error when no line was a record: then the
+    /// file is not a trace.
+    pub fn finish(mut self) -> Result<Vec<Error>, Error> {
+        if self.records == 0 && !self.skipped.is_empty() {
+            return Err(self.skipped.swap_remove(0));
+        }
+        Ok(self.skipped)
+    }
+}
+
+/// One record from line `line` (1-based), the `record`th non-blank line.
+fn parse_line(text: &str, line: usize, record: usize) -> Result<Record, Error> {
+    let bad = |column: usize, message: String| Error::new(ErrorKind::BadRecordLine { line, record, column, message });
+    // One level for the record around the message.
+    match depth::from_str::<Record>(text, MAX_MESSAGE_DEPTH + 1) {
+        Ok(r) => match missing_fields(text) {
+            Some(missing) => Err(bad(1, format!("not a capture record: missing {missing}"))),
+            None => Ok(r),
+        },
+        Err(DeepError::TooDeep { offset, .. }) => Err(bad(
+            depth::line_column(text, offset).1,
+            format!("the message nests deeper than the {MAX_MESSAGE_DEPTH} levels a trace holds"),
+        )),
+        Err(DeepError::Json(e)) => {
+            let message = if e.is_eof() {
+                format!("{}: the line is cut short", super::json_message(&e))
+            } else {
+                super::json_message(&e)
+            };
+            Err(bad(e.column(), message))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -279,7 +279,7 @@ fn import_errors_say_what_and_where() {
     check_err(
         "{\n  \"log\": {\n    \"_wweMessages\": [{\"_record\": {\"id\": \"seven\"}}]\n  }\n}",
         expect![[
-            r#"not valid JSON at line 3, column 47: invalid type: string "seven", expected u64"#
+            r#"not a wwe-devtools trace at line 3, column 47: invalid type: string "seven", expected u64"#
         ]],
     );
     let mut lines = to_jsonl(&sample());
@@ -486,4 +486,167 @@ fn export_redacts_by_default_and_keeps_the_clock() {
     let back = import(&lines.text).unwrap().records;
     assert_eq!(back.len(), records.len());
     assert_eq!(back[9].data["data"], "[redacted:jwt-reply]");
+}
+
+/// `data` nested `levels` deep: arrays around an object around a string.
+fn nested(levels: usize) -> Value {
+    let mut v = json!({"deepest": "here"});
+    for _ in 1..levels {
+        v = json!([v]);
+    }
+    v
+}
+
+#[test]
+fn a_message_as_deep_as_a_trace_holds_reads_back_from_har_and_json_lines() {
+    // 124 levels: the issue's case (fits a JSON Lines line, not serde_json's
+    // 128 levels under a HAR's 4); MAX_MESSAGE_DEPTH: the deepest allowed.
+    for levels in [124, MAX_MESSAGE_DEPTH] {
+        let mut records = sample();
+        records[5].data = nested(levels);
+        let har = export(&records);
+        assert_eq!(import(&har).map(|t| t.records).as_ref(), Ok(&records), "HAR, {levels} levels");
+        let jsonl = to_jsonl(&records);
+        assert_eq!(import(&jsonl).map(|t| t.records).as_ref(), Ok(&records), "JSON Lines, {levels} levels");
+    }
+}
+
+#[test]
+fn a_message_deeper_than_a_trace_holds_is_refused_at_its_place() {
+    let mut records = sample();
+    records[5].data = nested(MAX_MESSAGE_DEPTH + 1);
+    let har = to_har(&session_of(records.clone(), None), &HarOptions { pretty: true, ..HarOptions::default() });
+    match import(&har).unwrap_err().kind() {
+        ErrorKind::TooDeep { line, column, limit } => {
+            assert_eq!(*limit, MAX_MESSAGE_DEPTH);
+            let at = har.lines().nth(line - 1).unwrap().chars().nth(column - 1);
+            // The innermost object, at level 4 + MAX_MESSAGE_DEPTH + 1.
+            assert_eq!(at, Some('{'), "line {line} column {column}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let jsonl = to_jsonl(&records);
+    check_err(
+        &jsonl,
+        expect!["line 6 (record 6) is not a valid record at column 330: the message nests deeper than the 128 levels a trace holds"],
+    );
+}
+
+#[test]
+fn json_lines_with_a_few_bad_lines_are_read_leniently_with_the_lines_listed() {
+    let mut lines: Vec<String> = to_jsonl(&sample()).lines().map(str::to_owned).collect();
+    lines[0].truncate(30); // the first line damaged: still JSON Lines
+    lines[3] = "{\"traceEvents\": []}".to_owned();
+    let text = lines.join("\n") + "\n";
+    let lenient = ImportOptions { strict: false, max_bytes: None };
+    let trace = import_with(&text, &lenient).unwrap();
+    assert_eq!(trace.format, Format::JsonLines);
+    let mut expected = sample();
+    expected.remove(3);
+    expected.remove(0);
+    assert_eq!(trace.records, expected);
+    let skipped: Vec<String> = trace.skipped.iter().map(ToString::to_string).collect();
+    expect![[r#"
+        [
+            "line 1 (record 1) is not a valid record at column 30: EOF while parsing a string: the line is cut short",
+            "line 4 (record 4) is not a valid record at column 1: not a capture record: missing `time` and `data`",
+        ]
+    "#]]
+    .assert_debug_eq(&skipped);
+    // Strict (import's default): the first bad line is the error.
+    check_err(&text, expect!["line 1 (record 1) is not a valid record at column 30: EOF while parsing a string: the line is cut short"]);
+    // No record at all: not a trace, even leniently.
+    let e = import_with("{\"traceEvents\": []}\n{\"a\": 1}\n", &lenient).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::BadRecordLine { line: 1, .. }), "{e}");
+}
+
+#[test]
+fn a_har_without_what_a_trace_needs_says_what_is_missing() {
+    check_err(
+        r#"{"log": {"_wweMessages": [{"data": {"request": "agent.get"}}]}}"#,
+        expect!["not a wwe-devtools trace at line 1, column 60: missing field `_record`"],
+    );
+}
+
+#[test]
+fn the_size_limit_is_optional() {
+    let padded = format!("{}{}", export(&sample()), " ".repeat(64));
+    let limit = ImportOptions { strict: true, max_bytes: Some(padded.len() - 1) };
+    assert!(matches!(import_with(&padded, &limit).unwrap_err().kind(), ErrorKind::TraceTooLarge { .. }));
+    assert_eq!(import_with(&padded, &ImportOptions { max_bytes: None, ..limit }).unwrap().records, sample());
+}
+
+#[test]
+fn fields_this_version_does_not_know_survive_har_and_json_lines() {
+    let mut records = sample();
+    records[0].extra.insert("newerField".into(), json!({"kept": [1, "two", null]}));
+    records[4].extra.insert("zz".into(), json!(false));
+    let har = export(&records);
+    let from_har = import(&har).unwrap().records;
+    assert_eq!(from_har, records);
+    let from_jsonl = import(&to_jsonl(&from_har)).unwrap().records;
+    assert_eq!(from_jsonl, records);
+    // `_record` leaves `data` out and keeps the unknown field.
+    let v: Value = serde_json::from_str(&har).unwrap();
+    let first = &v["log"]["_wweMessages"][0]["_record"];
+    assert_eq!(first["newerField"], json!({"kept": [1, "two", null]}));
+    assert!(first.get("data").is_none(), "{first}");
+}
+
+#[test]
+fn times_outside_hars_years_are_clamped_with_a_note_and_kept_in_the_records() {
+    let mut records = sample();
+    records[0].time = 4.0e14; // the year 14645
+    records[6].time = -7.0e13; // the year -249
+    let session = session_of(records.clone(), None);
+    let exported = super::export(&session, &Rules::none(), Format::Har, false);
+    expect![[r#"
+        [
+            "2 records have times outside HAR's years 0000-9999: the startedDateTime of their pages and entries is clamped (each says so in its comment); the records keep their times",
+        ]
+    "#]]
+    .assert_debug_eq(&exported.notes);
+    let v: Value = serde_json::from_str(&exported.text).unwrap();
+    let dates: Vec<&str> = v["log"]["entries"].as_array().unwrap().iter().map(|e| e["startedDateTime"].as_str().unwrap()).collect();
+    assert_eq!(dates[0], "9999-12-31T23:59:59.999Z");
+    assert_eq!(dates[2], "0000-01-01T00:00:00.000Z");
+    assert!(v["log"]["entries"][0]["comment"].as_str().unwrap().contains("400000000000000 ms"));
+    assert_eq!(v["log"]["pages"][0]["startedDateTime"], "9999-12-31T23:59:59.999Z");
+    assert_eq!(import(&exported.text).unwrap().records, records);
+    assert!(super::export(&session_of(sample(), None), &Rules::none(), Format::Har, false).notes.is_empty());
+}
+
+#[test]
+fn integers_beyond_64_bits_keep_every_digit() {
+    let big = "123456789012345678901234567890";
+    let line = format!(
+        r#"{{"id":1,"seq":1,"tabId":1,"frameId":0,"frameUrl":"","frameOrigin":"","sourceOrigin":"","sourceFrameId":null,"time":1700000000000.0,"data":{{"accountId":{big},"balance":-{big}.5,"tiny":1e-400}},"marker":null,"size":0,"targetOrigin":null,"newer":{big}}}"#
+    );
+    let records = import(&format!("{line}\n")).unwrap().records;
+    assert_eq!(to_jsonl(&records), format!("{line}\n"), "JSON Lines lost digits");
+    let har = to_har(&session_of(records.clone(), None), &HarOptions::default());
+    assert!(har.contains(&format!("\"accountId\":{big}")), "the HAR lost digits");
+    assert_eq!(import(&har).unwrap().records, records);
+}
+
+#[test]
+fn json_lines_read_a_line_at_a_time_as_a_whole_text() {
+    let mut text = to_jsonl(&sample()).replace('\n', "\r\n");
+    text.insert_str(0, "\r\n");
+    text.push_str("{\"traceEvents\": []}\n");
+    assert_eq!(detect(&text), Ok(Format::JsonLines));
+    let mut reader = JsonlReader::new(false);
+    let mut records = Vec::new();
+    // `split_inclusive` as a file reader gives lines, `\r\n` and all.
+    for line in text.split_inclusive('\n') {
+        records.extend(reader.line(line.strip_suffix('\n').unwrap_or(line)).unwrap());
+    }
+    let skipped = reader.finish().unwrap();
+    let whole = import_with(&text, &ImportOptions { strict: false, max_bytes: None }).unwrap();
+    assert_eq!(records, whole.records);
+    assert_eq!(records, sample());
+    assert_eq!(skipped, whole.skipped);
+    assert!(matches!(skipped[0].kind(), ErrorKind::BadRecordLine { line: 10, record: 9, .. }), "{skipped:?}");
+    assert_eq!(detect(&export(&sample())), Ok(Format::Har));
+    assert!(matches!(detect("  \n").unwrap_err().kind(), ErrorKind::EmptyTrace));
 }

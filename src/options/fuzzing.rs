@@ -58,11 +58,19 @@ pub fn check_invariants(text: &str) {
         Err(e) => {
             assert!(!e.to_string().is_empty(), "empty error message on {text:?}");
             if let ErrorKind::Options { option, line, position, .. } = e.kind() {
+                // A JSON value of the wrong shape is refused before any
+                // option is split out: it names the key, at position 0.
+                if text.trim_start().starts_with('{') && split_json(text).is_err() {
+                    assert_eq!(*position, 0, "a JSON shape error points at its value's start: {e}");
+                    return;
+                }
+                // An application section's key is named `[Section] key`.
+                let option = option.rsplit_once("] ").map_or(option.as_str(), |(_, key)| key);
                 let raw = raw_options(text);
                 let value = raw
                     .iter()
                     .rev()
-                    .find(|r| &r.key == option && r.line == *line)
+                    .find(|r| r.key == option && r.line == *line)
                     .map(|r| r.value.as_str())
                     .unwrap_or_else(|| panic!("error names option {option:?} line {line:?} not in {text:?}"));
                 assert!(
@@ -184,6 +192,11 @@ mod tests {
 
     #[test]
     fn bounded_run_exercises_both_outcomes() {
+        // 12345 and 1796516682351980362 found a JSON shape error the
+        // invariant could not place, and sections' `[X] key` names.
+        for seed in [12345, 1_796_516_682_351_980_362] {
+            fuzz_options_bounded(seed, 3000);
+        }
         let stats = fuzz_options_bounded(7, 3000);
         assert_eq!(stats.inputs, 3000);
         assert!(stats.parsed > 100, "{stats:?}");

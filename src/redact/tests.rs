@@ -50,7 +50,7 @@ fn check(rules: &str, expect: Expect) {
 
 #[test]
 fn default_rules_redact_tokens_and_jwt_replies() {
-    assert_eq!(Rules::default().to_string(), "jwt\njwt-reply\n");
+    assert_eq!(Rules::default().to_string(), "jwt\njwt-reply\ncredentials\n");
     check(
         "jwt\njwt-reply",
         expect![[r##"
@@ -128,6 +128,6 @@ fn bad_rules_say_why() {
     expect![[r#"bad redaction rule `key:`: line 1: `key:` needs a name, e.g. `key:CustomerPhone`"#]].assert_eq(&err("key:"));
     expect!["bad redaction rule `regex:(`: line 1: not a valid regular expression: found open group without closing ')'"]
     .assert_eq(&err("regex:("));
-    expect![[r#"bad redaction rule `token`: line 1: expected one of `jwt`, `jwt-reply`, `key:<name>`, `pattern:phone`, `pattern:email`, `regex:<expression>`"#]]
+    expect!["bad redaction rule `token`: line 1: expected one of `jwt`, `jwt-reply`, `credentials`, `key:<name>`, `pattern:phone`, `pattern:email`, `regex:<expression>`"]
         .assert_eq(&err("token"));
 }

@@ -45,7 +45,7 @@ impl Rng {
     }
 }
 
-fn seeds() -> Vec<Value> {
+pub fn seeds() -> Vec<Value> {
     vec![
         json!({"request": "voice.dial", "parameters": ["5001", {"k": "v"}], "referenceId": "7", "userAgent": "WWE Client", "protocolVersion": 2}),
         json!({"request": "interaction.setUserData", "parameters": ["1", {"MyKEY1": "MyValue1"}], "referenceId": "0", "userAgent": "WWE Client", "protocolVersion": 2, "frameId": 3}),
@@ -72,7 +72,7 @@ const STRINGS: &[&str] = &[
     "0", "1", "\u{10FFFF}é", "'", ".",
 ];
 
-fn random_value(rng: &mut Rng, depth: u32) -> Value {
+pub fn random_value(rng: &mut Rng, depth: u32) -> Value {
     match rng.below(if depth > 2 { 6 } else { 8 }) {
         0 => Value::Null,
         1 => Value::Bool(rng.next() & 1 == 1),
@@ -87,7 +87,7 @@ fn random_value(rng: &mut Rng, depth: u32) -> Value {
 }
 
 /// Changes one random node of `v`.
-fn mutate(v: &mut Value, rng: &mut Rng) {
+pub fn mutate(v: &mut Value, rng: &mut Rng) {
     match v {
         Value::Object(map) if !map.is_empty() && rng.below(4) != 0 => {
             let key = map.keys().nth(rng.below(map.len())).cloned().expect("non-empty");
@@ -128,7 +128,7 @@ fn mutate(v: &mut Value, rng: &mut Rng) {
 /// Flips bytes of the JSON text and keeps the result if it still parses,
 /// so that number and string edge cases the value mutator cannot reach
 /// get a chance.
-fn mutate_text(v: &Value, rng: &mut Rng) -> Option<Value> {
+pub fn mutate_text(v: &Value, rng: &mut Rng) -> Option<Value> {
     let mut text = v.to_string().into_bytes();
     for _ in 0..=rng.below(3) {
         if text.is_empty() {

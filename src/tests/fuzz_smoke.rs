@@ -3,12 +3,22 @@
 
 #[path = "fuzz_driver.rs"]
 mod fuzz_driver;
+#[path = "fuzz_traces.rs"]
+mod fuzz_traces;
 
 #[test]
 fn decoder_and_session_survive_mutated_messages() {
     for seed in [1, 2, 3] {
         let stats = fuzz_driver::run(seed, std::time::Duration::from_secs(60), 3_000).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(stats.iterations, 3_000);
+    }
+}
+
+#[test]
+fn traces_export_import_and_redaction_survive_mutated_records_and_files() {
+    for seed in [1, 2, 3] {
+        let stats = fuzz_traces::run(seed, std::time::Duration::from_secs(60), 250).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(stats.iterations, 250);
     }
 }
 

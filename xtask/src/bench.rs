@@ -11,7 +11,8 @@
 //! Sections: the panel's wasm size (release build), the core's decode + pair
 //! throughput natively (the criterion bench `decode_pair`), HAR export and
 //! import of 100,000 messages (criterion bench `har`), capture overhead and
-//! burst in both browsers (`bench_capture.rs`), and the panel with 100,000
+//! burst in both browsers (`bench_capture.rs`), `wwe-trace` on a generated
+//! 300 MB JSON Lines trace (time and peak memory, issue 17), and the panel with 100,000
 //! messages in each browser (`panel.html?bench=N`, see `panel/src/bench.rs`),
 //! which also times the same decode + pair work in wasm. A section that cannot run says so and why; it never shows a number
 //! it did not measure.
@@ -38,6 +39,13 @@ const WASM_GZIP_GOAL_BYTES: f64 = 250.0 * 1024.0;
 /// Issue 9: HAR export and import of 100,000 messages, natively.
 const HAR_GOAL_SECONDS: f64 = 0.3;
 const HAR_MESSAGES: f64 = 100_000.0;
+/// Issue 17: `wwe-trace` on a generated JSON Lines trace this big, on one
+/// core: `summary` within the time and peak memory, `convert` either way
+/// within the time; a HAR read in at most its own size in memory.
+const TRACE_MB: u64 = 300;
+const TRACE_SUMMARY_GOAL_SECONDS: f64 = 3.0;
+const TRACE_SUMMARY_GOAL_MIB: f64 = 300.0;
+const TRACE_CONVERT_GOAL_SECONDS: f64 = 5.0;
 /// Issue 7: the panel with 100,000 messages.
 const FIRST_PAINT_GOAL_MS: f64 = 1000.0;
 const KEYSTROKE_GOAL_MS: f64 = 50.0;
@@ -53,6 +61,33 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     fs::create_dir_all(&out)?;
     let mut report = Report { machine: machine(), sections: Vec::new() };
 
+    if let Some(only) = options.only.as_deref() {
+        let section = match only {
+            "size" => timed_section("size", "Panel wasm size (release build)", || {
+                dist::build(&BuildOptions { browsers: options.browsers.clone(), release: true })?;
+                size_section(&project_root().join("dist").join(options.browsers[0].name()))
+            }),
+            "core" => timed_section("core", "Core decode + pair, native", core_section),
+            "har" => timed_section("har", "HAR export and import of 100,000 messages, native", har_section),
+            "trace" => timed_section("trace", "wwe-trace on a generated 300 MB JSON Lines trace, native", trace_section),
+            "capture" => timed_section("capture", "Capture overhead and burst", capture_section),
+            other => bail!("no bench section `{other}`"),
+        };
+        report.sections.push(section);
+    } else {
+        run_all(options, &mut report);
+    }
+
+    let json = report.to_json();
+    fs::write(out.join("report.json"), serde_json::to_string_pretty(&json)? + "\n")?;
+    fs::write(out.join("report.md"), report.to_markdown())?;
+    println!("{}", report.to_markdown());
+    eprintln!("xtask: wrote {} and report.json", out.join("report.md").display());
+    Ok(())
+}
+
+/// Every section, in order.
+fn run_all(options: &BenchOptions, report: &mut Report) {
     let built = timed_section("size", "Panel wasm size (release build)", || {
         dist::build(&BuildOptions { browsers: options.browsers.clone(), release: true })?;
         size_section(&project_root().join("dist").join(options.browsers[0].name()))
@@ -66,6 +101,7 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     report.sections.push(native);
 
     report.sections.push(timed_section("har", "HAR export and import of 100,000 messages, native", har_section));
+    report.sections.push(timed_section("trace", "wwe-trace on a generated 300 MB JSON Lines trace, native", trace_section));
     report.sections.push(timed_section("capture", "Capture overhead and burst", capture_section));
 
     for &browser in &options.browsers {
@@ -78,13 +114,6 @@ pub fn run(options: &BenchOptions) -> Result<()> {
             panel_section(browser, options.records, native_per_second, native_workload.as_ref())
         }));
     }
-
-    let json = report.to_json();
-    fs::write(out.join("report.json"), serde_json::to_string_pretty(&json)? + "\n")?;
-    fs::write(out.join("report.md"), report.to_markdown())?;
-    println!("{}", report.to_markdown());
-    eprintln!("xtask: wrote {} and report.json", out.join("report.md").display());
-    Ok(())
 }
 
 // ----- the report -----
@@ -243,6 +272,7 @@ fn format_value(value: f64, unit: &str) -> String {
         "bytes" => format!("{} B ({:.1} KB)", thousands(value), value / 1024.0),
         "msg/s" => format!("{} msg/s", thousands(value)),
         "ms" => format!("{value:.1} ms"),
+        "MiB" => format!("{value:.0} MiB"),
         "s" => format!("{value:.3} s"),
         "fps" => format!("{value:.1} fps"),
         "" => thousands(value),
@@ -463,6 +493,99 @@ fn har_section() -> Result<Section> {
         // (redaction, building the session) are context.
         let goal = (r.id.contains("export") || r.id.contains("import")).then_some(Goal::AtMost(HAR_GOAL_SECONDS));
         section.figures.push(figure(format!("{}, per 100,000 messages", r.id), value, "s", goal, context));
+    }
+    Ok(section)
+}
+
+// ----- wwe-trace at support scale -----
+
+/// Builds `wwe-trace` and the trace generator (release), writes a
+/// `TRACE_MB` trace, and times `summary` and `convert` both ways under GNU
+/// time (wall time and peak resident memory), pinned to one core when
+/// `taskset` is there.
+fn trace_section() -> Result<Section> {
+    let Some(time) = which("time").or_else(|| Some(Path::new("/usr/bin/time").to_path_buf()).filter(|p| crate::shell::is_executable(p)))
+    else {
+        bail!("not run: GNU time measures peak memory and is not installed: `apt-get install -y time`");
+    };
+    let build = |args: &[&str]| -> Result<()> {
+        let mut command = cargo();
+        command.args(args);
+        eprintln!("$ {}", describe(&command));
+        let status = command.status()?;
+        if !status.success() {
+            bail!("`{}` failed ({status})", describe(&command));
+        }
+        Ok(())
+    };
+    build(&["build", "--release", "--quiet", "--package", "wwe-trace"])?;
+    build(&["build", "--release", "--quiet", "--package", "wwe-core", "--example", "synthetic_trace"])?;
+    let release = crate::shell::cargo_target_dir().join("release");
+    let dir = project_root().join("target/bench");
+    fs::create_dir_all(&dir)?;
+    let jsonl = dir.join("trace.jsonl");
+    let har = dir.join("trace.har");
+    let back = dir.join("trace-back.jsonl");
+    let file = fs::File::create(&jsonl)?;
+    let status = Command::new(release.join("examples/synthetic_trace")).args(["--mb", &TRACE_MB.to_string()]).stdout(file).status()?;
+    if !status.success() {
+        bail!("the trace generator failed ({status})");
+    }
+    let jsonl_bytes = fs::metadata(&jsonl)?.len() as f64;
+    let one_core = which("taskset");
+    let tool = release.join("wwe-trace");
+    /// One timed command: what it is, its paths and flags, its goals.
+    struct Run<'a> {
+        label: &'a str,
+        paths: Vec<&'a Path>,
+        flags: &'a [&'a str],
+        time_goal: Option<Goal>,
+        memory_goal: Option<Goal>,
+    }
+    let runs = [
+        Run { label: "summary, JSON Lines", paths: vec![&jsonl], flags: &["--deny", "never"], time_goal: Some(Goal::AtMost(TRACE_SUMMARY_GOAL_SECONDS)), memory_goal: Some(Goal::AtMost(TRACE_SUMMARY_GOAL_MIB)) },
+        Run { label: "convert JSON Lines to HAR", paths: vec![&jsonl, Path::new("-o"), &har], flags: &["--to", "har"], time_goal: Some(Goal::AtMost(TRACE_CONVERT_GOAL_SECONDS)), memory_goal: None },
+        Run { label: "convert HAR to JSON Lines", paths: vec![&har, Path::new("-o"), &back], flags: &["--to", "jsonl"], time_goal: Some(Goal::AtMost(TRACE_CONVERT_GOAL_SECONDS)), memory_goal: None },
+        Run { label: "summary, HAR", paths: vec![&har], flags: &["--deny", "never"], time_goal: None, memory_goal: None },
+    ];
+    let mut section = Section::default();
+    for (i, Run { label, paths, flags, time_goal, memory_goal }) in runs.into_iter().enumerate() {
+        let command_name = if label.starts_with("summary") { "summary" } else { "convert" };
+        let mut command = match &one_core {
+            Some(taskset) => {
+                let mut c = Command::new(taskset);
+                c.args(["-c", "0"]).arg(&time);
+                c
+            }
+            None => Command::new(&time),
+        };
+        command.args(["-f", "%e %M"]).arg(&tool).arg(command_name).args(&paths).args(flags).stdout(Stdio::null());
+        eprintln!("$ {}", describe(&command));
+        let out = command.output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            bail!("`{}` failed ({}): {}", describe(&command), out.status, stderr.trim());
+        }
+        let last = stderr.lines().last().unwrap_or("");
+        let mut it = last.split_whitespace().map(str::parse::<f64>);
+        let (Some(Ok(seconds)), Some(Ok(kb))) = (it.next(), it.next()) else {
+            bail!("GNU time printed {last:?}, not \"seconds kilobytes\"");
+        };
+        let input = fs::metadata(paths[0])?.len() as f64;
+        // A HAR is read in at most its size (issue 17).
+        let input_mib = input / 1024.0 / 1024.0;
+        let memory_goal = memory_goal.or((i == 2 || i == 3).then_some(Goal::AtMost(input_mib)));
+        let context = format!("input {}", format_value(input_mib, "MiB"));
+        section.figures.push(figure(format!("{label}: time"), seconds, "s", time_goal, context.clone()));
+        section.figures.push(figure(format!("{label}: peak memory"), kb / 1024.0, "MiB", memory_goal, context));
+    }
+    section.notes.push(format!(
+        "Input: `examples/synthetic_trace --mb {TRACE_MB}` ({}, the agent desktop of `wwe_core::synthetic`, ~190-byte messages). Wall time and peak resident memory from GNU time{}; default redaction on convert.",
+        format_value(jsonl_bytes / 1024.0 / 1024.0, "MiB"),
+        if one_core.is_some() { ", pinned to one core with taskset" } else { "; taskset is missing, so not pinned to one core" }
+    ));
+    for f in [&har, &back] {
+        let _ = fs::remove_file(f);
     }
     Ok(section)
 }

@@ -20,12 +20,15 @@ Commands:
         in WWE). Without a display (or with --headless):
         drive a call, print what was captured, screenshot target/xtask/panel.png.
   fuzz  [--seconds N] [--seed N]
-        Time-bounded fuzzing (stable Rust) of the decoder, the session and the
-        options parser; a failure prints the input and the seed to replay.
-  bench [--browser chromium|firefox|all] [--records N]
+        Time-bounded fuzzing (stable Rust) of the decoder, the session, the
+        options parser and trace export, import and redaction; a failure prints
+        the input and the seed to replay.
+  bench [--browser chromium|firefox|all] [--records N] [--only SECTION]
         Every benchmark side by side (wasm size, core throughput native and wasm,
-        HAR, capture, the panel with N = 100000 messages) into target/bench/report.md
-        and report.json. Method and latest figures: BENCHMARKS.md.
+        HAR, wwe-trace on a 300 MB trace, capture, the panel with N = 100000
+        messages) into target/bench/report.md and report.json; --only runs one
+        section (size, core, har, trace, capture). Method and latest figures:
+        BENCHMARKS.md.
   package
         Release zips for the Chrome Web Store and addons.mozilla.org in
         target/package/, then Mozilla's `web-ext lint` on the Firefox one.
@@ -68,6 +71,8 @@ pub struct BenchOptions {
     pub browsers: Vec<Browser>,
     /// Messages loaded into the panel.
     pub records: usize,
+    /// Run only this section (`--only`), without the browsers.
+    pub only: Option<String>,
 }
 
 #[derive(Debug)]
@@ -133,13 +138,20 @@ pub fn parse(args: &[String]) -> Result<Command> {
             Command::Run(options)
         }
         "bench" => {
-            let mut options = BenchOptions { browsers: Browser::ALL.to_vec(), records: 100_000 };
+            let mut options = BenchOptions { browsers: Browser::ALL.to_vec(), records: 100_000, only: None };
             while let Some(flag) = flags.next() {
                 match flag {
                     "--browser" => options.browsers = parse_browsers(flags.value("--browser")?)?,
                     "--records" => {
                         let value = flags.value("--records")?;
                         options.records = value.parse().ok().filter(|n| *n > 0).with_context(|| format!("`--records` needs a positive count, got `{value}`"))?;
+                    }
+                    "--only" => {
+                        let value = flags.value("--only")?;
+                        if !["size", "core", "har", "trace", "capture"].contains(&value) {
+                            bail!("`--only` takes size, core, har, trace or capture, got `{value}`");
+                        }
+                        options.only = Some(value.to_owned());
                     }
                     other => bail!("unknown flag `{other}` for `bench`; see `cargo xtask help`"),
                 }

@@ -1,5 +1,6 @@
 //! `cargo xtask fuzz [--seconds N] [--seed N]`: time-bounded fuzzing of the
-//! core's decoder and session on stable Rust (the `fuzz` example of
+//! core's decoder and session, options parser, and trace export, import and
+//! redaction (`src/tests/fuzz_traces.rs`) on stable Rust (the `fuzz` example of
 //! wwe-core, built in release mode). The libFuzzer targets in `fuzz/` need
 //! nightly and are run by hand with `cargo +nightly fuzz run decode_session`.
 

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use anyhow::Result;
-use wwe_core::har::{export, Format};
+use wwe_core::har::{export_with, Format};
 use wwe_core::redact::{preview as preview_hits, summarize, Rules};
 
 use crate::config::Output;
@@ -26,16 +26,25 @@ pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules,
         let _ = writeln!(out, "{} would be redacted{}", count(hits.len(), "value", "values"), by_rule(&hits));
         return Ok(Outcome::Clean);
     }
-    let exported = export(&t.session, rules, to, pretty);
+    // What earlier exports redacted stays on record in the new file.
+    let big = t.session.messages().len() as u64 * 512;
+    let spinner = crate::load::spinner(big, "redacting and converting");
+    let exported = export_with(&t.session, rules, to, pretty, &t.trace.redactions);
+    spinner.finish_and_clear();
+    for note in &exported.notes {
+        eprintln!("wwe-trace: note: {note}");
+    }
     if !exported.hits.is_empty() {
         eprintln!("wwe-trace: redacted {}{}", count(exported.hits.len(), "value", "values"), by_rule(&exported.hits));
     }
+    let spinner = crate::load::spinner(exported.text.len() as u64, "writing");
     match output {
         Output::Stdout => out.push_str(&exported.text),
         Output::File(path) => std::fs::write(path, &exported.text).map_err(|e| {
             hinted(format!("cannot write {}: {e}", path.display()), "check the folder exists and is writable")
         })?,
     }
+    spinner.finish_and_clear();
     Ok(Outcome::Clean)
 }
 

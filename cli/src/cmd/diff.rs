@@ -1,14 +1,22 @@
 //! `wwe-trace diff A B`: the exchanges that differ between two traces.
 //! Exchanges are matched by request name and `referenceId`, then, for the
 //! rest, by request name in order; a matched pair differs in its state, its
-//! latency (beyond a tolerance) or its reply (`referenceId` aside). Exit 1
-//! when anything differs.
+//! latency (beyond a tolerance), its request (parameters and every other
+//! member) or its reply (`referenceId` aside). Exit 1 when anything
+//! differs.
+//!
+//! Messages are compared as they are but printed as `redact` would write
+//! them (the default rules and the e-mail and phone patterns, applied to
+//! the whole trace, so a token reply is known by its request): a report
+//! must not leak what `redact` would remove. A difference that lies wholly
+//! in redacted values is reported as a change without the values.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write;
 
 use anyhow::Result;
 use serde_json::Value;
+use wwe_core::redact::{mask, redact, Rule, Rules};
 use wwe_core::session::{Exchange, Session};
 
 use crate::load::Loaded;
@@ -19,6 +27,8 @@ use crate::Outcome;
 pub fn run(a: &Loaded, b: &Loaded, tolerance: f64, out: &mut String) -> Result<Outcome> {
     let (xa, xb) = (a.session.exchanges(), b.session.exchanges());
     let pairs = pair(xa, xb);
+    let rules = display_rules();
+    let (shown_a, shown_b) = (Shown::of(&a.session, &rules), Shown::of(&b.session, &rules));
     let mut matched_b = vec![false; xb.len()];
     let mut changed = 0;
     let mut same = 0;
@@ -40,11 +50,13 @@ pub fn run(a: &Loaded, b: &Loaded, tolerance: f64, out: &mut String) -> Result<O
             }
             _ => {}
         }
-        let (ra, rb) = (reply(&a.session, ea), reply(&b.session, eb));
-        if let (Some(ra), Some(rb)) = (&ra, &rb) {
-            if let Some((at, va, vb)) = first_difference(ra, rb, String::new()) {
-                let at = if at.is_empty() { "the top".to_owned() } else { at };
-                diffs.push(format!("reply differs at {at}: {} -> {}", show(va), show(vb)));
+        for (what, ia, ib) in [("request", Some(ea.request), Some(eb.request)), ("reply", ea.reply, eb.reply)] {
+            let raw = (message(&a.session, ia), message(&b.session, ib));
+            let shown = (shown_a.message(ia), shown_b.message(ib));
+            if let ((Some(ra), Some(rb)), (Some(sa), Some(sb))) = (&raw, &shown) {
+                if let Some(d) = difference(what, (ra, rb), (sa, sb), &rules) {
+                    diffs.push(d);
+                }
             }
         }
         if diffs.is_empty() {
@@ -114,9 +126,71 @@ fn label(e: &Exchange) -> String {
     }
 }
 
-/// The reply message without its `referenceId`.
-fn reply(s: &Session, e: &Exchange) -> Option<Value> {
-    let mut v = s.message(e.reply?)?.record.data.clone();
+/// What values are printed through: the default rules and the e-mail and
+/// phone patterns.
+fn display_rules() -> Rules {
+    let mut rules = Rules::default();
+    rules.push(Rule::Email);
+    rules.push(Rule::Phone);
+    rules
+}
+
+/// A trace's messages as `redact` would write them, without
+/// `referenceId`, by record id (the first message of an id, as
+/// [`Session::message`]).
+struct Shown {
+    messages: Vec<Value>,
+    at: HashMap<u64, usize>,
+}
+
+impl Shown {
+    fn of(s: &Session, rules: &Rules) -> Shown {
+        let mut at = HashMap::new();
+        for (i, m) in s.messages().iter().enumerate() {
+            at.entry(m.record.id).or_insert(i);
+        }
+        let messages = redact(s, rules).records.into_iter().map(|r| without_reference_id(r.data)).collect();
+        Shown { messages, at }
+    }
+
+    fn message(&self, id: Option<u64>) -> Option<&Value> {
+        self.messages.get(*self.at.get(&id?)?)
+    }
+}
+
+/// `"<what> differs at <where>: <a> -> <b>"` from the raw messages, shown
+/// from the redacted ones; `None` when the raw messages are the same.
+fn difference(what: &str, raw: (&Value, &Value), shown: (&Value, &Value), rules: &Rules) -> Option<String> {
+    let (at, _, _) = first_difference(raw.0, raw.1, String::new())?;
+    let Some((at, va, vb)) = first_difference(shown.0, shown.1, String::new()) else {
+        // Only redacted values differ; the place may hold a redacted key.
+        let at = match mask(&Value::String(at.clone()), rules) {
+            Value::String(masked) => masked,
+            _ => at,
+        };
+        return Some(format!("{what} differs at {}: changed (in redacted values)", top(at)));
+    };
+    Some(format!("{what} differs at {}: {} -> {}", top(at), show(va), show(vb)))
+}
+
+fn top(at: String) -> String {
+    if at.is_empty() {
+        "the top".to_owned()
+    } else {
+        at
+    }
+}
+
+fn without_reference_id(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        m.remove("referenceId");
+    }
+    v
+}
+
+/// A message without its `referenceId`.
+fn message(s: &Session, id: Option<u64>) -> Option<Value> {
+    let mut v = s.message(id?)?.record.data.clone();
     if let Value::Object(m) = &mut v {
         m.remove("referenceId");
     }

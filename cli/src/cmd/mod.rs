@@ -16,7 +16,7 @@ use crate::Outcome;
 /// Runs the configured command, writing its report to `out`.
 pub fn run(config: Config, out: &mut String) -> Result<Outcome> {
     match config {
-        Config::Summary { trace } => summary::run(&trace, out),
+        Config::Summary { trace, deny } => summary::run(&trace, deny, out),
         Config::Lint { trace, deny, json } => lint::run(&trace, deny, json, out),
         Config::Ratelimit { trace, limits } => ratelimit::run(&trace, &limits, out),
         Config::Convert { trace, to, output, pretty, rules } => convert::run(&trace, to, &output, pretty, &rules, false, out),

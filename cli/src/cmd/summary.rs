@@ -20,11 +20,16 @@ const STATES: [ExchangeState; 6] = [
     ExchangeState::Pending,
 ];
 
-/// Writes the summary; never finds anything (exit 0).
-pub fn run(t: &Loaded, out: &mut String) -> Result<Outcome> {
+/// Writes the summary; `Found` when a finding is at or above `deny`, like
+/// `lint` (the exit codes are the same for every subcommand).
+pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outcome> {
     let s = &t.session;
     let messages = s.messages();
     let _ = writeln!(out, "trace: {} ({}, {})", t.name, t.trace.format.as_str(), count(messages.len(), "record", "records"));
+    if !t.trace.skipped.is_empty() {
+        let lines = count(t.trace.skipped.len(), "line that is not a record", "lines that are not records");
+        let _ = writeln!(out, "skipped: {lines} (listed on standard error)");
+    }
     if let Some(c) = &t.trace.creator {
         let _ = writeln!(out, "saved by: {c}");
     }
@@ -108,7 +113,8 @@ pub fn run(t: &Loaded, out: &mut String) -> Result<Outcome> {
         let r: Vec<String> = t.trace.redactions.iter().map(|r| format!("{} x{}", r.rule, r.count)).collect();
         let _ = writeln!(out, "redacted: {}", r.join(", "));
     }
-    Ok(Outcome::Clean)
+    let denied = deny.is_some_and(|level| findings.iter().any(|f| f.severity >= level));
+    Ok(if denied { Outcome::Found } else { Outcome::Clean })
 }
 
 /// `2 ok, 1 rate-limited`.
