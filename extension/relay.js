@@ -421,6 +421,13 @@
     if (records === queue) queue = [];
     // A cap that arrived after a message was encoded still applies to it.
     for (const r of records) if (r.marker !== "truncated" && r.json.length > sizeCap) capRecord(r);
+    // A report linked before the setting was known leaves only if the
+    // send-side setting is on.
+    if (sendSide !== true) {
+      for (const r of records) {
+        if (r.pageReported) { delete r.pageReported; delete r.targetOrigin; delete r.stack; }
+      }
+    }
     myPath = pathOf(window) ?? myPath;
     const message = {
       type: "relay-batch", relayId, framePath: myPath, frameUrl: String(location.href), frameOrigin: String(self.origin),
@@ -501,7 +508,10 @@
     const record = { seq: seq++, time, sourceOrigin: String(event.origin), json, marker, size, src, srcUnknown };
     const ports = event.ports;
     if (ports && ports.length > 0) record.ports = ports.length;
-    if (sendSide === true && pending.length > 0) {
+    // While the setting is still being read (null) a report is linked
+    // too: a page's first messages come before storage answers. Whether
+    // the link stays is decided when the record leaves (flush).
+    if (sendSide !== false && pending.length > 0) {
       const report = takeReport(data, Date.now());
       if (report) {
         record.targetOrigin = report.targetOrigin;
