@@ -23,5 +23,6 @@ pub mod session;
 #[doc(hidden)]
 pub mod synthetic;
 pub mod tagged;
+pub mod wire;
 
 pub use error::{Error, ErrorKind};

@@ -6,9 +6,10 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use wwe_core::query::Query;
 
-use crate::bridge::{self, Port, TabId};
+use crate::bridge::{self, TabId};
 use crate::detail::DetailPane;
-use crate::feed::{self, FromBackground};
+use crate::feed::{self, BackgroundToPanel};
+use wwe_core::wire::{Hello, PanelToBackground};
 use crate::filter::FilterBar;
 use crate::findings::FindingsView;
 use crate::interactions::InteractionsView;
@@ -113,7 +114,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
         // before, they would overwrite it with the defaults.
         if settings_loaded.get() {
             bridge::save_settings(&current.to_json());
-            port.with_value(|p| p.iter().for_each(|p| post(p, "preserve", &[("on", current.preserve_log.into())])));
+            port.with_value(|p| p.iter().for_each(|p| bridge::post(p, &PanelToBackground::Preserve { on: current.preserve_log })));
         }
         let (options, error) = match options_field::parse(&current.options_text) {
             Ok(options) => (options, None),
@@ -212,7 +213,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
 
     let clear = move |_| {
         if store.trace.get_untracked().is_none() {
-            port.with_value(|p| p.iter().for_each(|p| post(p, "clear", &[])));
+            port.with_value(|p| p.iter().for_each(|p| bridge::post(p, &PanelToBackground::Clear)));
         }
         store.clear();
         selected.set(None);
@@ -300,7 +301,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                     <button class="link" data-testid="back-to-live" on:click=move |_| {
                         store.trace.set(None);
                         store.clear();
-                        port.with_value(|p| p.iter().for_each(|p| post(p, "subscribe", &[("tabId", f64::from(tab.map_or(0, |t| t.0)).into())])));
+                        port.with_value(|p| p.iter().for_each(|p| bridge::post(p, &PanelToBackground::Subscribe { tab_id: i64::from(tab.map_or(0, |t| t.0)) })));
                     }>"Back to live capture"</button>
                 })}
             </div>
@@ -375,7 +376,7 @@ fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, 
         (r.into_record(), json)
     });
     match feed::parse(&message) {
-        Ok(FromBackground::Hello { protocol }) => {
+        Ok(BackgroundToPanel::Hello(Hello { protocol, .. })) => {
             if protocol != bridge::protocol_version() {
                 store.problem.set(Some(format!(
                     "The extension's background speaks protocol {protocol}, this panel {}; reload the extension and DevTools.",
@@ -383,7 +384,7 @@ fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, 
                 )));
             }
         }
-        Ok(FromBackground::Backlog { records: list, dropped }) => {
+        Ok(BackgroundToPanel::Backlog { records: list, dropped, .. }) => {
             store.clear();
             store.push(records(list));
             store.dropped.set(dropped);
@@ -391,28 +392,20 @@ fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, 
             // backlog is in; without it this does nothing.
             crate::bench::after_backlog(store);
         }
-        Ok(FromBackground::Records { records: list }) => {
+        Ok(BackgroundToPanel::Records { records: list }) => {
             if paused.get_untracked() {
                 missed.update(|n| *n += list.len());
             } else {
                 store.push(records(list));
             }
         }
-        Ok(FromBackground::Dropped { total }) => store.dropped.set(total),
-        Ok(FromBackground::Navigated) => store.clear(),
-        Ok(FromBackground::Error { message }) => store.problem.set(Some(message)),
+        Ok(BackgroundToPanel::Dropped { total }) => store.dropped.set(total),
+        Ok(BackgroundToPanel::Navigated) => store.clear(),
+        Ok(BackgroundToPanel::Error { message }) => store.problem.set(Some(message)),
+        // Answers to sends were taken by `replay::take_result` above.
+        Ok(BackgroundToPanel::Sent(_)) => {}
         Err(message) => store.problem.set(Some(message)),
     }
-}
-
-/// Posts `{type, ...fields}` to the background.
-fn post(port: &Port, kind: &str, fields: &[(&str, wasm_bindgen::JsValue)]) {
-    let object = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&object, &"type".into(), &kind.into());
-    for (key, value) in fields {
-        let _ = js_sys::Reflect::set(&object, &(*key).into(), value);
-    }
-    port.post(object.into());
 }
 
 /// Keyboard: arrows move the selection, Enter expands an exchange, `/`

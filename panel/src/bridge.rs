@@ -50,8 +50,8 @@ pub fn tab_id() -> Option<TabId> {
     bridge_tab_id().map(|id| TabId(id as u32))
 }
 
-/// The extension message protocol version this page was built with
-/// (`extension/protocol.js`).
+/// The extension message protocol version of the JS this page loaded
+/// (`extension/protocol.js`, checked against `wwe_core::wire`).
 pub fn protocol_version() -> u32 {
     bridge_protocol_version()
 }
@@ -95,6 +95,15 @@ pub async fn tabs() -> Vec<TabInfo> {
     };
     let text: String = js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default();
     serde_json::from_str(&text).unwrap_or_default()
+}
+
+/// Posts one message of the contract to the background. Through JSON text
+/// and `JSON.parse`, so the background gets the very object serde wrote.
+pub fn post(port: &Port, message: &wwe_core::wire::PanelToBackground) {
+    let Ok(text) = serde_json::to_string(message) else { return };
+    if let Ok(value) = js_sys::JSON::parse(&text) {
+        port.post(value);
+    }
 }
 
 /// Connects to the background for `tab`. The callbacks live as long as the

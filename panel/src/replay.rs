@@ -11,12 +11,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
-use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wwe_core::compose::{self, Reference, Route};
 use wwe_core::decode::Message;
 use wwe_core::session::Session;
+use wwe_core::wire::{self, PanelToBackground, SendCommand};
 
 use crate::bridge::{self, Port};
 use crate::model::Store;
@@ -24,15 +24,11 @@ use crate::model::Store;
 /// The most copies one bulk send may post.
 pub const BULK_CAP: u32 = 200;
 
-/// How a send is delivered in its frame.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// `postMessage` to the route's window: genuine origin and source.
-    Post,
-    /// A synthetic `message` event on the frame's own window with a
-    /// spoofed origin and no source.
-    Dispatch,
-}
+/// How a send is delivered in its frame: `Post` is `postMessage` to the
+/// route's window (genuine origin and source), `Dispatch` a synthetic
+/// `message` event on the frame's own window with a spoofed origin and no
+/// source. The contract's type, so the panel writes what the background reads.
+pub use wwe_core::wire::SendMode as Mode;
 
 /// One send, as the panel asks for it.
 pub struct Send {
@@ -46,24 +42,8 @@ pub struct Send {
     pub probe_ms: u32,
 }
 
-/// What the background reports back.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-pub struct Outcome {
-    pub ok: bool,
-    #[serde(default)]
-    pub posted: u32,
-    #[serde(default)]
-    pub error: Option<String>,
-    #[serde(default)]
-    pub probe: Option<Probe>,
-}
-
-/// The page's text fingerprint before and after a probed send.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-pub struct Probe {
-    pub before: String,
-    pub after: String,
-}
+/// What the background reports back: the contract's `sent` answer.
+pub type Outcome = wire::SentAnswer;
 
 /// A sent request whose `referenceId` links the captured copy back to the
 /// message it replays.
@@ -164,24 +144,22 @@ impl Sender {
         });
         PENDING.with(|p| p.borrow_mut().insert(id, Box::new(done)));
         let messages: Vec<String> = send.messages.iter().map(Value::to_string).collect();
-        let body = serde_json::json!({
-            "type": "send",
-            "id": id,
-            "tabId": send.route.tab_id,
-            "frameId": send.route.frame_id,
-            "mode": if send.mode == Mode::Post { "post" } else { "dispatch" },
-            "base": send.route.base,
-            "path": send.route.path,
-            "targetOrigin": send.route.target_origin,
-            "spoofOrigin": send.spoof_origin,
-            "messages": messages,
-            "intervalMs": send.interval_ms,
-            "probeMs": send.probe_ms,
+        let command = PanelToBackground::Send(SendCommand {
+            id,
+            tab_id: send.route.tab_id,
+            frame_id: send.route.frame_id,
+            mode: send.mode,
+            base: send.route.base.to_string(),
+            path: send.route.path,
+            target_origin: send.route.target_origin,
+            spoof_origin: send.spoof_origin,
+            messages,
+            interval_ms: send.interval_ms,
+            probe_ms: send.probe_ms,
         });
-        let value = js_sys::JSON::parse(&body.to_string()).unwrap_or(JsValue::NULL);
         self.port.with_value(|p| {
             if let Some(port) = p {
-                port.post(value);
+                bridge::post(port, &command);
             }
         });
     }
