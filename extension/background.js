@@ -212,9 +212,12 @@ const ready = Promise.all([restore().catch(() => {}), loadAlwaysRecord()]);
 // loaded after that.
 const SETTINGS_KEY = "wwe.settings";
 const HOOK_ID = "wwe-send-side-hook";
-// The setting as last read; a sync whose reading is no longer the latest
-// leaves the decision to the later one.
-let hookWanted = false;
+// Syncs started so far: a sync that is no longer the latest started leaves
+// the decision to the later one, which read the storage after it. (Keyed
+// by when a sync started, not by when its read answered: a startup sync
+// whose read answered after the settings change once overruled it, and
+// the hook was never registered.)
+let hookSyncs = 0;
 
 async function sendSideWanted() {
   try {
@@ -231,11 +234,12 @@ async function sendSideWanted() {
 // overlapping calls can at worst try to register twice, which the browser
 // refuses ("duplicate id") without harm.
 async function syncHook() {
+  const mine = ++hookSyncs;
   const wanted = await sendSideWanted();
-  hookWanted = wanted;
+  if (mine !== hookSyncs) return;
   try {
     const existing = await api.scripting.getRegisteredContentScripts({ ids: [HOOK_ID] });
-    if (wanted !== hookWanted) return;
+    if (mine !== hookSyncs) return;
     if (wanted && existing.length === 0) {
       await api.scripting.registerContentScripts([{
         id: HOOK_ID, js: ["hook.js"], matches: ["<all_urls>"], runAt: "document_start",
