@@ -351,8 +351,8 @@ pub fn parse_options(text: &str) -> Result<Options, Error> {
     Ok(options)
 }
 
-/// The sections `interaction.web-content` lists (its last value outside
-/// any listed section), in order.
+/// The sections `interaction.web-content` lists (its last value, as for
+/// any repeated key), in order, each once.
 fn listed_sections(raw: &[RawOption]) -> Vec<String> {
     let value = raw.iter().rev().find(|o| o.key == WEB_CONTENT).map(|o| o.value.as_str()).unwrap_or_default();
     let mut names: Vec<String> = Vec::new();
