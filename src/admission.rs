@@ -57,15 +57,21 @@ impl Gate {
     /// `app` of `interaction.web-content` if it is known to be one, at
     /// `now_ms` (ms since the epoch).
     pub fn admit(&mut self, options: &Options, origin: &str, app: Option<&WebApp>, request: &str, now_ms: f64) -> Admission {
-        if !policy::origin_accepted(options, origin) {
-            return Admission::Ignored { reason: policy::evaluate(options, origin, request).explanation() };
+        match stopped_by_options(options, origin, app, request) {
+            Some(stopped) => stopped,
+            None => Admission::Limited(self.limiter.check(request, now_ms)),
         }
-        let decision = policy::evaluate_app(options, origin, request, app);
-        if !decision.is_allowed() {
-            return Admission::Refused(decision);
-        }
-        Admission::Limited(self.limiter.check(request, now_ms))
     }
+}
+
+/// The options' part of the order: `Some` when the origin is not accepted
+/// or the display or filter refuses the request, before any rate limit.
+fn stopped_by_options(options: &Options, origin: &str, app: Option<&WebApp>, request: &str) -> Option<Admission> {
+    if !policy::origin_accepted(options, origin) {
+        return Some(Admission::Ignored { reason: policy::evaluate(options, origin, request).explanation() });
+    }
+    let decision = policy::evaluate_app(options, origin, request, app);
+    (!decision.is_allowed()).then_some(Admission::Refused(decision))
 }
 
 /// One request of a trace, as [`predict`] takes it.
@@ -94,8 +100,7 @@ where
         .into_iter()
         .enumerate()
         .filter(|(_, r)| {
-            let ok = policy::origin_accepted(options, r.origin)
-                && policy::evaluate_app(options, r.origin, r.request, r.app).is_allowed();
+            let ok = stopped_by_options(options, r.origin, r.app, r.request).is_none();
             stopped += usize::from(!ok);
             ok
         })

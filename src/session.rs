@@ -385,8 +385,8 @@ impl Session {
     }
 
     fn sender_url(&self, record: &Record, sender_frame_id: Option<i64>) -> Option<&str> {
-        let i = *self.frame_index.get(&(record.sender_tab_id(), sender_frame_id?))?;
-        Some(self.frames[i].url.as_str()).filter(|u| !u.is_empty())
+        let frame = self.frame(record.sender_tab_id(), sender_frame_id?)?;
+        Some(frame.url.as_str()).filter(|u| !u.is_empty())
     }
 
     /// A client frame's URL is known only once it receives a message, after
@@ -396,8 +396,8 @@ impl Session {
     /// were reported when they came.
     fn recheck_app_policy(&mut self, (tab_id, frame_id): (i64, i64)) {
         let Some(options) = &self.options else { return };
-        let Some(&fi) = self.frame_index.get(&(tab_id, frame_id)) else { return };
-        let Some(app) = policy::app_for_frame(options, &self.frames[fi].url) else { return };
+        let Some(frame) = self.frame(tab_id, frame_id) else { return };
+        let Some(app) = policy::app_for_frame(options, &frame.url) else { return };
         if app.display().is_none_or(|d| d.only.is_none()) {
             return;
         }

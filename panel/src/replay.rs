@@ -199,6 +199,16 @@ pub fn describe(outcome: &Outcome, what: &str) -> String {
     }
 }
 
+/// How to replay a captured message: `None` when it is not a client's
+/// message, else the route to its sending frame or why there is none. The
+/// detail pane and the list's row menu both ask this.
+pub fn replay_route_of(session: &Session, captured: &wwe_core::session::Captured) -> Option<Result<Route, String>> {
+    compose::is_client_message(&captured.record.data).then(|| {
+        let record = compose::with_known_sender(&captured.record, session.messages().iter().map(|m| &m.record));
+        compose::replay_route(&record)
+    })
+}
+
 /// The detail pane's actions for message `id`.
 #[component]
 pub fn Actions(store: Store, selected: RwSignal<Option<u64>>, id: u64) -> impl IntoView {
@@ -211,12 +221,7 @@ fn actions(store: Store, selected: RwSignal<Option<u64>>, id: u64, sender: Sende
         store.read(|s| {
             let captured = s.message(id)?;
             let original = sender.original_of(s, id);
-            let client = compose::is_client_message(&captured.record.data);
-            let route = client.then(|| {
-                let record = compose::with_known_sender(&captured.record, s.messages().iter().map(|m| &m.record));
-                compose::replay_route(&record)
-            });
-            Some((captured.record.data.clone(), route, original))
+            Some((captured.record.data.clone(), replay_route_of(s, captured), original))
         })
     });
     let keep = RwSignal::new(false);

@@ -10,7 +10,7 @@ use wwe_core::compose::{self, Reference, Route};
 
 use crate::bridge;
 use crate::model::Store;
-use crate::replay::{describe, fresh_reference, Mode, Send, Sender};
+use crate::replay::{describe, fresh_reference, replay_route_of, Mode, Send, Sender};
 use crate::table::CellAction;
 
 /// Where the menu is open: the message, the filter term of the cell
@@ -28,9 +28,7 @@ pub struct MenuAt {
 fn message_of(store: Store, id: u64) -> Option<(Value, Option<Route>)> {
     store.read_untracked_session(|s| {
         let captured = s.message(id)?;
-        let route = compose::is_client_message(&captured.record.data)
-            .then(|| compose::replay_route(&compose::with_known_sender(&captured.record, s.messages().iter().map(|m| &m.record))).ok())
-            .flatten();
+        let route = replay_route_of(s, captured).and_then(Result::ok);
         Some((captured.record.data.clone(), route))
     })
 }

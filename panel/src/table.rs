@@ -246,6 +246,8 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
     store.read_with_cache(|session, cache| {
         let captured = session.message(id)?;
         let exchange = captured.exchange.map(|i| &session.exchanges()[i]);
+        // The tab whose capture this is: a popup's frames are named as such.
+        let capture_tab = captured.record.capture_tab_id.unwrap_or(captured.record.tab_id);
         let message = &captured.decoded.message;
         let name = match exchange {
             Some(e) if message.is_reply() => e.name.to_string(),
@@ -259,19 +261,13 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
             name,
             status: exchange.map_or("", |e| e.state.as_str()),
             latency: exchange.and_then(|e| e.latency_ms),
-            from_name: {
-                let capture_tab = captured.record.capture_tab_id.unwrap_or(captured.record.tab_id);
-                match session.sender_frame(captured) {
-                    Some(f) => crate::frames::frame_name(f, capture_tab),
-                    None => format!("{} (frame unknown)", host(&captured.record.source_origin)),
-                }
+            from_name: match session.sender_frame(captured) {
+                Some(f) => crate::frames::frame_name(f, capture_tab),
+                None => format!("{} (frame unknown)", host(&captured.record.source_origin)),
             },
-            to_name: {
-                let capture_tab = captured.record.capture_tab_id.unwrap_or(captured.record.tab_id);
-                session
-                    .receiver_frame(captured)
-                    .map_or_else(|| host(&captured.record.frame_origin).to_owned(), |f| crate::frames::frame_name(f, capture_tab))
-            },
+            to_name: session
+                .receiver_frame(captured)
+                .map_or_else(|| host(&captured.record.frame_origin).to_owned(), |f| crate::frames::frame_name(f, capture_tab)),
             sender: captured.record.source_origin.clone(),
             receiver: captured.record.frame_origin.clone(),
             receiver_url: captured.record.frame_url.clone(),
