@@ -20,6 +20,19 @@ pub const PROTOCOL_VERSION: u32 = 2;
 /// The port name a panel uses to connect to the background.
 pub const PANEL_PORT: &str = "wwe-panel";
 
+/// The `storage.local` key of the panel's settings (JSON text); the
+/// background and the relays read their parts of it.
+pub const SETTINGS_KEY: &str = "wwe.settings";
+
+/// The `storage.local` key of the "always record" list: origins (an
+/// array, or JSON text of one) recorded with no panel open.
+pub const ALWAYS_RECORD_KEY: &str = "wwe.alwaysRecord";
+
+/// The store's budget for captured records, in MB, unless the panel's
+/// settings (`recordBudgetMb`) say otherwise: oldest dropped first, and
+/// counted, beyond it.
+pub const DEFAULT_RECORD_BUDGET_MB: u64 = 100;
+
 /// The name of the `CustomEvent` the send-side hook dispatches on the
 /// receiving frame's document, for its relay.
 pub const HOOK_EVENT: &str = "wwe-devtools:send";
@@ -364,35 +377,35 @@ pub struct Record {
     pub time: f64,
     #[serde(default)]
     pub json: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marker: Option<String>,
     #[serde(default)]
     pub size: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_origin: Option<String>,
     #[serde(default)]
     pub frame_path: Vec<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_path: Option<Vec<u32>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_relation: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_tab_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_unknown: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub page_reported: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub ports: u32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture_tab_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub dispatched_by_page: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_class: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_origin: Option<String>,
 }
 
@@ -433,6 +446,15 @@ impl Record {
             extra: serde_json::Map::new(),
         }
     }
+}
+
+// A record leaves out what does not apply, as the relay does: smaller in
+// the store and on the port, and absent reads as the default.
+fn is_false(value: &bool) -> bool {
+    !value
+}
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// Reads a number with a fraction inside a message tagged by `type`.

@@ -27,14 +27,17 @@ const EXTENSION_FILES: &[&str] = &[
 const ICON_SIZES: &[u32] = &[16, 32, 48, 128];
 /// The name wasm-bindgen gives the glue; `panel-loader.js` imports it.
 const PANEL_MODULE: &str = "wwe_panel";
+/// The capture engine's glue; `background.js` imports it.
+const ENGINE_MODULE: &str = "wwe_engine";
 
 /// Builds the extension for `options.browsers`; returns the dist folders.
 pub fn build(options: &BuildOptions) -> Result<Vec<PathBuf>> {
     let panel = build_panel(options.release)?;
+    let engine = build_wasm("wwe-engine", ENGINE_MODULE, options.release)?;
     let mut folders = Vec::new();
     for &browser in &options.browsers {
         let out = project_root().join("dist").join(browser.name());
-        assemble(browser, &panel, &out)?;
+        assemble(browser, &[(&panel, PANEL_MODULE), (&engine, ENGINE_MODULE)], &out)?;
         eprintln!("xtask: built {}", out.display());
         folders.push(out);
     }
@@ -103,8 +106,9 @@ fn optimize(wasm: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `dist/<browser>/`: manifest, glue, icons, panel module.
-fn assemble(browser: Browser, panel: &Path, out: &Path) -> Result<()> {
+/// Writes `dist/<browser>/`: manifest, glue, icons, and the wasm modules
+/// (each a folder from [`build_wasm`] and its module name).
+fn assemble(browser: Browser, modules: &[(&Path, &str)], out: &Path) -> Result<()> {
     if out.exists() {
         fs::remove_dir_all(out).with_context(|| format!("could not clear {}", out.display()))?;
     }
@@ -117,8 +121,10 @@ fn assemble(browser: Browser, panel: &Path, out: &Path) -> Result<()> {
         let name = format!("icon-{size}.png");
         copy(&root.join("assets/icons").join(&name), &out.join("icons").join(&name))?;
     }
-    for file in [format!("{PANEL_MODULE}.js"), format!("{PANEL_MODULE}_bg.wasm")] {
-        copy(&panel.join(&file), &out.join(&file))?;
+    for (folder, module) in modules {
+        for file in [format!("{module}.js"), format!("{module}_bg.wasm")] {
+            copy(&folder.join(&file), &out.join(&file))?;
+        }
     }
     let manifest = manifest_for(browser, &read_manifest()?)?;
     fs::write(out.join("manifest.json"), serde_json::to_string_pretty(&manifest)? + "\n")?;
@@ -143,7 +149,7 @@ pub fn manifest_for(browser: Browser, manifest: &Value) -> Result<Value> {
         .context("manifest.json has no `background` object")?;
     match browser {
         Browser::Chromium => {
-            // The service worker loads protocol.js itself (importScripts).
+            // A module service worker; `scripts` is Firefox's.
             background.remove("scripts");
             object.remove("browser_specific_settings");
         }
@@ -187,7 +193,8 @@ mod tests {
         // addons.mozilla.org requires the declaration from new add-ons:
         // this extension transmits nothing anywhere.
         assert_eq!(m["browser_specific_settings"]["gecko"]["data_collection_permissions"]["required"], json!(["none"]));
-        assert_eq!(m["background"]["scripts"], json!(["protocol.js", "background.js"]));
+        assert_eq!(m["background"]["scripts"], json!(["background.js"]));
+        assert_eq!(m["background"]["type"], "module", "background.js imports the engine's glue");
         assert!(m["background"].get("service_worker").is_none());
     }
 
