@@ -634,6 +634,30 @@ fn capture_figures(value: &Value) -> Result<Section> {
                 num(burst, "without")?
             ),
         ));
+        if let Some(w) = b.get("worker") {
+            section.figures.push(figure(
+                format!("{browser}: worker cold start, {} records stored", w["records_restored"]),
+                num(w, "cold_start_ms")?,
+                "ms",
+                None,
+                format!(
+                    "a `stats` question right after the worker was stopped (start, instantiate the engine's wasm, restore every record), median of {runs}; the same question warm: {:.1} ms",
+                    num(w, "warm_stats_ms")?
+                ),
+            ));
+            section.figures.push(figure(
+                format!("{browser}: burst with the worker stopped twice / without the extension"),
+                num(w, "burst_with_stops_ms")? / num(burst, "without")?,
+                "×",
+                None,
+                format!(
+                    "{:.0} ms with two stops, median of {runs}; the background held all {} records {:.0} ms after the last delivery (median)",
+                    num(w, "burst_with_stops_ms")?,
+                    burst["messages"],
+                    num(w, "complete_after_ms")?
+                ),
+            ));
+        }
     }
     if section.figures.is_empty() {
         bail!("the capture benchmark returned no browser's figures: {value}");
@@ -883,10 +907,13 @@ mod tests {
         let value = json!({"chromium": {
             "round_trip_us": {"without": 700.0, "with": 770.0, "ratio": 1.1, "goal": 1.2},
             "burst_ms": {"without": 800.0, "with": 1600.0, "ratio": 2.0, "goal": 1.5, "messages": 20004},
-            "runs": 5, "round_trips_per_run": 2000
+            "runs": 5, "round_trips_per_run": 2000,
+            "worker": {"cold_start_ms": 250.0, "warm_stats_ms": 3.0, "records_restored": 20004, "burst_with_stops_ms": 1200.0, "complete_after_ms": 900.0}
         }});
         let s = capture_figures(&value).unwrap();
-        assert_eq!(s.figures.len(), 2);
+        assert_eq!(s.figures.len(), 4);
+        assert!(s.figures[2].label.contains("cold start, 20004 records"), "{}", s.figures[2].label);
+        assert_eq!(s.figures[3].value, 1.5, "the burst with stops against the burst without the extension");
         assert!(s.figures[0].goal.unwrap().met(s.figures[0].value));
         assert!(!s.figures[1].goal.unwrap().met(s.figures[1].value));
         assert!(s.figures[1].context.contains("20004 messages"), "{}", s.figures[1].context);
