@@ -65,7 +65,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
         )
     });
     let port = StoredValue::new_local(port);
-    crate::replay::provide(port);
+    crate::send::provide(port);
     let show_export = RwSignal::new(false);
     // Live capture only: move the session's clock every second so requests
     // without a reply time out (or show as swallowed) while the page is
@@ -363,7 +363,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
 /// One message from the background.
 fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, message: wasm_bindgen::JsValue) {
     // Answers to the panel's own sends (replay, forge) go to their callers.
-    if crate::replay::take_result(&message) {
+    if crate::send::take_result(&message) {
         return;
     }
     // A trace on screen is read-only: live traffic waits in the background
@@ -402,7 +402,7 @@ fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, 
         Ok(BackgroundToPanel::Dropped { total }) => store.dropped.set(total),
         Ok(BackgroundToPanel::Navigated) => store.clear(),
         Ok(BackgroundToPanel::Error { message }) => store.problem.set(Some(message)),
-        // Answers to sends were taken by `replay::take_result` above.
+        // Answers to sends were taken by `send::take_result` above.
         Ok(BackgroundToPanel::Sent(_)) => {}
         Err(message) => store.problem.set(Some(message)),
     }

@@ -27,6 +27,7 @@ mod policy;
 mod ratelimits;
 mod replay;
 mod row_menu;
+mod send;
 mod settings;
 mod table;
 #[cfg(test)]
