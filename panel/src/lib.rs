@@ -21,6 +21,8 @@ mod forge;
 mod frames;
 mod interactions;
 mod json_tree;
+mod keys;
+mod live;
 mod model;
 mod options_field;
 mod policy;
@@ -29,7 +31,9 @@ mod replay;
 mod row_menu;
 mod send;
 mod settings;
+mod settings_sync;
 mod table;
+mod toolbar;
 #[cfg(test)]
 mod testing;
 mod trace;
