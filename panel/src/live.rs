@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use wwe_core::wire::{Hello, PanelToBackground};
 
 use crate::bridge::{self, Port, TabId};
-use crate::feed::{self, BackgroundToPanel};
+use crate::feed::{self, BackgroundToPanel, Feed};
 use crate::model::Store;
 
 /// How far behind the wall clock the live session's clock runs.
@@ -63,12 +63,8 @@ fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, 
     if store.trace.get_untracked().is_some() {
         return;
     }
-    let records = |list: Vec<feed::WireRecord>| list.into_iter().map(|r| {
-        let json = r.json.clone();
-        (r.into_record(), json)
-    });
     match feed::parse(&message) {
-        Ok(BackgroundToPanel::Hello(Hello { protocol, .. })) => {
+        Ok(Feed::Other(BackgroundToPanel::Hello(Hello { protocol, .. }))) => {
             if protocol != bridge::protocol_version() {
                 store.problem.set(Some(format!(
                     "The extension's background speaks protocol {protocol}, this panel {}; reload the extension and DevTools.",
@@ -76,26 +72,27 @@ fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, 
                 )));
             }
         }
-        Ok(BackgroundToPanel::Backlog { records: list, dropped, .. }) => {
+        Ok(Feed::Backlog { records, dropped }) => {
             store.clear();
-            store.push(records(list));
+            store.push(records);
             store.dropped.set(dropped);
             // `?bench=N` (cargo xtask bench) loads its records once the
             // backlog is in; without it this does nothing.
             crate::bench::after_backlog(store);
         }
-        Ok(BackgroundToPanel::Records { records: list }) => {
+        Ok(Feed::Records { records }) => {
             if paused.get_untracked() {
-                missed.update(|n| *n += list.len());
+                missed.update(|n| *n += records.len());
             } else {
-                store.push(records(list));
+                store.push(records);
             }
         }
-        Ok(BackgroundToPanel::Dropped { total }) => store.dropped.set(total),
-        Ok(BackgroundToPanel::Navigated) => store.clear(),
-        Ok(BackgroundToPanel::Error { message }) => store.problem.set(Some(message)),
-        // Answers to sends were taken by `send::take_result` above.
-        Ok(BackgroundToPanel::Sent(_)) => {}
+        Ok(Feed::Other(BackgroundToPanel::Dropped { total })) => store.dropped.set(total),
+        Ok(Feed::Other(BackgroundToPanel::Navigated)) => store.clear(),
+        Ok(Feed::Other(BackgroundToPanel::Error { message })) => store.problem.set(Some(message)),
+        // Answers to sends were taken by `send::take_result` above; records
+        // come as `Feed::Backlog` and `Feed::Records`.
+        Ok(Feed::Other(BackgroundToPanel::Sent(_) | BackgroundToPanel::Backlog { .. } | BackgroundToPanel::Records { .. })) => {}
         Err(message) => store.problem.set(Some(message)),
     }
 }
