@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 
 use crate::catalog::{self, RequestSpec};
-use crate::lint::{Code, Issue};
+use crate::finding::{Code, Issue};
 
 /// The `userAgent` every client message carries.
 pub const CLIENT_USER_AGENT: &str = "WWE Client";

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod compose;
 pub mod decode;
 pub mod error;
+pub mod finding;
 pub mod har;
 pub mod interactions;
 pub mod lint;

@@ -1,26 +1,30 @@
 //! The panel's top-level components: the capture view for one tab (toolbar,
 //! filter bar, message list, detail pane, views), or a tab picker when the
-//! page was opened without `?tabId=`.
+//! page was opened without `?tabId=`. The capture view owns the signals and
+//! lays out the views; its jobs live elsewhere: the port and ticker in
+//! `live.rs`, settings in `settings_sync.rs`, the toolbar in `toolbar.rs`,
+//! keys in `keys.rs`, dropped files in `trace.rs`.
 
 use leptos::html::Input;
 use leptos::prelude::*;
 use wwe_core::query::Query;
+use wwe_core::wire::PanelToBackground;
 
 use crate::bridge::{self, TabId};
 use crate::detail::DetailPane;
-use crate::feed::{self, BackgroundToPanel};
-use wwe_core::wire::{Hello, PanelToBackground};
 use crate::filter::FilterBar;
 use crate::findings::FindingsView;
-use crate::interactions::InteractionsView;
 use crate::frames::FramesSidebar;
+use crate::interactions::InteractionsView;
+use crate::model::{visible, Store, Toggles, ViewFilter};
+use crate::options_field::OptionsField;
 use crate::policy::PolicyView;
 use crate::ratelimits::RateLimitView;
-use crate::model::{visible, ListItem, Store, Toggles, ViewFilter};
-use crate::options_field::{self, OptionsField};
 use crate::settings::Settings;
 use crate::table::{CellAction, MessageList};
+use crate::toolbar::{Toolbar, View};
 use crate::trace::{self, ExportDialog};
+use crate::{keys, live, settings_sync};
 
 /// The whole panel.
 #[component]
@@ -33,20 +37,6 @@ pub fn App() -> impl IntoView {
     view! { <Capture tab=bridge::tab_id()/> }
 }
 
-/// How far behind the wall clock the live session's clock runs.
-const TICK_MARGIN_MS: f64 = 1_500.0;
-
-/// The views of the capture, as tabs under the toolbar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum View {
-    Messages,
-    RateLimits,
-    Findings,
-    Policy,
-    Interactions,
-    Send,
-}
-
 /// Live capture of one tab, or (without a tab, or once a file is opened)
 /// a trace file, read-only, with the same views.
 #[component]
@@ -57,72 +47,15 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
     let settings = RwSignal::new(Settings::default());
     let settings_loaded = RwSignal::new(false);
 
-    let port = tab.map(|tab| {
-        bridge::connect(
-            tab,
-            move |message| on_background(store, paused, missed_while_paused, message),
-            move || store.problem.set(Some("Lost the connection to the extension; reload the panel.".into())),
-        )
-    });
-    let port = StoredValue::new_local(port);
-    crate::replay::provide(port);
+    let port = live::connect(tab, store, paused, missed_while_paused);
+    crate::send::provide(port);
     let show_export = RwSignal::new(false);
-    // Live capture only: move the session's clock every second so requests
-    // without a reply time out (or show as swallowed) while the page is
-    // quiet. A margin leaves records still in flight from other frames'
-    // batches time to arrive before the clock passes them.
     if tab.is_some() {
-        let ticker = set_interval_with_handle(
-            move || {
-                if store.trace.get_untracked().is_none() {
-                    store.tick(js_sys::Date::now() - TICK_MARGIN_MS);
-                }
-            },
-            std::time::Duration::from_secs(1),
-        );
-        if let Ok(ticker) = ticker {
-            on_cleanup(move || ticker.clear());
-        }
+        live::start_ticker(store);
     }
-
-    // Settings: load once, then save every change and apply what the
-    // background and the core need to know. The load is asynchronous (and
-    // slow in a Firefox profile's first seconds): what the user sets before
-    // it completes is applied at once and wins over the save.
-    leptos::task::spawn_local(async move {
-        if let Some(text) = bridge::load_settings().await {
-            let saved = Settings::from_json(&text);
-            settings.update(|current| *current = saved.overridden_by(current));
-        }
-        settings_loaded.set(true);
-    });
     let options_error = RwSignal::new(None::<String>);
-    // The Findings badge counts the interaction findings too. Bringing the
-    // interaction model up to date takes a few hundred milliseconds for
-    // 100,000 new messages: it runs when the browser is idle, after the
-    // rows are painted, never before.
-    let findings_badge = RwSignal::new(0usize);
-    Effect::new(move |_| {
-        store.read(|_| ());
-        leptos::leptos_dom::helpers::request_idle_callback(move || {
-            findings_badge.set(store.read_interactions_untracked(crate::findings::count))
-        });
-    });
-    Effect::new(move |_| {
-        let current = settings.get();
-        // Saved, and told to the background, only once the save is in:
-        // before, they would overwrite it with the defaults.
-        if settings_loaded.get() {
-            bridge::save_settings(&current.to_json());
-            port.with_value(|p| p.iter().for_each(|p| bridge::post(p, &PanelToBackground::Preserve { on: current.preserve_log })));
-        }
-        let (options, error) = match options_field::parse(&current.options_text) {
-            Ok(options) => (options, None),
-            Err(error) => (None, Some(error)),
-        };
-        options_error.set(error);
-        store.set_options(options);
-    });
+    let findings_badge = crate::findings::badge(store);
+    settings_sync::keep(settings, settings_loaded, options_error, port, store);
 
     let filter_text = RwSignal::new(String::new());
     let toggles = RwSignal::new(Toggles::default());
@@ -133,30 +66,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
     let view = RwSignal::new(View::Messages);
     let show_settings = RwSignal::new(false);
     let filter_input = NodeRef::<Input>::new();
-
-    // The saved choices seed the view once loaded; the view writes back. A
-    // choice the user made before the (asynchronous) load wins over the
-    // saved one: a value still at its default was not touched.
-    Effect::new(move |_| {
-        if settings_loaded.get() {
-            let s = settings.get_untracked();
-            if toggles.with_untracked(|t| t.foreign == Toggles::default().foreign) {
-                toggles.update(|t| t.foreign = s.show_foreign);
-            }
-            if !grouped.get_untracked() {
-                grouped.set(s.grouped);
-            }
-        }
-    });
-    Effect::new(move |_| {
-        let (foreign, group) = (toggles.with(|t| t.foreign), grouped.get());
-        if settings_loaded.get_untracked() {
-            settings.update(|s| {
-                s.show_foreign = foreign;
-                s.grouped = group;
-            });
-        }
-    });
+    settings_sync::seed_view(settings, settings_loaded, toggles, grouped);
 
     let query = Memo::new(move |_| Query::parse(&filter_text.get()));
     let sort = Memo::new(move |_| settings.with(|s| s.columns.sort));
@@ -187,7 +97,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 text.push_str(&term);
             }
         }),
-        CellAction::Toggle(id) => expanded.update(|list| toggle(list, id)),
+        CellAction::Toggle(id) => expanded.update(|list| keys::toggle(list, id)),
     });
     // A view's link to a message: select it in the message list.
     let show_message = Callback::new(move |id| {
@@ -195,102 +105,30 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
         view.set(View::Messages);
     });
 
-    let drag_over = window_event_listener(leptos::ev::dragover, move |ev| ev.prevent_default());
-    let drop = window_event_listener(leptos::ev::drop, move |ev| {
-        ev.prevent_default();
-        if let Some(file) = trace::first_file(ev.data_transfer().and_then(|d| d.files())) {
-            trace::open_file(store, file);
-        }
-    });
-    on_cleanup(move || {
-        drag_over.remove();
-        drop.remove();
-    });
-    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
-        on_key(&ev, filter_input, items, selected, show_settings, expanded, grouped.get_untracked());
-    });
-    on_cleanup(move || keys.remove());
+    trace::open_dropped_files(store);
+    keys::listen(filter_input, items, selected, show_settings, expanded, grouped);
 
-    let clear = move |_| {
+    let clear = Callback::new(move |()| {
         if store.trace.get_untracked().is_none() {
-            port.with_value(|p| p.iter().for_each(|p| bridge::post(p, &PanelToBackground::Clear)));
+            live::post(port, &PanelToBackground::Clear);
         }
         store.clear();
         selected.set(None);
         missed_while_paused.set(0);
-    };
+    });
 
     view! {
-        <header class="toolbar">
-            <button
-                class="tool record"
-                class:off=move || paused.get()
-                data-testid="record"
-                aria-pressed=move || (!paused.get()).to_string()
-                title=move || if paused.get() { "Record (resume capture in this panel)" } else { "Stop recording" }
-                on:click=move |_| paused.update(|p| *p = !*p)
-            >
-                {move || if paused.get() { "● Record" } else { "■ Pause" }}
-            </button>
-            <button class="tool" title="Clear" on:click=clear data-testid="clear">"⊘ Clear"</button>
-            <label class="check" title="Keep messages across navigation and reload">
-                <input
-                    type="checkbox"
-                    data-testid="preserve"
-                    prop:checked=move || settings.with(|s| s.preserve_log)
-                    on:change=move |ev| settings.update(|s| s.preserve_log = event_target_checked(&ev))
-                />
-                "Preserve log"
-            </label>
-            <span class="sep"></span>
-            <nav class="views">
-                <button class="view-tab" class:on=move || view.get() == View::Messages data-testid="view-messages" on:click=move |_| view.set(View::Messages)>"Messages"</button>
-                <button class="view-tab" class:on=move || view.get() == View::RateLimits data-testid="view-ratelimits" on:click=move |_| view.set(View::RateLimits)>"Rate limits"</button>
-                <button class="view-tab" class:on=move || view.get() == View::Findings data-testid="view-findings" on:click=move |_| view.set(View::Findings)>
-                    "Findings "
-                    <span class="badge" data-testid="count-findings">{move || findings_badge.get()}</span>
-                </button>
-                <button class="view-tab" class:on=move || view.get() == View::Policy data-testid="view-policy" on:click=move |_| view.set(View::Policy)>"Policy"</button>
-                <button class="view-tab" class:on=move || view.get() == View::Interactions data-testid="view-interactions" on:click=move |_| view.set(View::Interactions)>"Interactions"</button>
-                <button class="view-tab" class:on=move || view.get() == View::Send data-testid="view-send" on:click=move |_| view.set(View::Send)>"Send"</button>
-            </nav>
-            <span class="spacer"></span>
-            {move || (missed_while_paused.get() > 0).then(|| view! {
-                <span class="count muted" title="Messages that arrived while recording was paused in this panel">
-                    {format!("{} not recorded (paused)", missed_while_paused.get())}
-                </span>
-            })}
-            <span class="count">
-                <span data-testid="count-total">{move || store.len()}</span>
-                " messages"
-            </span>
-            <span
-                class="count dropped"
-                class:none=move || store.dropped.get() == 0
-                title="Records the extension could not keep (buffer full or lost in transit)"
-            >
-                <span data-testid="count-dropped">{move || store.dropped.get()}</span>
-                " dropped"
-            </span>
-            <label class="tool" title="Open a trace file (HAR or JSON Lines); you can also drop one on the panel">
-                "⤒ Open"
-                <input
-                    type="file"
-                    class="hidden-input"
-                    accept=".har,.json,.jsonl,application/json"
-                    data-testid="import-file"
-                    on:change=move |ev| {
-                        let input: web_sys::HtmlInputElement = event_target(&ev);
-                        if let Some(file) = trace::first_file(input.files()) {
-                            trace::open_file(store, file);
-                        }
-                        input.set_value("");
-                    }
-                />
-            </label>
-            <button class="tool" title="Export the capture (HAR 1.2 or JSON Lines), redacted" data-testid="export" on:click=move |_| show_export.update(|s| *s = !*s)>"⤓ Export"</button>
-            <button class="tool" title="Settings" data-testid="settings" on:click=move |_| show_settings.update(|s| *s = !*s)>"⚙"</button>
-        </header>
+        <Toolbar
+            store=store
+            paused=paused
+            missed_while_paused=missed_while_paused
+            settings=settings
+            view=view
+            findings_badge=findings_badge
+            show_export=show_export
+            show_settings=show_settings
+            on_clear=clear
+        />
         <Show when=move || show_export.get()>
             <ExportDialog store=store open=show_export/>
         </Show>
@@ -301,7 +139,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                     <button class="link" data-testid="back-to-live" on:click=move |_| {
                         store.trace.set(None);
                         store.clear();
-                        port.with_value(|p| p.iter().for_each(|p| bridge::post(p, &PanelToBackground::Subscribe { tab_id: i64::from(tab.map_or(0, |t| t.0)) })));
+                        live::post(port, &PanelToBackground::Subscribe { tab_id: i64::from(tab.map_or(0, |t| t.0)) });
                     }>"Back to live capture"</button>
                 })}
             </div>
@@ -357,122 +195,6 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
         <Show when=move || view.get() == View::Findings>
             <FindingsView store=store on_select=show_message/>
         </Show>
-    }
-}
-
-/// One message from the background.
-fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, message: wasm_bindgen::JsValue) {
-    // Answers to the panel's own sends (replay, forge) go to their callers.
-    if crate::replay::take_result(&message) {
-        return;
-    }
-    // A trace on screen is read-only: live traffic waits in the background
-    // until the user goes back to live capture (which asks for the backlog).
-    if store.trace.get_untracked().is_some() {
-        return;
-    }
-    let records = |list: Vec<feed::WireRecord>| list.into_iter().map(|r| {
-        let json = r.json.clone();
-        (r.into_record(), json)
-    });
-    match feed::parse(&message) {
-        Ok(BackgroundToPanel::Hello(Hello { protocol, .. })) => {
-            if protocol != bridge::protocol_version() {
-                store.problem.set(Some(format!(
-                    "The extension's background speaks protocol {protocol}, this panel {}; reload the extension and DevTools.",
-                    bridge::protocol_version()
-                )));
-            }
-        }
-        Ok(BackgroundToPanel::Backlog { records: list, dropped, .. }) => {
-            store.clear();
-            store.push(records(list));
-            store.dropped.set(dropped);
-            // `?bench=N` (cargo xtask bench) loads its records once the
-            // backlog is in; without it this does nothing.
-            crate::bench::after_backlog(store);
-        }
-        Ok(BackgroundToPanel::Records { records: list }) => {
-            if paused.get_untracked() {
-                missed.update(|n| *n += list.len());
-            } else {
-                store.push(records(list));
-            }
-        }
-        Ok(BackgroundToPanel::Dropped { total }) => store.dropped.set(total),
-        Ok(BackgroundToPanel::Navigated) => store.clear(),
-        Ok(BackgroundToPanel::Error { message }) => store.problem.set(Some(message)),
-        // Answers to sends were taken by `replay::take_result` above.
-        Ok(BackgroundToPanel::Sent(_)) => {}
-        Err(message) => store.problem.set(Some(message)),
-    }
-}
-
-/// Keyboard: arrows move the selection, Enter expands an exchange, `/`
-/// focuses the filter, Esc closes what is open.
-fn on_key(
-    ev: &leptos::ev::KeyboardEvent,
-    filter_input: NodeRef<Input>,
-    items: Memo<Vec<ListItem>>,
-    selected: RwSignal<Option<u64>>,
-    show_settings: RwSignal<bool>,
-    expanded: RwSignal<Vec<u64>>,
-    grouped: bool,
-) {
-    let typing = ev
-        .target()
-        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"));
-    match ev.key().as_str() {
-        "/" if !typing => {
-            ev.prevent_default();
-            if let Some(input) = filter_input.get_untracked() {
-                let _ = input.focus();
-            }
-        }
-        "Escape" => {
-            if typing {
-                if let Some(input) = filter_input.get_untracked() {
-                    let _ = input.blur();
-                }
-            } else if show_settings.get_untracked() {
-                show_settings.set(false);
-            } else {
-                selected.set(None);
-            }
-        }
-        "ArrowDown" | "ArrowUp" if !typing => {
-            ev.prevent_default();
-            let down = ev.key() == "ArrowDown";
-            let next = items.with_untracked(|list| {
-                let rows: Vec<u64> = list.iter().filter(|i| !i.nested).map(|i| i.id).collect();
-                let at = selected.get_untracked().and_then(|id| rows.iter().position(|r| *r == id));
-                match (at, down) {
-                    (None, _) => rows.first().copied(),
-                    (Some(i), true) => rows.get(i + 1).or(rows.last()).copied(),
-                    (Some(i), false) => rows.get(i.saturating_sub(1)).copied(),
-                }
-            });
-            if next.is_some() {
-                selected.set(next);
-            }
-        }
-        "Enter" if !typing && grouped => {
-            if let Some(id) = selected.get_untracked() {
-                expanded.update(|list| toggle(list, id));
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Expands the exchange `id` if it is collapsed, collapses it if expanded.
-fn toggle(expanded: &mut Vec<u64>, id: u64) {
-    match expanded.iter().position(|x| *x == id) {
-        Some(at) => {
-            expanded.remove(at);
-        }
-        None => expanded.push(id),
     }
 }
 

@@ -28,6 +28,7 @@ use wwe_core::reply;
 use wwe_core::session::Session;
 use wwe_core::synthetic::{agent_desktop, mean_size, Payload, DECODE_PAIR_COUNT};
 
+use crate::feed::Parsed;
 use crate::model::Store;
 
 /// Attribute on `<html>` set when the records are painted.
@@ -96,7 +97,7 @@ pub fn after_backlog(store: Store) {
         now() - start
     };
     let handed = now();
-    store.push(records);
+    store.push(records.into_iter().map(|(record, text)| Parsed::from_written(record, text)));
     let stored = now();
     let figures = json!({
         "records": count,

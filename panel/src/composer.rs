@@ -13,7 +13,7 @@ use wwe_core::session::Session;
 
 use crate::client_picker::{client_frames, frame_key, ClientChoice, ClientFrame, ClientPicker};
 use crate::model::Store;
-use crate::replay::{describe, fresh_reference, Mode, Send, Sender};
+use crate::send::{describe, fresh_reference, Mode, Send, Sender};
 
 /// A client frame and how to reach WWE from it, learnt from a message it
 /// sent to the service.

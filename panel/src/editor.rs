@@ -9,7 +9,7 @@ use wwe_core::catalog;
 use wwe_core::compose::{self, Route};
 
 use crate::model::Store;
-use crate::replay::{describe, Mode, Send, Sender};
+use crate::send::{describe, Mode, Send, Sender};
 
 /// The editor for request `original`, prefilled with `prefill`.
 #[component]

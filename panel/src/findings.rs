@@ -45,6 +45,19 @@ pub fn count(session: &Session, interactions: &Interactions) -> usize {
     session.findings().len() + interactions.findings().len()
 }
 
+/// The Findings tab's badge, which counts the interaction findings too.
+/// Bringing the interaction model up to date takes a few hundred
+/// milliseconds for 100,000 new messages: it runs when the browser is idle,
+/// after the rows are painted, never before.
+pub fn badge(store: Store) -> RwSignal<usize> {
+    let badge = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        store.read(|_| ());
+        leptos::leptos_dom::helpers::request_idle_callback(move || badge.set(store.read_interactions_untracked(count)));
+    });
+    badge
+}
+
 /// All findings of the capture.
 #[component]
 pub fn FindingsView(store: Store, on_select: Callback<u64>) -> impl IntoView {

@@ -13,7 +13,7 @@ use wwe_core::session::Session;
 
 use crate::client_picker::{client_frames, frame_key, ClientChoice, ClientFrame, ClientPicker};
 use crate::model::Store;
-use crate::replay::{describe, Mode, Send, Sender};
+use crate::send::{describe, Mode, Send, Sender};
 
 /// How long the audit watches the client after the spoofed event.
 const AUDIT_WATCH_MS: u32 = 1500;

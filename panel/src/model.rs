@@ -10,13 +10,17 @@ use wwe_core::query::{Facts, Query};
 use wwe_core::record::Record;
 use wwe_core::session::{Captured, Exchange, Session};
 
+use crate::feed::Parsed;
+
 /// What the panel keeps beside each captured message, index-aligned with
 /// `Session::messages()`.
 #[derive(Debug, Clone)]
 pub struct RowCache {
     /// Request name, `event/eventType`, or the kind word.
     pub name: String,
-    /// The data as JSON text, what free text searches and the raw view show.
+    /// The data as JSON text, what free text searches and the list's
+    /// summary and sort read: the very text the data was parsed from
+    /// (`feed::Parsed`), kept once.
     pub json: String,
 }
 
@@ -120,12 +124,14 @@ impl Store {
         }
     }
 
-    /// Adds records (live or from the backlog) and notifies the views once.
-    pub fn push(&self, records: impl IntoIterator<Item = (Record, String)>) {
+    /// Adds records (live, from the backlog or a trace) and notifies the
+    /// views once. Their data is parsed already, and its text becomes the
+    /// row cache's.
+    pub fn push(&self, records: impl IntoIterator<Item = Parsed>) {
         let mut added = false;
         self.session.update_value(|session| {
             self.cache.update_value(|cache| {
-                for (record, json) in records {
+                for (record, json) in records.into_iter().map(Parsed::into_parts) {
                     session.push(record);
                     // The session appends every record it is given, so the
                     // cache stays index-aligned with its messages.
@@ -175,10 +181,7 @@ impl Store {
     /// requests left without a reply count as timed out.
     pub fn load_trace(&self, name: String, records: Vec<Record>) {
         self.clear();
-        self.push(records.into_iter().map(|record| {
-            let json = serde_json::to_string(&record.data).unwrap_or_default();
-            (record, json)
-        }));
+        self.push(records.into_iter().map(Parsed::from_record));
         self.session.update_value(|s| {
             if let Some(last) = s.latest_time() {
                 s.advance_to(last + wwe_core::session::REQUEST_TIMEOUT_MS);

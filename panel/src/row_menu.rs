@@ -10,7 +10,8 @@ use wwe_core::compose::{self, Reference, Route};
 
 use crate::bridge;
 use crate::model::Store;
-use crate::replay::{describe, fresh_reference, replay_route_of, Mode, Send, Sender};
+use crate::replay::replay_route_of;
+use crate::send::{describe, fresh_reference, Mode, Send, Sender};
 use crate::table::CellAction;
 
 /// Where the menu is open: the message, the filter term of the cell

@@ -138,3 +138,19 @@ pub fn open_file(store: Store, file: web_sys::File) {
 pub fn first_file(files: Option<web_sys::FileList>) -> Option<web_sys::File> {
     files.and_then(|list| list.get(0))
 }
+
+/// While the view lives, a trace file dropped anywhere on the panel is
+/// opened (and the browser does not navigate to it).
+pub fn open_dropped_files(store: Store) {
+    let drag_over = window_event_listener(leptos::ev::dragover, move |ev| ev.prevent_default());
+    let drop = window_event_listener(leptos::ev::drop, move |ev| {
+        ev.prevent_default();
+        if let Some(file) = first_file(ev.data_transfer().and_then(|d| d.files())) {
+            open_file(store, file);
+        }
+    });
+    on_cleanup(move || {
+        drag_over.remove();
+        drop.remove();
+    });
+}

@@ -673,9 +673,9 @@ fn capture_figures(value: &Value) -> Result<Section> {
 fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64>, native_workload: Option<&Value>) -> Result<Section> {
     let root = project_root();
     let lib = fs::read_to_string(root.join("panel/src/lib.rs"))?;
-    let app = fs::read_to_string(root.join("panel/src/app.rs"))?;
-    if !lib.contains("mod bench;") || !app.contains("bench::after_backlog") {
-        bail!("not run: The panel has no benchmark entry yet: panel/src/bench.rs exists, but panel/src/lib.rs must declare `mod bench;` and panel/src/app.rs must call `crate::bench::after_backlog(store)` after loading the backlog (BENCHMARKS.md, \"The panel's benchmark entry\").");
+    let live = fs::read_to_string(root.join("panel/src/live.rs"))?;
+    if !lib.contains("mod bench;") || !live.contains("bench::after_backlog") {
+        bail!("not run: The panel has no benchmark entry yet: panel/src/bench.rs exists, but panel/src/lib.rs must declare `mod bench;` and panel/src/live.rs must call `crate::bench::after_backlog(store)` after loading the backlog (BENCHMARKS.md, \"The panel's benchmark entry\").");
     }
     let found = setup::ensure_browsers(&[browser])?;
     for (name, path) in found.env() {
