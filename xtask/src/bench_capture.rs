@@ -91,14 +91,14 @@ fn bench_browser(browser: Browser, server: &Server) -> Result<Value> {
         "round_trips_per_run": ROUND_TRIPS,
     });
     if browser == Browser::Chromium {
-        figures["worker"] = worker(&captured, &burst_url)?;
+        figures["worker"] = worker(&mut captured, &burst_url)?;
     }
     Ok(figures)
 }
 
 /// Milliseconds an extension page waits for `stats`, and the records the
 /// background holds then.
-fn stats_round_trip(session: &Session) -> Result<(f64, u64)> {
+fn stats_round_trip(session: &mut Session) -> Result<(f64, u64)> {
     let page = session.current_window().map_err(|e| anyhow!("{e}"))?;
     let reply = session
         .extension_script(
@@ -122,7 +122,7 @@ fn stop_worker(session: &Session) -> Result<()> {
 
 /// Chromium's worker: cold start with a burst stored, and bursts with the
 /// worker stopped twice in the middle.
-fn worker(session: &Session, burst_url: &str) -> Result<Value> {
+fn worker(session: &mut Session, burst_url: &str) -> Result<Value> {
     let (mut cold, mut warm, mut with_stops, mut complete_after) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut restored = 0;
     for _ in 0..RUNS {
