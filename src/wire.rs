@@ -14,7 +14,8 @@ use serde_json::Value;
 
 pub use crate::tagged::{TAGS as VALUE_TAGS, TAG_KEY as VALUE_TAG_KEY};
 
-/// The protocol version; `extension/protocol.js` repeats it for the JS.
+/// The protocol version, which the panel and the background (both Rust)
+/// exchange in their `hello`.
 pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The port name a panel uses to connect to the background.

@@ -1,44 +1,65 @@
-//! Bindings to `globalThis.wweBridge`, the JS glue that owns every
-//! extension API call the panel makes (see `extension/panel-loader.js`).
+//! The panel's door to the extension APIs (`browser.*` in Firefox,
+//! `chrome.*` in Chromium): the tab it watches, the tabs it can pick, its
+//! port to the background (reconnected after a worker restart), the saved
+//! settings, the clipboard and DevTools' theme. Reached through
+//! `js_sys::Reflect`, since no crate binds the extension APIs; every other
+//! module of the panel goes through here.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wwe_core::wire;
 
-#[wasm_bindgen]
-extern "C" {
-    /// A connection to the background for one tab.
-    pub type Port;
+/// Chromium stops an idle service worker after ~30 s; a ping keeps the
+/// port (and the worker's buffers) alive while the panel is open.
+const PING_MS: i32 = 20_000;
+/// Reconnect attempts in a row for ports that die young (< 1 s): more is
+/// not a worker restart but a background that refuses the panel.
+const RECONNECTS: u32 = 5;
 
-    /// Sends one protocol message to the background.
-    #[wasm_bindgen(method)]
-    pub fn post(this: &Port, message: JsValue);
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
 
-    #[wasm_bindgen(js_namespace = wweBridge, js_name = tabId)]
-    fn bridge_tab_id() -> Option<f64>;
+/// `object.path.to.value`, undefined where a step is missing.
+fn at(object: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(object.clone(), |value, key| if value.is_object() { get(&value, key) } else { JsValue::UNDEFINED })
+}
 
-    #[wasm_bindgen(js_namespace = wweBridge, js_name = tabs)]
-    fn bridge_tabs() -> js_sys::Promise;
+fn call(object: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let function: Function = get(object, method).dyn_into()?;
+    function.apply(object, &args.iter().collect::<Array>())
+}
 
-    #[wasm_bindgen(js_namespace = wweBridge, js_name = connect)]
-    fn bridge_connect(
-        tab_id: f64,
-        on_message: &Closure<dyn FnMut(JsValue)>,
-        on_disconnect: &Closure<dyn FnMut()>,
-    ) -> Port;
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let out = Object::new();
+    for (key, value) in entries {
+        let _ = Reflect::set(&out, &JsValue::from_str(key), value);
+    }
+    out.into()
+}
 
-    #[wasm_bindgen(js_namespace = wweBridge, js_name = protocolVersion)]
-    fn bridge_protocol_version() -> u32;
+/// `browser` in Firefox, `chrome` in Chromium.
+fn api() -> JsValue {
+    let global: JsValue = js_sys::global().into();
+    let browser = get(&global, "browser");
+    if browser.is_object() {
+        browser
+    } else {
+        get(&global, "chrome")
+    }
+}
 
-    #[wasm_bindgen(js_namespace = wweBridge, js_name = copyText)]
-    fn bridge_copy_text(text: &str);
+async fn settle(promise: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
+    JsFuture::from(Promise::resolve(&promise?)).await
+}
 
-    #[wasm_bindgen(js_namespace = wweBridge, js_name = loadSettings)]
-    fn bridge_load_settings() -> js_sys::Promise;
-
-    #[wasm_bindgen(js_namespace = wweBridge, js_name = saveSettings)]
-    fn bridge_save_settings(json: &str);
-
-    #[wasm_bindgen(js_namespace = wweBridge, js_name = darkTheme)]
-    fn bridge_dark_theme() -> bool;
+fn set_timer(kind: &str, callback: &Closure<dyn FnMut()>, ms: i32) -> JsValue {
+    call(&js_sys::global().into(), kind, &[callback.as_ref().clone(), JsValue::from(ms)]).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A browser tab id, as given by `?tabId=N`.
@@ -47,38 +68,53 @@ pub struct TabId(pub u32);
 
 /// The tab named in the page URL, if any.
 pub fn tab_id() -> Option<TabId> {
-    bridge_tab_id().map(|id| TabId(id as u32))
-}
-
-/// The extension message protocol version of the JS this page loaded
-/// (`extension/protocol.js`, checked against `wwe_core::wire`).
-pub fn protocol_version() -> u32 {
-    bridge_protocol_version()
+    let search = at(&js_sys::global().into(), "location.search").as_string()?;
+    search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("tabId=")?.parse().ok().map(TabId))
 }
 
 /// True when DevTools shows its dark theme.
 pub fn dark_theme() -> bool {
-    bridge_dark_theme()
+    at(&api(), "devtools.panels.themeName").as_string().as_deref() == Some("dark")
 }
 
-/// Puts text on the clipboard.
+/// Puts text on the clipboard. DevTools panels may refuse the async
+/// clipboard API; then a selected text area is copied.
 pub fn copy_text(text: &str) {
-    bridge_copy_text(text);
+    let clipboard = at(&js_sys::global().into(), "navigator.clipboard");
+    let written = call(&clipboard, "writeText", &[JsValue::from_str(text)]);
+    let text = text.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        if settle(written).await.is_err() {
+            let _ = copy_by_selection(&text);
+        }
+    });
+}
+
+fn copy_by_selection(text: &str) -> Result<(), JsValue> {
+    let document = get(&js_sys::global().into(), "document");
+    let area = call(&document, "createElement", &["textarea".into()])?;
+    Reflect::set(&area, &"value".into(), &JsValue::from_str(text))?;
+    call(&get(&document, "body"), "append", &[area.clone()])?;
+    call(&area, "select", &[])?;
+    call(&document, "execCommand", &["copy".into()])?;
+    call(&area, "remove", &[]).map(|_| ())
 }
 
 /// The saved settings as JSON text, if any.
 pub async fn load_settings() -> Option<String> {
-    let value = wasm_bindgen_futures::JsFuture::from(bridge_load_settings()).await.ok()?;
-    value.as_string()
+    let area = at(&api(), "storage.local");
+    let stored = settle(call(&area, "get", &[wire::SETTINGS_KEY.into()])).await.ok()?;
+    get(&stored, wire::SETTINGS_KEY).as_string()
 }
 
 /// Saves the settings (JSON text) in the extension's storage.
 pub fn save_settings(json: &str) {
-    bridge_save_settings(json);
+    let area = at(&api(), "storage.local");
+    let _ = call(&area, "set", &[object(&[(wire::SETTINGS_KEY, JsValue::from_str(json))])]);
 }
 
 /// A tab the user can pick when the page was opened without `?tabId=`.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug)]
 pub struct TabInfo {
     /// Browser tab id.
     pub id: u32,
@@ -90,33 +126,103 @@ pub struct TabInfo {
 
 /// The browser's tabs (other than the extension's own pages).
 pub async fn tabs() -> Vec<TabInfo> {
-    let Ok(value) = wasm_bindgen_futures::JsFuture::from(bridge_tabs()).await else {
-        return Vec::new();
-    };
-    let text: String = js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or_default()
+    let api = api();
+    let own = call(&at(&api, "runtime"), "getURL", &["".into()]).ok().and_then(|u| u.as_string()).unwrap_or_default();
+    let Ok(all) = settle(call(&at(&api, "tabs"), "query", &[Object::new().into()])).await else { return Vec::new() };
+    Array::from(&all)
+        .iter()
+        .filter_map(|tab| {
+            let url = get(&tab, "url").as_string().unwrap_or_default();
+            let id = get(&tab, "id").as_f64()?;
+            (own.is_empty() || !url.starts_with(&own)).then(|| TabInfo { id: id as u32, title: get(&tab, "title").as_string().unwrap_or_default(), url })
+        })
+        .collect()
 }
 
-/// Posts one message of the contract to the background. Through JSON text
+/// A connection to the background for one tab. When the port drops
+/// because the background restarted (Chromium stops its service worker),
+/// it reconnects and subscribes again: the background restores the tab's
+/// records from its store and sends them as a fresh backlog.
+#[derive(Clone)]
+pub struct Port(Rc<PortState>);
+
+struct PortState {
+    tab: TabId,
+    current: RefCell<JsValue>,
+    ping: RefCell<JsValue>,
+    opened: Cell<f64>,
+    attempts: Cell<u32>,
+    on_message: RefCell<Box<dyn FnMut(JsValue)>>,
+    on_disconnect: RefCell<Box<dyn FnMut()>>,
+}
+
+/// Posts one message of the contract to the background: through JSON text
 /// and `JSON.parse`, so the background gets the very object serde wrote.
-pub fn post(port: &Port, message: &wwe_core::wire::PanelToBackground) {
+pub fn post(port: &Port, message: &wire::PanelToBackground) {
     let Ok(text) = serde_json::to_string(message) else { return };
     if let Ok(value) = js_sys::JSON::parse(&text) {
-        port.post(value);
+        let _ = call(&port.0.current.borrow(), "postMessage", &[value]);
     }
 }
 
-/// Connects to the background for `tab`. The callbacks live as long as the
-/// page: the port is never closed by the panel, only by the page unloading.
-pub fn connect(
-    tab: TabId,
-    on_message: impl FnMut(JsValue) + 'static,
-    on_disconnect: impl FnMut() + 'static,
-) -> Port {
-    let on_message = Closure::<dyn FnMut(JsValue)>::new(on_message);
-    let on_disconnect = Closure::<dyn FnMut()>::new(on_disconnect);
-    let port = bridge_connect(f64::from(tab.0), &on_message, &on_disconnect);
-    on_message.forget();
-    on_disconnect.forget();
-    port
+/// Connects to the background for `tab`. The port lives as long as the
+/// page; `on_disconnect` runs only when reconnecting fails.
+pub fn connect(tab: TabId, on_message: impl FnMut(JsValue) + 'static, on_disconnect: impl FnMut() + 'static) -> Port {
+    let state = Rc::new(PortState {
+        tab,
+        current: RefCell::new(JsValue::UNDEFINED),
+        ping: RefCell::new(JsValue::UNDEFINED),
+        opened: Cell::new(0.0),
+        attempts: Cell::new(0),
+        on_message: RefCell::new(Box::new(on_message)),
+        on_disconnect: RefCell::new(Box::new(on_disconnect)),
+    });
+    open(&state);
+    Port(state)
+}
+
+fn open(state: &Rc<PortState>) {
+    let runtime = at(&api(), "runtime");
+    let Ok(port) = call(&runtime, "connect", &[object(&[("name", wire::PANEL_PORT.into())])]) else {
+        return (state.on_disconnect.borrow_mut())();
+    };
+    state.opened.set(js_sys::Date::now());
+    // The listeners live as long as the page, as the port does.
+    let receiver = state.clone();
+    let received = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        receiver.attempts.set(0);
+        (receiver.on_message.borrow_mut())(message);
+    });
+    let _ = call(&get(&port, "onMessage"), "addListener", &[received.as_ref().clone()]);
+    received.forget();
+    let dropper = state.clone();
+    let dropped = Closure::<dyn FnMut()>::new(move || reconnect(&dropper));
+    let _ = call(&get(&port, "onDisconnect"), "addListener", &[dropped.as_ref().clone()]);
+    dropped.forget();
+    *state.current.borrow_mut() = port;
+    let hello = wire::PanelToBackground::Hello(wire::Hello { protocol: wire::PROTOCOL_VERSION, build: None });
+    let subscribe = wire::PanelToBackground::Subscribe { tab_id: i64::from(state.tab.0) };
+    let port = Port(state.clone());
+    post(&port, &hello);
+    post(&port, &subscribe);
+    let pinging = Closure::<dyn FnMut()>::new(move || post(&port, &wire::PanelToBackground::Ping));
+    *state.ping.borrow_mut() = set_timer("setInterval", &pinging, PING_MS);
+    pinging.forget();
+}
+
+fn reconnect(state: &Rc<PortState>) {
+    let _ = call(&js_sys::global().into(), "clearInterval", &[state.ping.borrow().clone()]);
+    // A port that dies young, again and again, is not a restart.
+    if js_sys::Date::now() - state.opened.get() < 1000.0 {
+        state.attempts.set(state.attempts.get() + 1);
+    }
+    let extension_alive = !at(&api(), "runtime.id").is_undefined();
+    if state.attempts.get() < RECONNECTS && extension_alive {
+        let again = state.clone();
+        let later = Closure::once(move || open(&again));
+        set_timer("setTimeout", &later, 100 * state.attempts.get() as i32);
+        later.forget();
+    } else {
+        (state.on_disconnect.borrow_mut())();
+    }
 }

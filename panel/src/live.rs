@@ -65,10 +65,10 @@ fn on_background(store: Store, paused: RwSignal<bool>, missed: RwSignal<usize>, 
     }
     match feed::parse(&message) {
         Ok(Feed::Other(BackgroundToPanel::Hello(Hello { protocol, .. }))) => {
-            if protocol != bridge::protocol_version() {
+            if protocol != wwe_core::wire::PROTOCOL_VERSION {
                 store.problem.set(Some(format!(
                     "The extension's background speaks protocol {protocol}, this panel {}; reload the extension and DevTools.",
-                    bridge::protocol_version()
+                    wwe_core::wire::PROTOCOL_VERSION
                 )));
             }
         }

@@ -21,7 +21,7 @@ type Names = BTreeSet<String>;
 /// The JS files the extension ships, by name.
 fn sources() -> BTreeMap<&'static str, String> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/extension");
-    ["background.js", "relay.js", "hook.js", "panel-loader.js", "protocol.js", "devtools.js"]
+    ["background.js", "relay.js", "hook.js", "panel-loader.js", "devtools.js"]
         .into_iter()
         .map(|name| (name, std::fs::read_to_string(format!("{dir}/{name}")).expect("extension source")))
         .collect()
@@ -145,7 +145,6 @@ fn the_javascript_speaks_the_rust_contract() {
     let background = &js["background.js"];
     let relay = &js["relay.js"];
     let hook = &js["hook.js"];
-    let protocol = &js["protocol.js"];
     let mut report = Report::default();
 
     // ---- message types ----
@@ -167,22 +166,6 @@ fn the_javascript_speaks_the_rust_contract() {
         let js_value = captures(&format!(r#"const {name} = "([^"]*)""#), background);
         report.same(&format!("{name} (background.js)"), &js_value, &[value.to_string()].into());
     }
-
-    // protocol.js: version, port name and per-direction lists.
-    let version = captures(r"version:\s*(\d+)", protocol);
-    report.same("protocol version", &version, &[wire::PROTOCOL_VERSION.to_string()].into());
-    let port = captures(r#"panelPort:\s*"([^"]*)""#, protocol);
-    report.same("panel port name", &port, &[wire::PANEL_PORT.to_string()].into());
-    let direction = |name: &str| -> Names {
-        directions.iter().find(|(d, _)| *d == name).map(|(_, t)| t.iter().cloned().collect()).unwrap_or_default()
-    };
-    let list = |key: &str| -> Names {
-        let at = protocol.find(&format!("{key}: Object.freeze([")).unwrap_or_else(|| panic!("protocol.js lists {key}"));
-        let end = at + protocol[at..].find("])").unwrap();
-        captures(r#""([a-z][a-z-]*)""#, &protocol[at..end])
-    };
-    report.same("protocol.js toBackground", &list("toBackground"), &direction("panel -> background"));
-    report.same("protocol.js toPanel", &list("toPanel"), &direction("background -> panel"));
 
     // ---- message fields ----
     // Every literal `{ type: "x", ... }` in the JS writes only fields of x.

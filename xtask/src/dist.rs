@@ -14,7 +14,6 @@ use crate::shell::{cargo, project_root, run};
 
 /// Files copied as they are from `extension/` into every `dist/<browser>/`.
 const EXTENSION_FILES: &[&str] = &[
-    "protocol.js",
     "relay.js",
     "hook.js",
     "background.js",

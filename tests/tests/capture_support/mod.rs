@@ -79,9 +79,9 @@ pub fn backlog(session: &mut Session, tab: i64) -> Result<Vec<Value>> {
          port.onMessage.addListener((m) => {\
            if (m.type === 'backlog') { clearTimeout(timer); port.disconnect(); done(m); }\
          });\
-         port.postMessage({ type: 'hello', protocol: globalThis.WWE_PROTOCOL.version });\
+         port.postMessage({ type: 'hello', protocol: arguments[1] });\
          port.postMessage({ type: 'subscribe', tabId: arguments[0] });",
-        &[json!(tab)],
+        &[json!(tab), json!(wwe_core::wire::PROTOCOL_VERSION)],
     )?;
     match reply["records"].as_array() {
         Some(records) => Ok(records.clone()),
