@@ -96,6 +96,9 @@ function perform(e) {
         if (e.ticket !== null) feed({ on: ok ? "stored" : "refused", ticket: e.ticket });
       });
       break;
+    case "hook":
+      setHook(e.on);
+      break;
     case "execute":
       api.scripting.executeScript({ target: { tabId: e.tab, frameIds: [e.frame] }, world: "MAIN", func: sendInFrame, args: [e.spec] }).then(
         (results) => feed({ on: "executed", port: e.port, id: e.id, result: results?.[0]?.result ?? null }),
@@ -145,7 +148,6 @@ api.tabs.onRemoved.addListener((tab) => { ready.then(() => feed({ on: "tab-remov
 api.storage.onChanged.addListener((changes, area) => {
   if (area !== "local") return;
   if (SETTINGS_KEY in changes) {
-    syncHook();
     ready.then(() => feed({ on: "settings", settings: changes[SETTINGS_KEY].newValue ?? null }));
   }
   if (ALWAYS_RECORD_KEY in changes) {
@@ -159,51 +161,29 @@ api.storage.onChanged.addListener((changes, area) => {
 // ---- the send-side hook (off by default) ----
 //
 // hook.js runs in the page's own world, where no wrapper of postMessage is
-// invisible: the page can read the change (toString, a property on
-// Array.prototype) and a same-origin frame's `.call`/`.apply`/
-// `Reflect.apply` send arrives with the wrong `event.source`
-// (ARCHITECTURE.md, "Invisible capture"). So it is not in the manifest: it
-// is registered here only while the panel's settings (`storage.local`
-// "wwe.settings", field `sendSide`) turn it on, and applies to documents
-// loaded after that.
+// invisible (ARCHITECTURE.md, "Invisible capture"). So it is not in the
+// manifest: the engine asks for it (`hook`) only while the panel's settings
+// turn it on, and it applies to documents loaded after that.
 const HOOK_ID = "wwe-send-side-hook";
-// Syncs started so far: a sync that is no longer the latest started leaves
-// the decision to the later one, which read the storage after it. (Keyed
-// by when a sync started, not by when its read answered: a startup sync
-// whose read answered after the settings change once overruled it, and
-// the hook was never registered.)
-let hookSyncs = 0;
+let hookWanted = null;
 
-async function sendSideWanted() {
+/** Registers or unregisters the hook; the latest wish wins. */
+async function setHook(on) {
+  hookWanted = on;
   try {
-    const stored = await api.storage.local.get(SETTINGS_KEY);
-    return JSON.parse(stored?.[SETTINGS_KEY] ?? "{}")?.sendSide === true;
-  } catch (_) {
-    return false;
-  }
-}
-
-// Not chained one after another, so that one call that never settles
-// cannot hold up the next change (a test run once saw the hook never
-// registered after the setting changed, with no error; cause unknown). Two
-// overlapping calls can at worst try to register twice, which the browser
-// refuses ("duplicate id") without harm.
-async function syncHook() {
-  const mine = ++hookSyncs;
-  const wanted = await sendSideWanted();
-  if (mine !== hookSyncs) return;
-  try {
-    const existing = await api.scripting.getRegisteredContentScripts({ ids: [HOOK_ID] });
-    if (mine !== hookSyncs) return;
-    if (wanted && existing.length === 0) {
+    if (hookWanted !== on || (await hookIsRegistered()) === on) return;
+    if (on) {
       await api.scripting.registerContentScripts([{
         id: HOOK_ID, js: ["hook.js"], matches: ["<all_urls>"], runAt: "document_start",
         allFrames: true, matchOriginAsFallback: true, world: "MAIN", persistAcrossSessions: false,
       }]);
-    } else if (!wanted && existing.length > 0) {
+    } else {
       await api.scripting.unregisterContentScripts({ ids: [HOOK_ID] });
     }
+    // A wish that changed meanwhile is carried out now.
+    if (hookWanted !== on) setHook(hookWanted);
   } catch (error) {
+    // Overlapping calls may register twice; the browser refuses the second.
     if (!/duplicate|does not exist|nonexistent/i.test(String(error?.message ?? error))) noteError(error);
   }
 }
@@ -216,7 +196,6 @@ async function hookIsRegistered() {
     return false;
   }
 }
-syncHook();
 
 // Runs in the page's MAIN world of the chosen frame (serialized by
 // scripting.executeScript; it must not use anything from this file). Posts

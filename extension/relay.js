@@ -25,8 +25,8 @@
   // "not armed" (a worker restart) before they are cut to RING_CAP.
   const DISARM_GRACE_MS = 10000;
   let keepUntil = 0;
-  // Default cap on one message's JSON text; the panel's settings
-  // (`storage.local` "wwe.settings", field `sizeCap`) override it.
+  // Default cap on one message's JSON text; the panel's settings override
+  // it (the background sends them with every hello answer and `armed`).
   let sizeCap = 1024 * 1024;
   const PREVIEW_CHARS = 4096;
   // Nesting kept inline; deeper levels continue inside a `deep` tag's text.
@@ -54,7 +54,7 @@
   // Send-side reports waiting for their delivered message.
   let pending = [];
   // Whether the send-side hook is on (the panel's settings, `sendSide`):
-  // null until the settings are read; reports are linked only when true.
+  // null until the background said; reports are linked only when true.
   let sendSide = null;
   let hookOverflow = 0;
   let hookRejected = 0;
@@ -479,12 +479,13 @@
     if (queue.length > cap) queue = queue.slice(queue.length - cap);
   }
 
-  function setArmed(on) {
+  function setArmed(on, settings) {
     const was = armed;
     armed = on === true;
-    // The settings are read again when capture starts: Firefox sometimes
-    // leaves the read made at document_start unanswered.
-    if (armed && !was) loadSettings();
+    const cap = Number(settings.sizeCap);
+    if (Number.isFinite(cap) && cap >= 1024) sizeCap = cap;
+    sendSide = settings.sendSide === true;
+    if (!sendSide) pending = [];
     if (armed) {
       // Newly armed: tell the background where this frame is, so that
       // messages from it resolve to its frame id even before it receives one.
@@ -566,32 +567,8 @@
 
   // Only the extension can reach this listener (a page cannot).
   api.runtime.onMessage.addListener((message) => {
-    if (message && message.type === "armed") setArmed(message.on === true);
+    if (message && message.type === "armed") setArmed(message.on === true, message);
   });
-
-  function readSettings(text) {
-    try {
-      const settings = JSON.parse(text);
-      const cap = Number(settings.sizeCap);
-      if (Number.isFinite(cap) && cap >= 1024) sizeCap = cap;
-      sendSide = settings.sendSide === true;
-    } catch (_) { /* unreadable settings keep the default */ }
-    if (sendSide !== true) pending = [];
-  }
-  function loadSettings() {
-    try {
-      api.storage.local.get("wwe.settings").then((stored) => {
-        if (typeof stored?.["wwe.settings"] === "string") readSettings(stored["wwe.settings"]);
-        else { sendSide = false; pending = []; }
-      }, () => {});
-    } catch (_) { /* no storage: the default cap */ }
-  }
-  loadSettings();
-  try {
-    api.storage.onChanged.addListener((changes, area) => {
-      if (area === "local" && typeof changes["wwe.settings"]?.newValue === "string") readSettings(changes["wwe.settings"].newValue);
-    });
-  } catch (_) { /* no storage: the default cap */ }
 
   // Ask whether this tab is armed; the background also tells us on change.
   let helloDelay = 100;
@@ -605,7 +582,7 @@
       return;
     }
     Promise.resolve(sent).then((reply) => {
-      if (reply && typeof reply.armed === "boolean") setArmed(reply.armed);
+      if (reply && typeof reply.armed === "boolean") setArmed(reply.armed, reply);
       else retryHello();
     }, retryHello);
   }

@@ -116,7 +116,31 @@ pub struct RelayBatchAnswer {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct RelayHelloAnswer {
     pub armed: bool,
+    #[serde(flatten)]
+    pub settings: RelaySettings,
 }
+
+/// What of the panel's settings a relay applies, sent with every hello
+/// answer and `armed` message (the relay reads no storage itself).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RelaySettings {
+    /// Messages whose JSON text is longer are recorded truncated.
+    pub size_cap: u64,
+    /// Whether the send-side hook is on: reports are linked only then.
+    pub send_side: bool,
+}
+
+impl Default for RelaySettings {
+    fn default() -> RelaySettings {
+        RelaySettings { size_cap: DEFAULT_SIZE_CAP, send_side: false }
+    }
+}
+
+/// Default cap on one captured message's JSON text, in bytes.
+pub const DEFAULT_SIZE_CAP: u64 = 1024 * 1024;
+/// The smallest cap a relay applies (a smaller setting is ignored).
+pub const MIN_SIZE_CAP: u64 = 1024;
 
 /// One delivered message as the relay reports it; the background adds
 /// what only it knows (ids, tab and frame, the sender's frame) to make a
@@ -174,8 +198,13 @@ pub struct Source {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum BackgroundToRelay {
-    /// Whether the relay's tab is recorded now.
-    Armed { on: bool },
+    /// Whether the relay's tab is recorded now, and the settings to
+    /// record with.
+    Armed {
+        on: bool,
+        #[serde(flatten)]
+        settings: RelaySettings,
+    },
 }
 
 // ---- hook (page's MAIN world) -> relay ----
@@ -506,7 +535,7 @@ impl RelayToBackground {
 
 impl BackgroundToRelay {
     fn examples() -> Vec<Self> {
-        let all = vec![Self::Armed { on: true }];
+        let all = vec![Self::Armed { on: true, settings: RelaySettings::default() }];
         for m in &all {
             match m {
                 Self::Armed { .. } => {}

@@ -156,6 +156,9 @@ pub enum Effect {
         remove: Vec<String>,
         ticket: Option<Ticket>,
     },
+    /// Register the send-side hook (`hook.js`, main world, every frame) or
+    /// unregister it, as the panel's settings say.
+    Hook { on: bool },
     /// Run `sendInFrame(spec)` in the frame's main world and report with
     /// [`Input::Executed`].
     Execute {

@@ -51,6 +51,8 @@ const ERRORS_KEPT: usize = 10;
 #[serde(rename_all = "camelCase", default)]
 struct EngineSettings {
     record_budget_mb: Option<f64>,
+    size_cap: Option<f64>,
+    send_side: bool,
 }
 
 /// The background's state.
@@ -68,6 +70,8 @@ pub struct Engine {
     always_record: Vec<String>,
     /// Bytes of records the store may hold over all tabs.
     budget: u64,
+    /// What relays apply; `None` until the settings were read.
+    relay_settings: Option<wire::RelaySettings>,
     /// Bytes of chunks stored or being written.
     persisted: u64,
     next_chunk: u64,
@@ -212,6 +216,9 @@ impl Engine {
 
     // ---- settings ----
 
+    /// Reads the panel's settings: the store's budget, what relays apply
+    /// and whether the send-side hook is registered (the hook follows
+    /// every reading).
     fn read_settings(&mut self, text: Option<&str>, out: &mut Vec<Effect>) {
         let settings: EngineSettings = text
             .and_then(|t| serde_json::from_str(t).ok())
@@ -221,6 +228,24 @@ impl Engine {
             .filter(|mb| mb.is_finite() && *mb >= 0.0)
             .unwrap_or(wire::DEFAULT_RECORD_BUDGET_MB as f64);
         self.budget = (mb * 1024.0 * 1024.0) as u64;
+        let size_cap = settings
+            .size_cap
+            .filter(|c| c.is_finite() && *c >= wire::MIN_SIZE_CAP as f64)
+            .map_or(wire::DEFAULT_SIZE_CAP, |c| c as u64);
+        let relay = wire::RelaySettings { size_cap, send_side: settings.send_side };
+        let changed = self.relay_settings.is_some_and(|before| before != relay);
+        self.relay_settings = Some(relay);
+        out.push(Effect::Hook { on: relay.send_side });
+        if changed {
+            // Relays of armed tabs hear of it at once.
+            let mut tabs: BTreeSet<i64> = self.tabs.keys().copied().collect();
+            tabs.extend(self.top_urls.keys().copied());
+            tabs.extend(self.panels.values().flatten().copied());
+            for tab in tabs.into_iter().filter(|t| self.is_armed(*t)) {
+                let message = BackgroundToRelay::Armed { on: true, settings: relay };
+                out.push(Effect::Tell { tab, message });
+            }
+        }
         if self.persisted > self.budget {
             let mut write = Write::default();
             self.evict_until(0, &mut write, out);
@@ -268,7 +293,7 @@ impl Engine {
             }
             out.push(Effect::Tell {
                 tab,
-                message: BackgroundToRelay::Armed { on },
+                message: BackgroundToRelay::Armed { on, settings: self.relay_settings.unwrap_or_default() },
             });
         }
     }
@@ -307,7 +332,8 @@ impl Engine {
                 ) {
                     self.frames.note_path(tab, frame, &path);
                 }
-                out.push(answer(json!({ "armed": armed })));
+                let answer_value = wire::RelayHelloAnswer { armed, settings: self.relay_settings.unwrap_or_default() };
+                out.push(answer(serde_json::to_value(answer_value).unwrap_or(Value::Null)));
             }
             "stats" if from_page => {
                 let stats = self.stats(hook_registered);

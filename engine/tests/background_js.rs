@@ -132,7 +132,7 @@ fn effects() -> Vec<Effect> {
         Effect::Disconnect { port: 0 },
         Effect::Tell {
             tab: 0,
-            message: wwe_core::wire::BackgroundToRelay::Armed { on: true },
+            message: wwe_core::wire::BackgroundToRelay::Armed { on: true, settings: Default::default() },
         },
         Effect::Frames {
             tab: 0,
@@ -144,6 +144,7 @@ fn effects() -> Vec<Effect> {
             remove: vec![],
             ticket: None,
         },
+        Effect::Hook { on: true },
         Effect::Execute {
             port: 0,
             id: 0,
@@ -161,6 +162,7 @@ fn effects() -> Vec<Effect> {
             | Effect::Frames { .. }
             | Effect::Wait { .. }
             | Effect::Write { .. }
+            | Effect::Hook { .. }
             | Effect::Execute { .. } => {}
         }
     }

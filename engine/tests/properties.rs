@@ -214,3 +214,20 @@ fn always_record_keeps_a_burst_across_restarts() {
     assert_eq!(world.delivered(1), 6900);
     assert_eq!((records.len(), dropped), (6900, 0));
 }
+
+/// The panel's settings drive the send-side hook, and the relays of an
+/// armed tab hear a new size cap at once (they read no storage).
+#[test]
+fn settings_reach_the_hook_and_armed_relays() {
+    let mut world = World::new();
+    world.add_tab(1, "http://127.0.0.1:8001/", 0);
+    let port = world.open_panel(1);
+    assert!(!world.hook, "off by default");
+    world.settings = Some(json!({"sendSide": true, "sizeCap": 4096}).to_string());
+    world.input(Input::Settings { settings: world.settings.clone() });
+    assert!(world.hook);
+    assert_eq!(world.relay_settings(0), Some(json!({"sizeCap": 4096, "sendSide": true})));
+    world.close_panel(port);
+    world.input(Input::Settings { settings: Some("{}".into()) });
+    assert!(!world.hook);
+}

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Default cap on one captured message, in bytes (issue: 1 MB).
-pub const DEFAULT_SIZE_CAP: u64 = 1024 * 1024;
+/// Default cap on one captured message, in bytes (1 MB).
+pub use wwe_core::wire::DEFAULT_SIZE_CAP;
 
 /// Everything that persists. Unknown or missing fields fall back to the
 /// defaults, so an older or damaged save never breaks the panel.

@@ -182,7 +182,7 @@ fn the_javascript_speaks_the_rust_contract() {
     ] {
         note(serde_json::to_value(m).unwrap());
     }
-    note(serde_json::to_value(wire::BackgroundToRelay::Armed { on: true }).unwrap());
+    note(serde_json::to_value(wire::BackgroundToRelay::Armed { on: true, settings: wire::RelaySettings::default() }).unwrap());
     note(serde_json::to_value(wire::PageToBackground::Stats).unwrap());
     for m in [
         wire::PanelToBackground::Hello(wire::Hello::default()),

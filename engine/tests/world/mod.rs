@@ -35,6 +35,8 @@ pub struct Relay {
     pub armed: bool,
     /// Messages delivered to the frame.
     pub delivered: u64,
+    /// The settings of the last `armed` message or hello answer.
+    pub settings: Option<Value>,
 }
 
 /// What a panel holds.
@@ -75,6 +77,8 @@ pub struct World {
     pub next_port: u32,
     pub settings: Option<String>,
     pub always_record: Value,
+    /// Whether the send-side hook is registered.
+    pub hook: bool,
 }
 
 impl World {
@@ -168,15 +172,17 @@ impl World {
             }
             Effect::Tell {
                 tab,
-                message: BackgroundToRelay::Armed { on },
+                message: BackgroundToRelay::Armed { on, settings },
             } => {
                 for relay in self.relays.iter_mut().filter(|r| r.tab == tab) {
                     relay.armed = on;
+                    relay.settings = serde_json::to_value(settings).ok();
                     if !on {
                         trim(relay, RING_CAP);
                     }
                 }
             }
+            Effect::Hook { on } => self.hook = on,
             Effect::Frames { tab, ticket } => self.frame_asks.push_back((tab, ticket)),
             Effect::Wait { ticket, .. } => self.timers.push_back(ticket),
             Effect::Write {
@@ -275,6 +281,7 @@ impl World {
             inflight: None,
             armed: false,
             delivered: 0,
+            settings: None,
         });
         let index = self.relays.len() - 1;
         self.hello(index);
@@ -295,6 +302,7 @@ impl World {
             let armed = answer["armed"] == true;
             let relay = &mut self.relays[index];
             relay.armed = armed;
+            relay.settings = Some(json!({"sizeCap": answer["sizeCap"], "sendSide": answer["sendSide"]}));
         }
     }
 
@@ -437,6 +445,11 @@ impl World {
         let panel = self.panels[&port].clone();
         self.close_panel(port);
         (panel.records, panel.dropped)
+    }
+
+    /// The settings relay `index` applies now.
+    pub fn relay_settings(&self, index: usize) -> Option<Value> {
+        self.relays[index].settings.clone()
     }
 
     /// The engine's `stats`, as an extension page asks for them.
