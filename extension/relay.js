@@ -37,11 +37,11 @@
   const WALK_BUDGET = 2000000;
   // Bytes of a typed array or ArrayBuffer shown in its preview.
   const PREVIEW_ITEMS = 32;
-  // Send-side reports from the MAIN-world hook (page-reported, untrusted).
+  // Send-side reports from the MAIN-world hook (page-reported, untrusted),
+  // checked and passed on with the next batch; the engine links them.
   const HOOK_EVENT = "wwe-devtools:send";
   const HOOK_PENDING_CAP = 256;
   const HOOK_DETAIL_CAP = 16384;
-  const HOOK_MAX_AGE_MS = 10000;
 
   const relayId = (globalThis.crypto?.randomUUID?.() ?? String(Math.random()).slice(2)) + "";
   let seq = 0;
@@ -51,8 +51,8 @@
   let inflight = false;
   let timer = 0;
   let retryMs = 50;
-  // Send-side reports waiting for their delivered message.
-  let pending = [];
+  // Send-side reports for the next batch.
+  let reports = [];
   // Whether the send-side hook is on (the panel's settings, `sendSide`):
   // null until the background said; reports are linked only when true.
   let sendSide = null;
@@ -387,25 +387,9 @@
       hookRejected++;
       return;
     }
-    if (pending.length >= HOOK_PENDING_CAP) { pending.shift(); hookOverflow++; }
-    pending.push({ fp: report.fp.slice(0, 300), t: report.t, targetOrigin: report.targetOrigin === null ? null : report.targetOrigin.slice(0, 2048), stack: report.stack === null ? null : report.stack.slice(0, 4096) });
-  }
-
-  // Links a delivered message to the first waiting report with the same
-  // fingerprint, sent before it (a window's messages arrive in send order).
-  function takeReport(data, now) {
-    while (pending.length > 0 && now - pending[0].t > HOOK_MAX_AGE_MS) { pending.shift(); }
-    if (pending.length === 0) return null;
-    let fp;
-    try { fp = fingerprint(data); } catch (_) { return null; }
-    for (let i = 0; i < pending.length; i++) {
-      const p = pending[i];
-      if (p.fp === fp && p.t <= now + 1) {
-        pending.splice(i, 1);
-        return p;
-      }
-    }
-    return null;
+    if (reports.length >= HOOK_PENDING_CAP) { reports.shift(); hookOverflow++; }
+    reports.push({ fp: report.fp, t: report.t, targetOrigin: report.targetOrigin, stack: report.stack });
+    if (armed) schedule(FLUSH_MS);
   }
 
   // ---- batching, acknowledgement, arming ----
@@ -416,23 +400,17 @@
 
   function flush() {
     timer = 0;
-    if (!armed || inflight || queue.length === 0) return;
+    if (!armed || inflight || (queue.length === 0 && reports.length === 0)) return;
     const records = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
     if (records === queue) queue = [];
     // A cap that arrived after a message was encoded still applies to it.
     for (const r of records) if (r.marker !== "truncated" && r.json.length > sizeCap) capRecord(r);
-    // A report linked before the setting was known leaves only if the
-    // send-side setting is on.
-    if (sendSide !== true) {
-      for (const r of records) {
-        if (r.pageReported) { delete r.pageReported; delete r.targetOrigin; delete r.stack; }
-      }
-    }
     myPath = pathOf(window) ?? myPath;
     const message = {
       type: "relay-batch", relayId, framePath: myPath, frameUrl: String(location.href), frameOrigin: String(self.origin),
-      hookOverflow, hookRejected, records,
+      hookOverflow, hookRejected, reports, records,
     };
+    reports = [];
     hookOverflow = 0;
     hookRejected = 0;
     inflight = true;
@@ -485,7 +463,7 @@
     const cap = Number(settings.sizeCap);
     if (Number.isFinite(cap) && cap >= 1024) sizeCap = cap;
     sendSide = settings.sendSide === true;
-    if (!sendSide) pending = [];
+    if (!sendSide) reports = [];
     if (armed) {
       // Newly armed: tell the background where this frame is, so that
       // messages from it resolve to its frame id even before it receives one.
@@ -509,16 +487,11 @@
     const record = { seq: seq++, time, sourceOrigin: String(event.origin), json, marker, size, src, srcUnknown };
     const ports = event.ports;
     if (ports && ports.length > 0) record.ports = ports.length;
-    // While the setting is still being read (null) a report is linked
-    // too: a page's first messages come before storage answers. Whether
-    // the link stays is decided when the record leaves (flush).
-    if (sendSide !== false && pending.length > 0) {
-      const report = takeReport(data, Date.now());
-      if (report) {
-        record.targetOrigin = report.targetOrigin;
-        record.stack = report.stack;
-        record.pageReported = true;
-      }
+    // While the send-side setting may be on (or is not known yet: a page's
+    // first messages come before the background answers), the engine gets
+    // what links a report to this delivery.
+    if (sendSide !== false) {
+      try { record.fp = fingerprint(data); } catch (_) { /* no link */ }
     }
     enqueue(record);
   }

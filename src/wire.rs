@@ -89,6 +89,10 @@ pub struct RelayBatch {
     pub hook_overflow: u64,
     /// Hook reports that were not of the hook's shape since the last batch.
     pub hook_rejected: u64,
+    /// The send-side hook's reports received since the last batch, checked
+    /// for shape and cut to size; the engine links them to deliveries.
+    #[serde(default)]
+    pub reports: Vec<HookReport>,
     pub records: Vec<RelayRecord>,
 }
 
@@ -171,12 +175,10 @@ pub struct RelayRecord {
     pub event_class: Option<String>,
     #[serde(default)]
     pub claimed_origin: Option<String>,
+    /// The data's fingerprint as the hook computes it of a sent value,
+    /// while the send-side hook may be on: to link a report.
     #[serde(default)]
-    pub page_reported: Option<bool>,
-    #[serde(default)]
-    pub target_origin: Option<String>,
-    #[serde(default)]
-    pub stack: Option<String>,
+    pub fp: Option<String>,
 }
 
 /// `event.source` classified by the relay: how it relates to the
@@ -211,7 +213,7 @@ pub enum BackgroundToRelay {
 
 /// The `detail` (as JSON text) of a [`HOOK_EVENT`]: one same-origin
 /// `postMessage` call, as the page's own world saw it. The page can forge
-/// these, so the relay treats them as claims.
+/// these, so they are only ever shown as claims (`pageReported`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct HookReport {

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use wwe_core::wire::{BackgroundToPanel, Record, RelayBatch, Source};
 
 use crate::frames::{truncate, Resolved};
+use crate::reports;
 use crate::io::{Effect, Sender, Ticket};
 use crate::store::{self, Chunk, Kept, RelaySeen};
 use crate::{Engine, Write, LATE_PATH_STEP_MS, LATE_PATH_WAIT_MS, RELAYS_PER_TAB, TAB_CAPACITY};
@@ -129,6 +130,14 @@ impl Engine {
             .map_or(-1, |r| r.last);
         let mut gaps = 0;
         let mut records = Vec::new();
+        // Reports are linked only while the send-side setting is on.
+        let link = self.relay_settings.is_some_and(|s| s.send_side);
+        let waiting = self.reports.entry(p.batch.relay_id.clone()).or_default();
+        let overflow = reports::add(waiting, std::mem::take(&mut p.batch.reports));
+        state.meta.page_reports_dropped += overflow;
+        if !link {
+            waiting.clear();
+        }
         for r in std::mem::take(&mut p.batch.records) {
             let seq = i64::try_from(r.seq).unwrap_or(i64::MAX);
             if seq <= last {
@@ -142,7 +151,10 @@ impl Engine {
                 self.frames
                     .resolve(p.tab, p.frame, r.src.as_ref(), r.src_unknown.as_deref());
             let page_made = r.dispatched_by_page == Some(true);
-            let page_reported = r.page_reported == Some(true);
+            let report = match (&r.fp, link) {
+                (Some(fp), true) => reports::take(waiting, fp, r.time),
+                _ => None,
+            };
             let mut record = Record {
                 id,
                 seq: r.seq,
@@ -167,15 +179,9 @@ impl Engine {
                     .claimed_origin
                     .filter(|_| page_made)
                     .map(|c| truncate(&c, 2048)),
-                page_reported,
-                target_origin: r
-                    .target_origin
-                    .filter(|_| page_reported)
-                    .map(|c| truncate(&c, 2048)),
-                stack: r
-                    .stack
-                    .filter(|_| page_reported)
-                    .map(|c| truncate(&c, 4096)),
+                page_reported: report.is_some(),
+                target_origin: report.as_ref().and_then(|r| r.target_origin.clone()),
+                stack: report.and_then(|r| r.stack),
                 ..Record::default()
             };
             apply(&mut record, resolved);

@@ -19,6 +19,7 @@ mod batch;
 pub mod frames;
 pub mod io;
 mod panels;
+mod reports;
 pub mod send;
 pub mod store;
 #[cfg(target_arch = "wasm32")]
@@ -78,6 +79,9 @@ pub struct Engine {
     /// Connected panels (from the extension's pages) and the tabs each
     /// watches.
     panels: BTreeMap<PortId, BTreeSet<i64>>,
+    /// The send-side hook's reports not linked yet, per relay (page
+    /// claims: kept in memory only, a restart forgets them).
+    reports: BTreeMap<String, std::collections::VecDeque<wire::HookReport>>,
     /// Relay batches waiting for frames, a late sender path or their write.
     pending: BTreeMap<Ticket, batch::Pending>,
     errors: Vec<String>,
