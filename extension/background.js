@@ -1,13 +1,12 @@
 // Runs in: the background (Chromium service worker, Firefox event page), as
-// an ES module. The browser's side of the capture engine (`engine/`, Rust
-// compiled to wasm), which makes every decision: this file registers the
-// listeners synchronously at the top level (MV3 wakes the worker only for
-// listeners registered there), turns each event into an engine input, and
-// carries out the effects the engine returns (storage writes, port posts,
-// tab messages, timers, frame queries, sends into frames). It cannot be
-// Rust: listeners must exist before the wasm is instantiated, and
-// `sendInFrame` is serialized into the page. ARCHITECTURE.md, "The capture
-// path", says how the parts fit.
+// an ES module. The browser's side of the capture engine (`engine/`, Rust in
+// wasm), which makes every decision: this file registers the listeners
+// synchronously at the top level (MV3 wakes the worker only for those),
+// feeds each event to the engine, and carries out the effects it returns
+// (storage, ports, tab messages, timers, frame queries, sends into frames).
+// It cannot be Rust: the listeners must exist before the wasm is
+// instantiated, and `sendInFrame` is serialized into the page.
+// ARCHITECTURE.md, "The capture path", says how the parts fit.
 import init, { Engine } from "./wwe_engine.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
@@ -42,22 +41,19 @@ const ready = (async () => {
 
 /** One input to the engine, and its effects carried out in order. */
 function feed(input) {
-  let effects;
-  try {
-    effects = JSON.parse(engine.handle(JSON.stringify(input)));
-  } catch (error) {
-    effects = [];
-    noteError(error);
-  }
+  let effects = [];
+  try { effects = JSON.parse(engine.handle(JSON.stringify(input))); } catch (error) { noteError(error); }
   for (const effect of effects) {
     try { perform(effect); } catch (error) { noteError(error); }
   }
 }
 
+/** Feeds an input once the engine is ready (events may come before). */
+const later = (input) => { ready.then(() => feed(input)); };
+
 function noteError(error) {
   try { engine?.handle(JSON.stringify({ on: "error", message: String(error?.stack ?? error) })); } catch (_) { /* the engine itself failed */ }
 }
-
 
 function perform(e) {
   switch (e.do) {
@@ -65,8 +61,8 @@ function perform(e) {
       answers.get(e.ticket)?.(e.value);
       answers.delete(e.ticket);
       break;
-    case "post":
-      try { ports.get(e.port)?.postMessage(e.message); } catch (_) { /* the panel went away */ }
+    case "post": // the panel may have gone away
+      try { ports.get(e.port)?.postMessage(e.message); } catch (_) { ports.delete(e.port); }
       break;
     case "disconnect":
       ports.get(e.port)?.disconnect();
@@ -84,17 +80,11 @@ function perform(e) {
     case "wait":
       setTimeout(() => feed({ on: "timer", ticket: e.ticket }), e.ms);
       break;
-    case "write":
-      writes = writes.then(async () => {
-        let ok = true;
-        try {
-          if (Object.keys(e.set).length > 0) await api.storage.local.set(e.set);
-          if (e.remove.length > 0) await api.storage.local.remove(e.remove);
-        } catch (_) {
-          ok = false;
-        }
-        if (e.ticket !== null) feed({ on: ok ? "stored" : "refused", ticket: e.ticket });
-      });
+    case "write": // set, then remove, after every earlier write
+      writes = writes.then(() => Object.keys(e.set).length > 0 && api.storage.local.set(e.set))
+        .then(() => e.remove.length > 0 && api.storage.local.remove(e.remove))
+        .then(() => true, () => false)
+        .then((ok) => { if (e.ticket !== null) feed({ on: ok ? "stored" : "refused", ticket: e.ticket }); });
       break;
     case "hook":
       setHook(e.on);
@@ -105,7 +95,7 @@ function perform(e) {
         (error) => feed({ on: "executed", port: e.port, id: e.id, error: String(error?.message ?? error) }),
       );
       break;
-    default:
+    default: // engine/tests/background_js.rs keeps these cases and io.rs in step
       noteError(`unknown effect ${JSON.stringify(e.do)}`);
   }
 }
@@ -127,29 +117,22 @@ api.runtime.onConnect.addListener((port) => {
   if (port.name !== PANEL_PORT) return;
   const id = ++nextPort;
   ports.set(id, port);
-  ready.then(() => feed({ on: "connect", port: id, url: String(port.sender?.url ?? "") }));
-  port.onMessage.addListener((message) => { ready.then(() => feed({ on: "port-message", port: id, message })); });
-  port.onDisconnect.addListener(() => {
-    ports.delete(id);
-    ready.then(() => feed({ on: "disconnect", port: id }));
-  });
+  later({ on: "connect", port: id, url: String(port.sender?.url ?? "") });
+  port.onMessage.addListener((message) => later({ on: "port-message", port: id, message }));
+  port.onDisconnect.addListener(() => { ports.delete(id); later({ on: "disconnect", port: id }); });
 });
 
 api.webNavigation.onCommitted.addListener((d) => {
-  ready.then(() => feed({ on: "committed", tab: d.tabId, frame: d.frameId, parent: d.parentFrameId ?? null, url: String(d.url) }));
+  later({ on: "committed", tab: d.tabId, frame: d.frameId, parent: d.parentFrameId ?? null, url: String(d.url) });
 });
-
 api.webNavigation.onCreatedNavigationTarget.addListener((d) => {
-  ready.then(() => feed({ on: "opened", tab: d.tabId, openerTab: d.sourceTabId, openerFrame: d.sourceFrameId }));
+  later({ on: "opened", tab: d.tabId, openerTab: d.sourceTabId, openerFrame: d.sourceFrameId });
 });
-
-api.tabs.onRemoved.addListener((tab) => { ready.then(() => feed({ on: "tab-removed", tab })); });
+api.tabs.onRemoved.addListener((tab) => later({ on: "tab-removed", tab }));
 
 api.storage.onChanged.addListener((changes, area) => {
   if (area !== "local") return;
-  if (SETTINGS_KEY in changes) {
-    ready.then(() => feed({ on: "settings", settings: changes[SETTINGS_KEY].newValue ?? null }));
-  }
+  if (SETTINGS_KEY in changes) later({ on: "settings", settings: changes[SETTINGS_KEY].newValue ?? null });
   if (ALWAYS_RECORD_KEY in changes) {
     ready.then(async () => {
       const tabs = (await api.tabs.query({})).filter((t) => typeof t.id === "number").map((t) => [t.id, String(t.url ?? "")]);
@@ -203,45 +186,34 @@ async function hookIsRegistered() {
 // synthetic `message` event with a spoofed origin on this window. With a
 // probe, waits and reports a fingerprint of the page's text before and
 // after, so the panel can tell whether the page reacted.
-function sendInFrame(spec) {
+async function sendInFrame(spec) {
   const fingerprint = () => {
     const text = document.body ? document.body.innerText : "";
     let hash = 0;
     for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
     return `${text.length}:${hash}`;
   };
-  const target = () => {
-    let win = spec.base === "self" ? window : spec.base === "top" ? window.top : (window.opener && window.opener.top);
-    for (const i of spec.path) {
-      if (!win) break;
-      win = win.frames[i];
-    }
-    return win;
-  };
+  // Resolved again for each message: frames may change between copies.
+  const target = () => spec.path.reduce((win, i) => win?.frames[i], spec.base === "self" ? window : spec.base === "top" ? window.top : window.opener?.top);
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const before = fingerprint();
-  return (async () => {
-    let posted = 0;
-    try {
-      for (let i = 0; i < spec.messages.length; i++) {
-        if (i > 0 && spec.intervalMs > 0) await sleep(spec.intervalMs);
-        const data = JSON.parse(spec.messages[i]);
-        if (spec.mode === "dispatch") {
-          window.dispatchEvent(new MessageEvent("message", { data, origin: spec.spoofOrigin, source: null }));
-        } else {
-          const win = target();
-          if (!win) return { posted, error: `no window at ${spec.base} [${spec.path.join(", ")}] from ${location.origin}` };
-          win.postMessage(data, spec.targetOrigin);
-        }
-        posted++;
+  let posted = 0;
+  try {
+    for (let i = 0; i < spec.messages.length; i++) {
+      if (i > 0 && spec.intervalMs > 0) await sleep(spec.intervalMs);
+      const data = JSON.parse(spec.messages[i]);
+      if (spec.mode === "dispatch") {
+        window.dispatchEvent(new MessageEvent("message", { data, origin: spec.spoofOrigin, source: null }));
+      } else {
+        const win = target();
+        if (!win) return { posted, error: `no window at ${spec.base} [${spec.path.join(", ")}] from ${location.origin}` };
+        win.postMessage(data, spec.targetOrigin);
       }
-      if (spec.probeMs > 0) {
-        await sleep(spec.probeMs);
-        return { posted, probe: { before, after: fingerprint() } };
-      }
-      return { posted };
-    } catch (error) {
-      return { posted, error: String(error && error.message || error) };
+      posted++;
     }
-  })();
+    if (spec.probeMs > 0) await sleep(spec.probeMs);
+    return spec.probeMs > 0 ? { posted, probe: { before, after: fingerprint() } } : { posted };
+  } catch (error) {
+    return { posted, error: String(error && error.message || error) };
+  }
 }

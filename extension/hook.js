@@ -1,14 +1,14 @@
 // Runs in: every frame's MAIN world (the page's own world), at document_start,
-// only while the panel's "Send-side detail" setting is on (background.js
-// registers it then; it is not in the manifest). The page can observe this
-// wrapper (ARCHITECTURE.md, "Invisible capture"), hence off by default.
-// Send-side detail: wraps this window's postMessage to report the
-// `targetOrigin` and a short caller stack of each call to the relay of the
-// receiving frame, as a CustomEvent on that frame's document with a JSON
-// string `detail`. Only same-origin calls reach this wrapper (a cross-origin
-// `otherWindow.postMessage` uses a function that bypasses it;
-// browser-facts.md). The page can see and forge these events: the relay
-// treats them as page-reported claims. The message itself is never touched.
+// only while the panel's "Send-side detail" setting is on (the engine has
+// background.js register it then; it is not in the manifest). The page can
+// observe this wrapper (ARCHITECTURE.md, "Invisible capture"), hence off by
+// default. It cannot be Rust: it must replace postMessage in the page's own
+// realm before any page script runs. It reports the `targetOrigin` and a
+// short caller stack of each same-origin call (a cross-origin
+// `otherWindow.postMessage` bypasses it; browser-facts.md) to the receiving
+// frame's relay, as a CustomEvent with a JSON `detail`. The page can see and
+// forge these events: they are only ever shown as claims. The message
+// itself is never touched.
 (() => {
   "use strict";
   // Window is a [Global] interface: its operations live on the window
@@ -50,7 +50,6 @@
     }
     return out.slice(0, 300);
   }
-
 
   function callerStack() {
     const raw = String(new ErrorCtor().stack ?? "");

@@ -2,41 +2,33 @@
 // Records every delivered `message` event and sends records to the
 // background in batches, only while the tab is armed. Nothing here is
 // visible to the page: the listener is in the isolated world, never stops
-// propagation, and never throws. ARCHITECTURE.md ("Invisible capture",
-// "Nothing lost silently", "Privacy") says why it is built this way.
+// propagation, and never throws. It cannot be Rust: it runs inside the
+// page's own event dispatch in every frame, where instantiating wasm would
+// cost each frame and the page's timing. ARCHITECTURE.md ("Invisible
+// capture", "Nothing lost silently", "Privacy") says why it is built so.
 (() => {
   "use strict";
   const api = globalThis.browser ?? globalThis.chrome;
-  // Flush 16 ms after the first queued record, or at once at 500 records:
-  // one extension message per record triples the page's cost
-  // (browser-facts.md).
+  // Flush 16 ms after the first queued record, or at once at 500: one
+  // extension message per record triples the page's cost (browser-facts.md).
   const FLUSH_MS = 16;
   const FLUSH_RECORDS = 500;
-  // At most this many records per extension message.
-  const MAX_BATCH = 5000;
-  // Records kept while the background does not answer (worker restart);
-  // beyond it the oldest go, and the sequence gap is counted by the
-  // background.
+  const MAX_BATCH = 5000; // records per extension message
+  // Kept while the background does not answer (worker restart); older ones
+  // go, and the background counts the sequence gap.
   const QUEUE_CAP = 100000;
-  // While the tab is not armed, only the last RING_CAP records are kept, in
-  // this frame; older ones go (and are counted as a gap once armed).
-  const RING_CAP = 1000;
+  const RING_CAP = 1000; // kept while the tab is not armed (older: a gap)
   // How long records are kept after the background unexpectedly answers
   // "not armed" (a worker restart) before they are cut to RING_CAP.
   const DISARM_GRACE_MS = 10000;
   let keepUntil = 0;
-  // Default cap on one message's JSON text; the panel's settings override
-  // it (the background sends them with every hello answer and `armed`).
+  // Cap on one message's JSON text, until the background sends the panel's.
   let sizeCap = 1024 * 1024;
   const PREVIEW_CHARS = 4096;
-  // Nesting kept inline; deeper levels continue inside a `deep` tag's text.
-  const DEPTH_STEP = 100;
-  // Nesting beyond this is cut with a `too-deep` tag.
-  const DEPTH_LIMIT = 10000;
-  // Values visited by the tagged encoder before it gives up on one message.
-  const WALK_BUDGET = 2000000;
-  // Bytes of a typed array or ArrayBuffer shown in its preview.
-  const PREVIEW_ITEMS = 32;
+  const DEPTH_STEP = 100; // nesting kept inline; deeper continues in a `deep` part
+  const DEPTH_LIMIT = 10000; // nesting beyond is cut (`too-deep`)
+  const WALK_BUDGET = 2000000; // values the tagged encoder visits per message
+  const PREVIEW_ITEMS = 32; // bytes of a binary value shown in its preview
   // Send-side reports from the MAIN-world hook (page-reported, untrusted),
   // checked and passed on with the next batch; the engine links them.
   const HOOK_EVENT = "wwe-devtools:send";
@@ -124,10 +116,9 @@
   // True when JSON.stringify kept everything: only plain objects, arrays,
   // strings, finite numbers (not -0), booleans and null, each object once,
   // nesting within DEPTH_STEP, no key named "$wwe". Iterative, early exit.
+  const plainLeaf = (x) => typeof x === "string" || typeof x === "boolean" || (typeof x === "number" && Number.isFinite(x) && !Object.is(x, -0));
   function isPlainJson(value) {
-    if (value === null || typeof value !== "object") {
-      return typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value) && !Object.is(value, -0));
-    }
+    if (value === null || typeof value !== "object") return plainLeaf(value);
     const seen = new Set();
     const stack = [value, 0];
     while (stack.length > 0) {
@@ -135,12 +126,11 @@
       const v = stack.pop();
       if (v === null) continue;
       const t = typeof v;
-      if (t === "string" || t === "boolean") continue;
-      if (t === "number") {
-        if (!Number.isFinite(v) || Object.is(v, -0)) return false;
+      if (t !== "object") {
+        if (!plainLeaf(v)) return false;
         continue;
       }
-      if (t !== "object" || depth >= DEPTH_STEP || seen.has(v)) return false;
+      if (depth >= DEPTH_STEP || seen.has(v)) return false;
       seen.add(v);
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) {
@@ -148,7 +138,7 @@
           // A hole or undefined reads as undefined: JSON writes null.
           if (x === undefined) return false;
           if (x !== null && typeof x === "object") stack.push(x, depth + 1);
-          else if (typeof x !== "string" && typeof x !== "boolean" && !(typeof x === "number" && Number.isFinite(x) && !Object.is(x, -0))) return false;
+          else if (!plainLeaf(x)) return false;
         }
       } else {
         // (Firefox: a page object seen through an Xray has the page's
@@ -157,7 +147,7 @@
         for (const k in v) {
           const x = v[k];
           if (x !== null && typeof x === "object") stack.push(x, depth + 1);
-          else if (typeof x !== "string" && typeof x !== "boolean" && !(typeof x === "number" && Number.isFinite(x) && !Object.is(x, -0))) return false;
+          else if (!plainLeaf(x)) return false;
         }
       }
     }
@@ -347,14 +337,10 @@
     return JSON.stringify({ $wwe: "truncated", size, preview: json.slice(0, PREVIEW_CHARS) });
   }
 
-  function capRecord(r) {
-    r.json = truncated(r.json, r.size);
-    r.marker = "truncated";
-  }
-
   // ---- send-side reports from the MAIN-world hook ----
 
-  // The same cheap fingerprint as hook.js computes on the sent value.
+  // The same cheap fingerprint as hook.js computes on the sent value, read
+  // the same way (data properties only; a delivered clone has no getters).
   function fingerprint(v) {
     const t = typeof v;
     if (t === "string") return "s" + v.length + ":" + v.slice(0, 64);
@@ -365,13 +351,13 @@
     // that {t: "a"} and {t: "b"} are told apart.
     let out = "o" + keys.length;
     for (let i = 0; i < keys.length && i < 8; i++) {
-      const x = v[keys[i]];
+      const d = Object.getOwnPropertyDescriptor(v, keys[i]);
+      const x = d && "value" in d ? d.value : undefined;
       const tx = typeof x;
       out += ":" + keys[i].slice(0, 24) + (tx === "string" ? "=" + x.slice(0, 24) : tx === "number" || tx === "boolean" ? "=" + x : "");
     }
     return out.slice(0, 300);
   }
-
 
   function onHookReport(event) {
     // Without the hook (the default) every such event is the page's own:
@@ -404,7 +390,9 @@
     const records = queue.length > MAX_BATCH ? queue.splice(0, MAX_BATCH) : queue;
     if (records === queue) queue = [];
     // A cap that arrived after a message was encoded still applies to it.
-    for (const r of records) if (r.marker !== "truncated" && r.json.length > sizeCap) capRecord(r);
+    for (const r of records) {
+      if (r.marker !== "truncated" && r.json.length > sizeCap) Object.assign(r, { json: truncated(r.json, r.size), marker: "truncated" });
+    }
     myPath = pathOf(window) ?? myPath;
     const message = {
       type: "relay-batch", relayId, framePath: myPath, frameUrl: String(location.href), frameOrigin: String(self.origin),
@@ -482,9 +470,8 @@
     // the page's, never as a message from that origin.
     if (!event.isTrusted) return onPageEvent(event, time);
     const data = event.data;
-    const { json, marker, size } = encode(data);
     const [src, srcUnknown] = classify(event.source);
-    const record = { seq: seq++, time, sourceOrigin: String(event.origin), json, marker, size, src, srcUnknown };
+    const record = { seq: seq++, time, sourceOrigin: String(event.origin), ...encode(data), src, srcUnknown };
     const ports = event.ports;
     if (ports && ports.length > 0) record.ports = ports.length;
     // While the send-side setting may be on (or is not known yet: a page's
@@ -511,9 +498,8 @@
     } catch (_) {
       data = undefined;
     }
-    const { json, marker, size } = encode(data);
     const record = {
-      seq: seq++, time, sourceOrigin: "", json, marker, size, src: null,
+      seq: seq++, time, sourceOrigin: "", ...encode(data), src: null,
       srcUnknown: "dispatched by page script (isTrusted false), not delivered: its origin and source are only claims",
       dispatchedByPage: true, eventClass, claimedOrigin,
     };
@@ -549,19 +535,11 @@
   function hello() {
     helloDone = true;
     let sent;
-    try {
-      sent = api.runtime.sendMessage({ type: "relay-hello", relayId, framePath: myPath, frameUrl: String(location.href) });
-    } catch (_) {
-      return;
-    }
-    Promise.resolve(sent).then((reply) => {
-      if (reply && typeof reply.armed === "boolean") setArmed(reply.armed, reply);
-      else retryHello();
-    }, retryHello);
+    try { sent = api.runtime.sendMessage({ type: "relay-hello", relayId, framePath: myPath, frameUrl: String(location.href) }); } catch (_) { return; }
+    Promise.resolve(sent).then((reply) => (typeof reply?.armed === "boolean" ? setArmed(reply.armed, reply) : retryHello()), retryHello);
   }
   function retryHello() {
-    if (helloDelay > 5000) return;
-    setTimeout(hello, helloDelay);
+    if (helloDelay <= 5000) setTimeout(hello, helloDelay);
     helloDelay *= 2;
   }
   hello();

@@ -211,11 +211,11 @@ fn key_of(item: &str) -> Option<String> {
 fn every_input_the_js_feeds_is_an_engine_input_with_those_fields() {
     let js = background();
     let known = shapes(&inputs(), "on");
-    let fed = Regex::new(r#"feed\(\{ on: (?:ok \? "stored" : "refused"|"([a-z-]+)")"#).unwrap();
+    let fed = Regex::new(r#"(?:feed|later)\(\{ on: (?:ok \? "stored" : "refused"|"([a-z-]+)")"#).unwrap();
     let mut seen = BTreeSet::new();
     let mut problems = Vec::new();
     for c in fed.captures_iter(&js) {
-        let open = c.get(0).unwrap().start() + "feed(".len();
+        let open = c.get(0).unwrap().start() + c.get(0).unwrap().as_str().find('{').unwrap();
         let keys = literal_keys(&js, open);
         let tags: Vec<String> = match c.get(1) {
             Some(tag) => vec![tag.as_str().to_string()],

@@ -231,6 +231,8 @@ fn the_javascript_speaks_the_rust_contract() {
         ..Default::default()
     });
     let mut written = literals_after(r"const record = \{", relay);
+    // `...encode(data)`: the fields encode returns.
+    written.extend(literals_after(r"return \{ json", relay));
     written.extend(captures(r"\brecord\.(\w+)\s*=", relay));
     written.extend(captures(r"\br\.(\w+)", relay));
     report.same("relay record fields (relay.js)", &written, &relay_record);
