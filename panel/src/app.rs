@@ -227,6 +227,23 @@ fn SettingsDrawer(settings: RwSignal<Settings>, options_error: RwSignal<Option<S
                 <span class="muted">"Messages over the cap are recorded truncated, with their real size."</span>
             </label>
             <label class="setting">
+                <span>"Recording store (MB)"</span>
+                <input
+                    type="number"
+                    min="1"
+                    data-testid="record-budget"
+                    prop:value=move || settings.with(|s| s.record_budget_mb.to_string())
+                    on:change=move |ev| {
+                        if let Ok(mb) = event_target_value(&ev).trim().parse::<u64>() {
+                            settings.update(|s| s.record_budget_mb = mb.max(1));
+                        }
+                    }
+                />
+                <span class="muted">
+                    "What is recorded is stored in the extension, over all tabs, up to this size, so a restart of the browser's                      background worker loses none of it; beyond it the oldest messages are dropped and counted."
+                </span>
+            </label>
+            <label class="setting">
                 <input
                     type="checkbox"
                     data-testid="send-side"

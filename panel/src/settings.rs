@@ -28,6 +28,11 @@ pub struct Settings {
     /// (ARCHITECTURE.md, "Invisible capture"). The background registers the
     /// hook while this is on.
     pub send_side: bool,
+    /// MB the background's store keeps of recorded messages over all tabs
+    /// (what is recorded with no panel showing it survives a worker
+    /// restart); beyond it the oldest are dropped and counted. The engine
+    /// reads it (`recordBudgetMb`).
+    pub record_budget_mb: u64,
 }
 
 impl Default for Settings {
@@ -40,6 +45,7 @@ impl Default for Settings {
             grouped: false,
             columns: Default::default(),
             send_side: false,
+            record_budget_mb: wwe_core::wire::DEFAULT_RECORD_BUDGET_MB,
         }
     }
 }
@@ -68,6 +74,7 @@ impl Settings {
             grouped: if early.grouped != default.grouped { early.grouped } else { self.grouped },
             columns: if early.columns != default.columns { early.columns.clone() } else { self.columns },
             send_side: if early.send_side != default.send_side { early.send_side } else { self.send_side },
+            record_budget_mb: if early.record_budget_mb != default.record_budget_mb { early.record_budget_mb } else { self.record_budget_mb },
         }
     }
 }
@@ -100,5 +107,15 @@ mod tests {
         let mut s = Settings { options_text: "a=b".into(), size_cap: 10, preserve_log: true, show_foreign: true, grouped: true, send_side: true, ..Settings::default() };
         s.columns.toggle_sort(crate::columns::Column::Size);
         assert_eq!(Settings::from_json(&s.to_json()), s);
+    }
+
+    /// The engine reads the budget and the relays' settings from this very
+    /// text (`engine/src/lib.rs`, `EngineSettings`): the names must match.
+    #[test]
+    fn the_engine_reads_these_names() {
+        let value: serde_json::Value = serde_json::from_str(&Settings::default().to_json()).unwrap();
+        assert_eq!(value["recordBudgetMb"], wwe_core::wire::DEFAULT_RECORD_BUDGET_MB);
+        assert_eq!(value["sizeCap"], wwe_core::wire::DEFAULT_SIZE_CAP);
+        assert_eq!(value["sendSide"], false);
     }
 }
