@@ -349,9 +349,13 @@ impl Engine {
         }
     }
 
+    /// The tab's URL, as the browser gives it with a message from any of
+    /// its frames. After a worker restart the engine knows no tab's URL
+    /// until a message comes: an always-recorded tab whose first message
+    /// after the restart comes from a child frame must still be armed (it
+    /// once was not, and its relays stopped sending).
     fn note_top_url(&mut self, sender: &Sender) {
-        if let (Some(tab), Some(0), Some(url)) = (sender.tab, sender.frame, sender.tab_url.as_ref())
-        {
+        if let (Some(tab), Some(url)) = (sender.tab, sender.tab_url.as_ref().filter(|u| !u.is_empty())) {
             self.top_urls.insert(tab, url.clone());
         }
     }

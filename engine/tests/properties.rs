@@ -231,3 +231,20 @@ fn settings_reach_the_hook_and_armed_relays() {
     world.input(Input::Settings { settings: Some("{}".into()) });
     assert!(!world.hook);
 }
+
+/// After a worker restart the engine knows no tab's URL: an always-recorded
+/// tab whose first batch comes from a child frame is still armed (the
+/// relays of the children once got "not armed" and stopped sending).
+#[test]
+fn an_always_recorded_tab_stays_armed_when_a_child_speaks_first_after_a_restart() {
+    let mut world = World::new();
+    world.always_record = json!(["http://127.0.0.1:8001"]);
+    world.boot(false);
+    world.add_tab(1, "http://127.0.0.1:8001/", 1);
+    world.boot(false);
+    world.deliver(1, 3);
+    world.flush(1);
+    world.settle();
+    assert!(world.relays[1].armed, "the child's relay was told its tab is not armed");
+    assert_eq!(world.fresh_view(1).0.len(), 3);
+}
