@@ -179,6 +179,24 @@ pub struct Frame {
     pub received: u64,
     /// Messages it sent (when the sender's frame was known).
     pub sent: u64,
+    /// Service Client API client messages (requests, subscribes) it sent
+    /// that were delivered: when 0, WWE never received one from it in
+    /// this capture.
+    pub to_service: u64,
+    /// Its posts the browser refused to deliver (a `targetOrigin` that did
+    /// not match the recipient), as the browser reported them.
+    pub undelivered: u64,
+}
+
+impl Frame {
+    /// The browser refused posts of this frame and none of its client
+    /// messages reached any frame in this capture: as far as the capture
+    /// can tell, WWE never heard from it. Only a refusal the browser
+    /// reported makes a frame silent; a frame that simply sent nothing is
+    /// not claimed to be anything.
+    pub fn is_silent(&self) -> bool {
+        self.undelivered > 0 && self.to_service == 0
+    }
 }
 
 /// A client's subscription to events.
@@ -297,6 +315,10 @@ pub struct Session {
     finding_index: HashMap<(Code, String), usize>,
     latest_time: f64,
     options: Option<Options>,
+    /// Record ids of the posts the browser refused to deliver.
+    undelivered: Vec<u64>,
+    /// Delivered Service Client API client messages (to WWE's side).
+    client_messages: u64,
 }
 
 impl Session {
@@ -341,6 +363,27 @@ impl Session {
             self.report(issue, id);
         }
 
+        // A post the browser refused was received by nobody: it counts for
+        // its sender only and never pairs with a reply (issue 19).
+        if let Some(undelivered) = &record.undelivered {
+            let issue = Issue::new(Code::UndeliveredPost, undelivered_sentence(&record, undelivered, self.service_origin()));
+            self.report(issue, id);
+            self.undelivered.push(id);
+            if let Some(frame) = sender_frame_id {
+                let sender = self.frame_mut(record.sender_tab_id(), frame);
+                sender.undelivered += 1;
+                if sender.origin.is_empty() && !record.source_origin.is_empty() {
+                    sender.origin = record.source_origin.clone();
+                }
+                if sender.url.is_empty() {
+                    if let Some(url) = undelivered.sender_url.as_ref().filter(|u| !u.is_empty()) {
+                        sender.url = url.clone();
+                    }
+                }
+            }
+            self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id });
+            return;
+        }
         // A `message` event page script made itself is no delivery: what it
         // claims (origin, source) is not a sender, so it neither counts for
         // a frame nor pairs with a request (issue 15).
@@ -506,6 +549,40 @@ impl Session {
         &self.findings
     }
 
+    /// Record ids of the posts the browser refused to deliver, in the
+    /// order pushed: they have no reply and no exchange.
+    pub fn undelivered(&self) -> &[u64] {
+        &self.undelivered
+    }
+
+    /// Frames the browser refused posts of and whose client messages never
+    /// reached any frame ([`Frame::is_silent`]).
+    pub fn silent_frames(&self) -> impl Iterator<Item = &Frame> {
+        self.frames.iter().filter(|f| f.is_silent())
+    }
+
+    /// The whole-capture finding `W026 no-client-message` when no Service
+    /// Client API message from an app was delivered in this capture (and
+    /// so none reached WWE): it lists the refused posts, if the browser
+    /// reported any, and says what usually causes the silence. `None` once
+    /// one client message was delivered. Not in [`Session::findings`],
+    /// because a later message makes it untrue: ask again after pushing.
+    pub fn silence(&self) -> Option<Finding> {
+        (self.client_messages == 0).then(|| Finding::new(Code::NoClientMessage, crate::lint::SILENCE, self.undelivered.clone()))
+    }
+
+    /// The origin of the frame that plays WWE, when exactly one origin
+    /// does (it received client messages or sent service messages).
+    fn service_origin(&self) -> Option<&str> {
+        let mut origins = self
+            .frames
+            .iter()
+            .filter(|f| matches!(f.role, Role::Service) && !f.origin.is_empty())
+            .map(|f| f.origin.as_str());
+        let first = origins.next()?;
+        origins.all(|o| o == first).then_some(first)
+    }
+
     /// How many messages.
     pub fn len(&self) -> usize {
         self.messages.len()
@@ -556,6 +633,8 @@ impl Session {
                 wwe_frame_id: None,
                 received: 0,
                 sent: 0,
+                to_service: 0,
+                undelivered: 0,
             });
         }
         &mut self.frames[i]
@@ -584,9 +663,15 @@ impl Session {
         if let Message::FrameIdAssignment { frame_id } = decoded.message {
             receiver.wwe_frame_id = Some(frame_id);
         }
+        if decoded.message.direction() == Direction::ToService {
+            self.client_messages += 1;
+        }
         if let Some(source) = sender_frame_id {
             let sender = self.frame_mut(record.sender_tab_id(), source);
             sender.sent += 1;
+            if sender_role == Role::Client {
+                sender.to_service += 1;
+            }
             if sender.origin.is_empty() && !record.source_origin.is_empty() {
                 sender.origin = record.source_origin.clone();
             }
@@ -1084,6 +1169,30 @@ impl Session {
             id,
         );
     }
+}
+
+/// What to change for one refused post: the two origins, and WWE's own
+/// when the capture knows which frame is WWE.
+fn undelivered_sentence(record: &Record, u: &crate::record::Undelivered, service: Option<&str>) -> String {
+    let who = if record.source_origin.is_empty() {
+        "a frame".to_owned()
+    } else {
+        format!("the frame at {}", record.source_origin)
+    };
+    let fix = match service {
+        Some(wwe) if wwe == u.recipient_origin => format!(
+            "WWE here is {wwe}: pass {wwe} as targetOrigin (the vendor library's default is \"*\", its comments say to replace it with WWE's origin)"
+        ),
+        _ => format!(
+            "if that window is WWE, pass its origin {} as targetOrigin (the vendor library's default is \"*\", its comments say to replace it with WWE's origin)",
+            u.recipient_origin
+        ),
+    };
+    format!(
+        "{who} posted with targetOrigin \"{}\" to a window whose origin is {}: the browser refused to deliver it and told neither page, \
+         so no reply can come; {fix}",
+        u.target_origin, u.recipient_origin
+    )
 }
 
 /// Inserts keeping `queue` sorted by `key`, scanning from the back: nearly
