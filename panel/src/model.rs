@@ -270,6 +270,9 @@ impl Store {
 
 /// The name a row shows and `name:` filters on.
 fn row_name(captured: &Captured) -> String {
+    if let Some(u) = &captured.record.undelivered {
+        return format!("postMessage to {} (targetOrigin {})", u.recipient_origin, u.target_origin);
+    }
     match &captured.decoded.message {
         Message::Request(request) => request.name.to_string(),
         Message::Subscribe { names, .. } => format!("subscribe {}", names.join(", ")),
@@ -278,6 +281,23 @@ fn row_name(captured: &Captured) -> String {
             None => name.to_string(),
         },
         other => other.kind_str().to_string(),
+    }
+}
+
+/// The kind a row shows and `kind:` filters on: the decoder's, or
+/// `undelivered` for a post the browser refused (it carries no message the
+/// decoder could name, and is never hidden as foreign).
+pub fn kind_of(captured: &Captured) -> &'static str {
+    if captured.record.undelivered.is_some() { "undelivered" } else { captured.decoded.message.kind_str() }
+}
+
+/// The status word a row shows and `status:` filters on: its exchange's
+/// state, `undelivered` for a post the browser refused, or empty.
+pub fn status_word(captured: &Captured, exchange: Option<&Exchange>) -> &'static str {
+    match exchange {
+        Some(e) => e.state.as_str(),
+        None if captured.record.undelivered.is_some() => "undelivered",
+        None => "",
     }
 }
 
@@ -321,7 +341,7 @@ impl Toggles {
         }
         (self.requests && matches!(kind, "request" | "subscribe" | "unsubscribe"))
             || (self.events && kind == "event")
-            || (self.errors && (kind == "error" || matches!(status, "error" | "timed-out" | "swallowed")))
+            || (self.errors && (kind == "error" || matches!(status, "error" | "timed-out" | "swallowed" | "undelivered")))
             || (self.rate_limited && (kind == "rate-limit" || matches!(status, "rate-limited" | "swallowed")))
     }
 }
@@ -366,12 +386,12 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
             hidden.page_made += 1;
             continue;
         }
-        let kind = captured.decoded.message.kind_str();
+        let kind = kind_of(captured);
         let exchange = status_of(session, captured);
         if filter.grouped && captured.decoded.message.is_reply() && exchange.is_some_and(|e| e.reply == Some(captured.record.id)) {
             continue;
         }
-        let status = exchange.map_or("", |e| e.state.as_str());
+        let status = status_word(captured, exchange);
         if !filter.toggles.admits(kind, status) {
             if kind == "foreign" || kind == "legacy" {
                 hidden.foreign += 1;
@@ -424,12 +444,15 @@ fn sorted(session: &Session, cache: &Cache, items: Vec<ListItem>, sort: crate::c
         let record = &captured.record;
         match sort.column {
             Column::Time => SortKey::Number(record.time),
-            Column::Kind => SortKey::Text(captured.decoded.message.kind_str()),
+            Column::Kind => SortKey::Text(kind_of(captured)),
             Column::Name => SortKey::Text(match exchange {
                 Some(e) if captured.decoded.message.is_reply() => &e.name,
                 _ => &cache.rows[index].name,
             }),
-            Column::Status => exchange.map_or(SortKey::Missing, |e| SortKey::Text(e.state.as_str())),
+            Column::Status => match status_word(captured, exchange) {
+                "" => SortKey::Missing,
+                word => SortKey::Text(word),
+            },
             Column::Latency => exchange.and_then(|e| e.latency_ms).map_or(SortKey::Missing, SortKey::Number),
             Column::From => SortKey::Text(&record.source_origin),
             Column::To => SortKey::Text(&record.frame_origin),
@@ -475,9 +498,9 @@ fn facts<'a>(
         _ => None,
     };
     Facts {
-        kind: captured.decoded.message.kind_str(),
+        kind: kind_of(captured),
         name,
-        status: exchange.map_or("", |e| e.state.as_str()),
+        status: status_word(captured, exchange),
         frames: [
             record.frame_url.as_str(),
             captured.sender_frame_id.and_then(|f| frame_urls.get(&(record.sender_tab_id(), f)).copied()).unwrap_or(""),

@@ -257,22 +257,31 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
             id,
             time: captured.record.time,
             direction: message.direction().as_str(),
-            kind: message.kind_str(),
+            kind: crate::model::kind_of(captured),
             name,
-            status: exchange.map_or("", |e| e.state.as_str()),
+            status: crate::model::status_word(captured, exchange),
             latency: exchange.and_then(|e| e.latency_ms),
             from_name: match session.sender_frame(captured) {
                 Some(f) => crate::frames::frame_name(f, capture_tab),
                 None => format!("{} (frame unknown)", host(&captured.record.source_origin)),
             },
-            to_name: session
-                .receiver_frame(captured)
-                .map_or_else(|| host(&captured.record.frame_origin).to_owned(), |f| crate::frames::frame_name(f, capture_tab)),
+            // A refused post reached no frame: the browser names only the
+            // recipient window's origin.
+            to_name: match &captured.record.undelivered {
+                Some(u) => format!("{} (not delivered)", host(&u.recipient_origin)),
+                None => session
+                    .receiver_frame(captured)
+                    .map_or_else(|| host(&captured.record.frame_origin).to_owned(), |f| crate::frames::frame_name(f, capture_tab)),
+            },
             sender: captured.record.source_origin.clone(),
-            receiver: captured.record.frame_origin.clone(),
+            receiver: captured.record.undelivered.as_ref().map_or_else(|| captured.record.frame_origin.clone(), |u| u.recipient_origin.clone()),
             receiver_url: captured.record.frame_url.clone(),
             size: captured.record.size,
-            summary: summary(message, &captured.record.data, cache.row(id).map_or("", |r| r.json.as_str())),
+            // A refused post: the browser's own words (it gave no message).
+            summary: match &captured.record.undelivered {
+                Some(u) if captured.record.data.is_null() => u.text.clone(),
+                _ => summary(message, &captured.record.data, cache.row(id).map_or("", |r| r.json.as_str())),
+            },
             marker: captured.record.marker.clone(),
             page_made: captured.record.dispatched_by_page.then(|| captured.record.claimed_origin.clone().unwrap_or_default()),
             exchange_request: exchange.map(|e| e.request),
