@@ -400,7 +400,8 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
         }
         if let Some((tab, frame)) = filter.frame {
             let record = &captured.record;
-            let receives = record.tab_id == tab && record.frame_id == frame;
+            // A refused post reached no frame (issue 19).
+            let receives = record.undelivered.is_none() && record.tab_id == tab && record.frame_id == frame;
             let sends = record.sender_tab_id() == tab && captured.sender_frame_id == Some(frame);
             if !(receives || sends) {
                 continue;
@@ -568,6 +569,41 @@ mod tests {
         let ids = |frame| visible(&session, &cache, &filter(Some(frame))).0.iter().map(|item| item.id).collect::<Vec<_>>();
         assert_eq!(ids((2, 0)), [1, 3], "the popup's top frame sent #1 and received #3");
         assert_eq!(ids((1, 4)), [2], "the opener's iframe 4 sent #2 only");
+    }
+
+    /// A post the browser refused (issue 19) shows by default with kind and
+    /// status `undelivered` (it is no foreign message), under the Errors
+    /// chip, `status:undelivered`, and the frame filter of its sender.
+    #[test]
+    fn a_refused_post_is_a_row_with_status_undelivered() {
+        let refused = Record {
+            id: 1,
+            tab_id: 1,
+            source_origin: "http://127.0.0.1:8471".into(),
+            source_frame_id: Some(2),
+            time: 1_000.0,
+            undelivered: Some(wwe_core::record::Undelivered {
+                target_origin: "https://wrong.example".into(),
+                recipient_origin: "http://127.0.0.1:8470".into(),
+                ..Default::default()
+            }),
+            ..Record::default()
+        };
+        let mut session = Session::new();
+        session.push(refused);
+        let cache = cache_of(&session);
+        let captured = &session.messages()[0];
+        assert_eq!((kind_of(captured), status_word(captured, None)), ("undelivered", "undelivered"));
+        let shown = |query: &str, toggles: Toggles, frame| {
+            let filter = ViewFilter { query: Query::parse(query), toggles, grouped: false, expanded: Vec::new(), frame, sort: None };
+            visible(&session, &cache, &filter).0.len()
+        };
+        assert_eq!(shown("", Toggles::default(), None), 1, "never hidden as foreign");
+        assert_eq!(shown("", Toggles { errors: true, ..Toggles::default() }, None), 1);
+        assert_eq!(shown("status:undelivered", Toggles::default(), None), 1);
+        assert_eq!(shown("", Toggles::default(), Some((1, 2))), 1, "its sender's frame");
+        assert_eq!(shown("", Toggles::default(), Some((1, 0))), 0, "no frame received it");
+        assert_eq!(cache.rows[0].name, "postMessage to http://127.0.0.1:8470 (targetOrigin https://wrong.example)");
     }
 
     /// Item 5 of issue 14: numbers follow time order. The client frame's
