@@ -18,10 +18,11 @@ pub use crate::finding::{Code, Finding, Issue, Severity};
 macro_rules! silence_causes {
     () => {
         "the app posts with a targetOrigin other than WWE's origin (the browser drops the message and tells neither page; \
-Chromium reports it only for frames of the same site, where the capture shows it as undelivered, and cross-site \
-frames and Firefox report nothing), the app posts to the wrong window (its parent or opener is not WWE), or the page \
-never loaded its client library. An app whose origin is not in service-client-api.accepted-web-content-origins does \
-reach WWE, but gets no reply (the guide does not say what WWE does with its requests): its requests then show as timed out"
+Chromium reports it, as a console warning, only for frames of WWE's own site, and the capture lists it as undelivered \
+only where it can read that report; cross-site frames and Firefox leave no trace), the app posts to the wrong window \
+(its parent or opener is not WWE), or the page never loaded its client library. An app whose origin is not in \
+service-client-api.accepted-web-content-origins does reach WWE but gets no reply (the guide does not say what WWE does \
+with its requests): its requests show as timed out"
     };
 }
 
