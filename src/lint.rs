@@ -18,8 +18,9 @@ pub use crate::finding::{Code, Finding, Issue, Severity};
 macro_rules! silence_causes {
     () => {
         "the app posts with a targetOrigin other than WWE's origin (the browser drops the message and tells neither page; \
-Chromium reports it, as a console warning, only for frames of WWE's own site, and the capture lists it as undelivered \
-only where it can read that report; cross-site frames and Firefox leave no trace), the app posts to the wrong window \
+Chromium reports it, as a console warning, only when the app and WWE are the same site, and the capture lists it as \
+undelivered only where it can read that report; cross-site, Chromium reports nothing, and Firefox gives extensions no \
+way to read what it reports), the app posts to the wrong window \
 (its parent or opener is not WWE), or the page never loaded its client library. An app whose origin is not in \
 service-client-api.accepted-web-content-origins does reach WWE but gets no reply (the guide does not say what WWE does \
 with its requests): its requests show as timed out"
