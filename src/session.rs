@@ -692,7 +692,8 @@ impl Session {
     /// knew only by its path (it had not reported its frame id yet) when a
     /// record received by that frame already told its id.
     fn resolve_sender_by_path(&mut self, record: &Record) -> Option<i64> {
-        if record.frame_id == 0 || !record.frame_path.is_empty() {
+        // A refused post was received by no frame: nothing to learn.
+        if record.undelivered.is_none() && (record.frame_id == 0 || !record.frame_path.is_empty()) {
             self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
         }
         if record.source_tab_id.is_some() {
