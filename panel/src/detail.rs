@@ -361,6 +361,10 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                             </ul>
                         </section>
                     })}
+                    {(d.undelivered.is_some() && d.data.is_null()).then(|| view! {
+                        <section><h4>"Data"</h4><p class="muted" data-testid="detail-undelivered-no-data">"Not known: the browser's report names the origins and the caller, not the message."</p></section>
+                    })}
+                    {(!(d.undelivered.is_some() && d.data.is_null())).then(|| view! {
                     <section>
                         <h4>
                             "Data "
@@ -375,6 +379,7 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                             <pre class="raw" data-testid="raw">{pretty.clone()}</pre>
                         </Show>
                     </section>
+                    })}
                 </aside>
             }
         })

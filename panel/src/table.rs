@@ -336,6 +336,8 @@ fn kind_icon(kind: &str) -> &'static str {
         "unsubscribe" => "M2 6 H10",
         // A hash.
         "frame-id" => "M4.5 2 L3.5 10 M8.5 2 L7.5 10 M2 4.5 H10 M2 7.5 H10",
+        // An arrow stopped by a bar: a post the browser refused.
+        "undelivered" => "M2 6 H7 M5 4 L7 6 L5 8 M9.5 2.5 V9.5",
         // An envelope.
         "legacy" => "M1.5 3 H10.5 V9 H1.5 Z M1.5 3 L6 6.5 L10.5 3",
         // A dot.
@@ -517,7 +519,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_drawn_icon() {
-        for kind in ["request", "reply", "error", "rate-limit", "event", "subscribe", "unsubscribe", "frame-id", "legacy", "foreign"] {
+        for kind in ["request", "reply", "error", "rate-limit", "event", "subscribe", "unsubscribe", "frame-id", "legacy", "undelivered", "foreign"] {
             let path = kind_icon(kind);
             assert!(path.starts_with('M') && path.is_ascii(), "{kind}: {path}");
         }

@@ -144,6 +144,8 @@ fn undelivered_posts(browser: Browser) -> Result<()> {
     assert_eq!(element_text(&session, "detail-undelivered-recipient").map_err(wwe_e2e::Error::new)?, "http://127.0.0.1:8470");
     let stack = element_text(&session, "detail-undelivered-stack").map_err(wwe_e2e::Error::new)?;
     assert!(stack.contains("wwe-client.js:34:16"), "{stack}");
+    let no_data = element_text(&session, "detail-undelivered-no-data").map_err(wwe_e2e::Error::new)?;
+    assert!(no_data.contains("not the message"), "no data is said, not shown as null: {no_data}");
     let findings = session.snapshot("[data-testid=detail-finding]", &["data-code"])?;
     assert!(findings.iter().any(|f| wwe_e2e::field(f, "data-code") == "E025"), "{findings:?}");
 
