@@ -188,17 +188,6 @@ pub struct Frame {
     pub undelivered: u64,
 }
 
-impl Frame {
-    /// The browser refused posts of this frame and none of its client
-    /// messages reached any frame in this capture: as far as the capture
-    /// can tell, WWE never heard from it. Only a refusal the browser
-    /// reported makes a frame silent; a frame that simply sent nothing is
-    /// not claimed to be anything.
-    pub fn is_silent(&self) -> bool {
-        self.undelivered > 0 && self.to_service == 0
-    }
-}
-
 /// A client's subscription to events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
@@ -319,6 +308,9 @@ pub struct Session {
     undelivered: Vec<u64>,
     /// Delivered Service Client API client messages (to WWE's side).
     client_messages: u64,
+    /// (tab, origin) of delivered client messages whose sending frame the
+    /// capture could not name: such a frame may have been heard from.
+    client_origins_unframed: std::collections::HashSet<(i64, String)>,
 }
 
 impl Session {
@@ -555,10 +547,22 @@ impl Session {
         &self.undelivered
     }
 
-    /// Frames the browser refused posts of and whose client messages never
-    /// reached any frame ([`Frame::is_silent`]).
+    /// Whether `frame` is *silent*: the browser refused its posts, and no
+    /// client message of it was delivered anywhere in this capture, neither
+    /// from the frame itself nor, where the capture could not name the
+    /// sending frame, from its origin in its tab. As far as the capture can
+    /// tell, WWE never heard from it. Only a refusal the browser reported
+    /// makes a frame silent: a frame that simply sent nothing is not
+    /// claimed to be anything.
+    pub fn is_silent(&self, frame: &Frame) -> bool {
+        frame.undelivered > 0
+            && frame.to_service == 0
+            && !self.client_origins_unframed.contains(&(frame.tab_id, frame.origin.clone()))
+    }
+
+    /// The frames that are silent ([`Session::is_silent`]).
     pub fn silent_frames(&self) -> impl Iterator<Item = &Frame> {
-        self.frames.iter().filter(|f| f.is_silent())
+        self.frames.iter().filter(|f| self.is_silent(f))
     }
 
     /// The whole-capture finding `W026 no-client-message` when no Service
@@ -665,6 +669,9 @@ impl Session {
         }
         if decoded.message.direction() == Direction::ToService {
             self.client_messages += 1;
+            if sender_frame_id.is_none() {
+                self.client_origins_unframed.insert((record.sender_tab_id(), record.source_origin.clone()));
+            }
         }
         if let Some(source) = sender_frame_id {
             let sender = self.frame_mut(record.sender_tab_id(), source);

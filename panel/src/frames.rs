@@ -46,7 +46,7 @@ struct FrameRow {
     /// Posts the browser refused (issue 19).
     undelivered: u64,
     /// Refused posts and no client message of it delivered: as far as the
-    /// capture can tell, WWE never heard from it ([`Frame::is_silent`]).
+    /// capture can tell, WWE never heard from it ([`wwe_core::session::Session::is_silent`]).
     silent: bool,
 }
 
@@ -68,7 +68,7 @@ pub fn FramesSidebar(store: Store, selected: RwSignal<Option<(i64, i64)>>) -> im
                     received: f.received,
                     sent: f.sent,
                     undelivered: f.undelivered,
-                    silent: f.is_silent(),
+                    silent: session.is_silent(f),
                 })
                 .collect();
             // The top frame first, then its subframes in id order: the order

@@ -558,7 +558,7 @@ fn undelivered_posts_pair_with_nothing_and_mark_their_frame_silent() {
     let client = s.frame(1, 5).unwrap();
     assert_eq!((client.undelivered, client.to_service, client.received, client.sent), (2, 0, 1, 0));
     assert_eq!(client.url, format!("{CRM}/app.html"));
-    assert!(client.is_silent());
+    assert!(s.is_silent(client));
     assert_eq!(s.frame(1, 0).unwrap().received, 0, "nobody received a refused post");
     assert_eq!(s.silent_frames().count(), 1);
     let silence = s.silence().expect("no client message was delivered");
@@ -577,7 +577,7 @@ fn the_fix_names_wwe_once_the_capture_knows_its_frame() {
     );
     let client = s.frame(1, 5).unwrap();
     assert_eq!((client.to_service, client.undelivered), (1, 1));
-    assert!(!client.is_silent(), "WWE heard from it once");
+    assert!(!s.is_silent(client), "WWE heard from it once");
     assert!(s.silence().is_none());
 }
 
@@ -588,4 +588,18 @@ fn a_capture_with_no_client_message_says_what_usually_causes_it() {
     assert!(silence.messages.is_empty());
     assert!(silence.message.contains("targetOrigin") && silence.message.contains("accepted-web-content-origins"));
     assert!(Session::new().silence().is_some());
+}
+
+/// A request whose sending frame the capture could not name may have come
+/// from the frame with refused posts: that frame is not called silent.
+#[test]
+fn a_frame_is_not_silent_while_its_origin_reached_wwe_from_an_unnamed_frame() {
+    let unnamed = Record { source_frame_id: None, ..to_service(1, 0.0, req("agent.get", "0")) };
+    let s = check(vec![unnamed, refused(2, 1.0, "https://wrong.example")], None, expect![[r#"
+        agent.get ref=0 #1 -> - pending latency=-
+        E025 undelivered-post [2]: the frame at https://crm.example posted with targetOrigin "https://wrong.example" to a window whose origin is https://wwe.example: the browser refused to deliver it and told neither page, so no reply can come; WWE here is https://wwe.example: pass https://wwe.example as targetOrigin (the vendor library's default is "*", its comments say to replace it with WWE's origin)
+    "#]]);
+    let client = s.frame(1, 5).unwrap();
+    assert_eq!((client.undelivered, client.to_service), (1, 0));
+    assert!(!s.is_silent(client));
 }

@@ -45,7 +45,7 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
         let origin = if f.origin.is_empty() { "(origin unknown)" } else { &f.origin };
         // Posts the browser refused, and whether any client message of
         // this frame was delivered at all (issue 19).
-        let refused = match (f.undelivered, f.is_silent()) {
+        let refused = match (f.undelivered, s.is_silent(f)) {
             (0, _) => String::new(),
             (n, true) => format!(", undelivered {n}, none of its messages reached WWE"),
             (n, false) => format!(", undelivered {n}"),
