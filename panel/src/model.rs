@@ -506,7 +506,8 @@ fn facts<'a>(
             record.frame_url.as_str(),
             captured.sender_frame_id.and_then(|f| frame_urls.get(&(record.sender_tab_id(), f)).copied()).unwrap_or(""),
         ],
-        origins: [record.source_origin.as_str(), record.frame_origin.as_str()],
+        // A refused post's other origin is its recipient's (issue 19).
+        origins: [record.source_origin.as_str(), record.undelivered.as_ref().map_or(record.frame_origin.as_str(), |u| u.recipient_origin.as_str())],
         interaction,
         latency: exchange.and_then(|e| e.latency_ms),
         size: record.size as f64,
@@ -601,6 +602,7 @@ mod tests {
         assert_eq!(shown("", Toggles::default(), None), 1, "never hidden as foreign");
         assert_eq!(shown("", Toggles { errors: true, ..Toggles::default() }, None), 1);
         assert_eq!(shown("status:undelivered", Toggles::default(), None), 1);
+        assert_eq!(shown("origin:127.0.0.1:8470", Toggles::default(), None), 1, "the recipient's origin");
         assert_eq!(shown("", Toggles::default(), Some((1, 2))), 1, "its sender's frame");
         assert_eq!(shown("", Toggles::default(), Some((1, 0))), 0, "no frame received it");
         assert_eq!(cache.rows[0].name, "postMessage to http://127.0.0.1:8470 (targetOrigin https://wrong.example)");
