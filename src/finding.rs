@@ -109,6 +109,13 @@ codes! {
     /// An event without a field its eventType's table says it uses (a toast
     /// click without `customToastId`, G371).
     EventFieldMissing = "W024", "event-field-missing", Warning;
+    /// A `postMessage` the browser refused to deliver: its `targetOrigin`
+    /// did not match the recipient window's origin (the browser's own
+    /// report).
+    UndeliveredPost = "E025", "undelivered-post", Error;
+    /// No Service Client API message from any app reached WWE in the
+    /// capture (a whole-capture finding, [`crate::session::Session::silence`]).
+    NoClientMessage = "W026", "no-client-message", Warning;
 }
 
 /// A problem found in one message, before it is placed in a session.

@@ -14,6 +14,32 @@ use crate::record::Record;
 
 pub use crate::finding::{Code, Finding, Issue, Severity};
 
+// The causes, written once for both constants below.
+macro_rules! silence_causes {
+    () => {
+        "the app posts with a targetOrigin other than WWE's origin (the browser drops the message and tells neither page; \
+Chromium reports it, as a console warning, only when the app and WWE are the same site, and the capture lists it as \
+undelivered only where it can read that report; cross-site, Chromium reports nothing, and Firefox gives extensions no \
+way to read what it reports), the app posts to the wrong window \
+(its parent or opener is not WWE), or the page never loaded its client library. An app whose origin is not in \
+service-client-api.accepted-web-content-origins does reach WWE but gets no reply (the guide does not say what WWE does \
+with its requests): its requests show as timed out"
+    };
+}
+
+/// What usually keeps an app's messages from WWE, as the panel's empty
+/// states say it. The capture sees delivered messages only; the guide is
+/// silent on what WWE does with a request from an origin it does not
+/// accept.
+pub const SILENCE_CAUSES: &str = silence_causes!();
+
+/// The finding `W026 no-client-message` ([`crate::session::Session::silence`]),
+/// as the panel's Findings tab and `wwe-trace summary` and `lint` say it.
+pub const SILENCE: &str = concat!(
+    "no Service Client API message from an app reached WWE in this capture. What usually causes it: ",
+    silence_causes!()
+);
+
 /// Checks one message against the catalog: unknown request (with a
 /// did-you-mean), parameter count and kinds, unknown event names and
 /// `eventType`s, and a client send with `targetOrigin "*"`. The decoder's

@@ -98,11 +98,42 @@ pub struct Record {
     /// The `origin` a page-made event claims: the page's word, never a fact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed_origin: Option<String>,
+    /// Set when this record is no delivery but a post the browser refused
+    /// to deliver (its `targetOrigin` did not match the recipient window's
+    /// origin), as the browser itself reported it. The sender is in the
+    /// `source*` fields (as far as known); the record's `frame*` fields
+    /// name no receiving frame (nothing received it), and [`Record::data`]
+    /// is `null` unless the capture had the message itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undelivered: Option<Undelivered>,
     /// Fields this version does not know (from a newer extension or another
     /// tool), kept as they were so that a trace read and written again
     /// loses nothing.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
+}
+
+/// A `postMessage` call the browser refused to deliver, from the browser's
+/// own report (Chromium's security warning "Failed to execute
+/// 'postMessage' on 'DOMWindow': The target origin provided (…) does not
+/// match the recipient window's origin (…)"). Browser-made, not page-made:
+/// the page cannot forge it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Undelivered {
+    /// The `targetOrigin` the sender passed.
+    pub target_origin: String,
+    /// The origin the recipient window really had.
+    pub recipient_origin: String,
+    /// The sender's call stack, one frame a line (`at fn (url:line:col)`),
+    /// when the browser gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
+    /// The URL of the sending frame's document, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender_url: Option<String>,
+    /// The browser's message, verbatim.
+    pub text: String,
 }
 
 fn is_zero(n: &u32) -> bool {

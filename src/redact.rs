@@ -401,7 +401,8 @@ fn apply(record: &mut Record, edit: Edit<'_>) {
 }
 
 /// The record's text fields, by JSON name: all are in scope.
-fn text_fields(r: &Record) -> [(&'static str, Option<&str>); 10] {
+fn text_fields(r: &Record) -> [(&'static str, Option<&str>); 15] {
+    let u = r.undelivered.as_ref();
     [
         ("frameUrl", Some(&r.frame_url)),
         ("frameOrigin", Some(&r.frame_origin)),
@@ -415,6 +416,13 @@ fn text_fields(r: &Record) -> [(&'static str, Option<&str>); 10] {
         // carry a secret as any other.
         ("claimedOrigin", r.claimed_origin.as_deref()),
         ("eventClass", r.event_class.as_deref()),
+        // A refused post (issue 19): the browser's text quotes the origins,
+        // the stack and the sender's URL carry paths and queries.
+        ("undelivered.targetOrigin", u.map(|u| u.target_origin.as_str())),
+        ("undelivered.recipientOrigin", u.map(|u| u.recipient_origin.as_str())),
+        ("undelivered.stack", u.and_then(|u| u.stack.as_deref())),
+        ("undelivered.senderUrl", u.and_then(|u| u.sender_url.as_deref())),
+        ("undelivered.text", u.map(|u| u.text.as_str())),
     ]
 }
 
@@ -430,6 +438,11 @@ fn set_field(r: &mut Record, name: &str, text: String) {
         "marker" => r.marker.get_or_insert_with(String::new),
         "claimedOrigin" => r.claimed_origin.get_or_insert_with(String::new),
         "eventClass" => r.event_class.get_or_insert_with(String::new),
+        "undelivered.targetOrigin" => &mut r.undelivered.get_or_insert_with(Default::default).target_origin,
+        "undelivered.recipientOrigin" => &mut r.undelivered.get_or_insert_with(Default::default).recipient_origin,
+        "undelivered.stack" => r.undelivered.get_or_insert_with(Default::default).stack.get_or_insert_with(String::new),
+        "undelivered.senderUrl" => r.undelivered.get_or_insert_with(Default::default).sender_url.get_or_insert_with(String::new),
+        "undelivered.text" => &mut r.undelivered.get_or_insert_with(Default::default).text,
         _ => return,
     };
     *slot = text;

@@ -179,6 +179,13 @@ pub struct Frame {
     pub received: u64,
     /// Messages it sent (when the sender's frame was known).
     pub sent: u64,
+    /// Service Client API client messages (requests, subscribes) it sent
+    /// that were delivered: when 0, WWE never received one from it in
+    /// this capture.
+    pub to_service: u64,
+    /// Its posts the browser refused to deliver (a `targetOrigin` that did
+    /// not match the recipient), as the browser reported them.
+    pub undelivered: u64,
 }
 
 /// A client's subscription to events.
@@ -297,6 +304,13 @@ pub struct Session {
     finding_index: HashMap<(Code, String), usize>,
     latest_time: f64,
     options: Option<Options>,
+    /// Record ids of the posts the browser refused to deliver.
+    undelivered: Vec<u64>,
+    /// Delivered Service Client API client messages (to WWE's side).
+    client_messages: u64,
+    /// (tab, origin) of delivered client messages whose sending frame the
+    /// capture could not name: such a frame may have been heard from.
+    client_origins_unframed: std::collections::HashSet<(i64, String)>,
 }
 
 impl Session {
@@ -341,6 +355,27 @@ impl Session {
             self.report(issue, id);
         }
 
+        // A post the browser refused was received by nobody: it counts for
+        // its sender only and never pairs with a reply (issue 19).
+        if let Some(undelivered) = &record.undelivered {
+            let issue = Issue::new(Code::UndeliveredPost, undelivered_sentence(&record, undelivered, self.service_origin()));
+            self.report(issue, id);
+            self.undelivered.push(id);
+            if let Some(frame) = sender_frame_id {
+                let sender = self.frame_mut(record.sender_tab_id(), frame);
+                sender.undelivered += 1;
+                if sender.origin.is_empty() && !record.source_origin.is_empty() {
+                    sender.origin = record.source_origin.clone();
+                }
+                if sender.url.is_empty() {
+                    if let Some(url) = undelivered.sender_url.as_ref().filter(|u| !u.is_empty()) {
+                        sender.url = url.clone();
+                    }
+                }
+            }
+            self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id });
+            return;
+        }
         // A `message` event page script made itself is no delivery: what it
         // claims (origin, source) is not a sender, so it neither counts for
         // a frame nor pairs with a request (issue 15).
@@ -506,6 +541,52 @@ impl Session {
         &self.findings
     }
 
+    /// Record ids of the posts the browser refused to deliver, in the
+    /// order pushed: they have no reply and no exchange.
+    pub fn undelivered(&self) -> &[u64] {
+        &self.undelivered
+    }
+
+    /// Whether `frame` is *silent*: the browser refused its posts, and no
+    /// client message of it was delivered anywhere in this capture, neither
+    /// from the frame itself nor, where the capture could not name the
+    /// sending frame, from its origin in its tab. As far as the capture can
+    /// tell, WWE never heard from it. Only a refusal the browser reported
+    /// makes a frame silent: a frame that simply sent nothing is not
+    /// claimed to be anything.
+    pub fn is_silent(&self, frame: &Frame) -> bool {
+        frame.undelivered > 0
+            && frame.to_service == 0
+            && !self.client_origins_unframed.contains(&(frame.tab_id, frame.origin.clone()))
+    }
+
+    /// The frames that are silent ([`Session::is_silent`]).
+    pub fn silent_frames(&self) -> impl Iterator<Item = &Frame> {
+        self.frames.iter().filter(|f| self.is_silent(f))
+    }
+
+    /// The whole-capture finding `W026 no-client-message` when no Service
+    /// Client API message from an app was delivered in this capture (and
+    /// so none reached WWE): it lists the refused posts, if the browser
+    /// reported any, and says what usually causes the silence. `None` once
+    /// one client message was delivered. Not in [`Session::findings`],
+    /// because a later message makes it untrue: ask again after pushing.
+    pub fn silence(&self) -> Option<Finding> {
+        (self.client_messages == 0).then(|| Finding::new(Code::NoClientMessage, crate::lint::SILENCE, self.undelivered.clone()))
+    }
+
+    /// The origin of the frame that plays WWE, when exactly one origin
+    /// does (it received client messages or sent service messages).
+    fn service_origin(&self) -> Option<&str> {
+        let mut origins = self
+            .frames
+            .iter()
+            .filter(|f| matches!(f.role, Role::Service) && !f.origin.is_empty())
+            .map(|f| f.origin.as_str());
+        let first = origins.next()?;
+        origins.all(|o| o == first).then_some(first)
+    }
+
     /// How many messages.
     pub fn len(&self) -> usize {
         self.messages.len()
@@ -556,6 +637,8 @@ impl Session {
                 wwe_frame_id: None,
                 received: 0,
                 sent: 0,
+                to_service: 0,
+                undelivered: 0,
             });
         }
         &mut self.frames[i]
@@ -584,9 +667,18 @@ impl Session {
         if let Message::FrameIdAssignment { frame_id } = decoded.message {
             receiver.wwe_frame_id = Some(frame_id);
         }
+        if decoded.message.direction() == Direction::ToService {
+            self.client_messages += 1;
+            if sender_frame_id.is_none() {
+                self.client_origins_unframed.insert((record.sender_tab_id(), record.source_origin.clone()));
+            }
+        }
         if let Some(source) = sender_frame_id {
             let sender = self.frame_mut(record.sender_tab_id(), source);
             sender.sent += 1;
+            if sender_role == Role::Client {
+                sender.to_service += 1;
+            }
             if sender.origin.is_empty() && !record.source_origin.is_empty() {
                 sender.origin = record.source_origin.clone();
             }
@@ -607,7 +699,8 @@ impl Session {
     /// knew only by its path (it had not reported its frame id yet) when a
     /// record received by that frame already told its id.
     fn resolve_sender_by_path(&mut self, record: &Record) -> Option<i64> {
-        if record.frame_id == 0 || !record.frame_path.is_empty() {
+        // A refused post was received by no frame: nothing to learn.
+        if record.undelivered.is_none() && (record.frame_id == 0 || !record.frame_path.is_empty()) {
             self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
         }
         if record.source_tab_id.is_some() {
@@ -1084,6 +1177,30 @@ impl Session {
             id,
         );
     }
+}
+
+/// What to change for one refused post: the two origins, and WWE's own
+/// when the capture knows which frame is WWE.
+fn undelivered_sentence(record: &Record, u: &crate::record::Undelivered, service: Option<&str>) -> String {
+    let who = if record.source_origin.is_empty() {
+        "a frame".to_owned()
+    } else {
+        format!("the frame at {}", record.source_origin)
+    };
+    let fix = match service {
+        Some(wwe) if wwe == u.recipient_origin => format!(
+            "WWE here is {wwe}: pass {wwe} as targetOrigin (the vendor library's default is \"*\", its comments say to replace it with WWE's origin)"
+        ),
+        _ => format!(
+            "if that window is WWE, pass its origin {} as targetOrigin (the vendor library's default is \"*\", its comments say to replace it with WWE's origin)",
+            u.recipient_origin
+        ),
+    };
+    format!(
+        "{who} posted with targetOrigin \"{}\" to a window whose origin is {}: the browser refused to deliver it and told neither page, \
+         so no reply can come; {fix}",
+        u.target_origin, u.recipient_origin
+    )
 }
 
 /// Inserts keeping `queue` sorted by `key`, scanning from the back: nearly

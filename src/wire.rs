@@ -60,6 +60,11 @@ pub const VERSIONS: &[(u32, &str)] = &[
          spoofOrigin, messages (JSON texts, at most 200), intervalMs, probeMs} (replay, edit and send, forge, \
          bulk); background -> panel: sent {id, ok, posted, error, probe}.",
     ),
+    (
+        2,
+        "(additive) records gain undelivered {targetOrigin, recipientOrigin, stack, senderUrl, text}: a post the \
+         browser refused to deliver, as the browser reported it.",
+    ),
 ];
 
 // ---- relay (content script, isolated world) -> background ----
@@ -439,7 +444,15 @@ pub struct Record {
     pub event_class: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_origin: Option<String>,
+    /// A post the browser refused to deliver (ARCHITECTURE.md, "The
+    /// capture record"): the sender in `sourceOrigin`, `sourceFrameId`,
+    /// `sourcePath`; no receiving frame; `json` empty when the message
+    /// itself is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undelivered: Option<Undelivered>,
 }
+
+pub use crate::record::Undelivered;
 
 impl Record {
     /// The core's record: the data parsed from its JSON text. Text that does
@@ -447,6 +460,9 @@ impl Record {
     pub fn into_record(self) -> crate::record::Record {
         let (data, marker) = match serde_json::from_str(&self.json) {
             Ok(value) => (value, self.marker),
+            // A refused post whose message the browser's report did not
+            // carry: no data, and nothing wrong with that.
+            Err(_) if self.undelivered.is_some() && self.json.is_empty() => (Value::Null, self.marker),
             Err(_) => (Value::String(self.json), Some("unparseable".to_string())),
         };
         crate::record::Record {
@@ -475,6 +491,7 @@ impl Record {
             dispatched_by_page: self.dispatched_by_page,
             event_class: self.event_class,
             claimed_origin: self.claimed_origin,
+            undelivered: self.undelivered,
             extra: serde_json::Map::new(),
         }
     }
@@ -633,6 +650,30 @@ mod tests {
         let record = records.into_iter().next().unwrap().into_record();
         assert_eq!(record.data, json!({"a": 1}));
         assert_eq!(record.source_relation.as_deref(), Some("self"));
+    }
+
+    #[test]
+    fn an_undelivered_post_reads_with_no_data_and_its_origins() {
+        let text = json!({"type": "records", "records": [
+            {"id": 4, "tabId": 7, "time": 2.5, "json": "", "sourceOrigin": "http://localhost:8480", "sourceFrameId": 3,
+             "undelivered": {"targetOrigin": "https://wrong.example", "recipientOrigin": "http://127.0.0.1:8470",
+                             "stack": "at post (http://localhost:8480/wwe-client.js:34:16)",
+                             "senderUrl": "http://localhost:8480/console.html",
+                             "text": "Failed to execute 'postMessage' on 'DOMWindow': …"}}
+        ]})
+        .to_string();
+        let BackgroundToPanel::Records { records } = serde_json::from_str(&text).unwrap() else { panic!("not records") };
+        let wire = records.into_iter().next().unwrap();
+        let back = serde_json::to_value(&wire).unwrap();
+        assert_eq!(back["undelivered"]["recipientOrigin"], "http://127.0.0.1:8470");
+        let record = wire.into_record();
+        assert_eq!(record.data, Value::Null);
+        assert_eq!(record.marker, None, "no data is no unparseable data");
+        let u = record.undelivered.unwrap();
+        assert_eq!(u.target_origin, "https://wrong.example");
+        assert_eq!(u.sender_url.as_deref(), Some("http://localhost:8480/console.html"));
+        // A delivered record carries no such key.
+        assert!(serde_json::to_value(Record::default()).unwrap().get("undelivered").is_none());
     }
 
     #[test]

@@ -70,6 +70,9 @@ fn summary() {
     case("summary-call-flow", &["summary", "assets/samples/call-flow.jsonl"], 0);
     case("summary-rate-limit-har", &["summary", "assets/samples/rate-limit.har"], 1);
     case("summary-call-flow-har", &["summary", "assets/samples/call-flow.har"], 0);
+    // Posts the browser refused (issue 19): counted, per frame, never paired.
+    case("summary-wrong-target-origin", &["summary", "cli/tests/golden/inputs/wrong-target-origin.jsonl"], 1);
+    case("summary-only-refused", &["summary", "cli/tests/golden/inputs/only-refused.jsonl", "--deny", "never"], 0);
 }
 
 #[test]
@@ -82,6 +85,8 @@ fn lint() {
         1,
     );
     case("lint-rate-limit-json", &["lint", "assets/samples/rate-limit.har", "--json"], 1);
+    case("lint-wrong-target-origin", &["lint", "cli/tests/golden/inputs/wrong-target-origin.jsonl"], 1);
+    case("lint-only-refused", &["lint", "cli/tests/golden/inputs/only-refused.jsonl"], 1);
 }
 
 #[test]

@@ -171,7 +171,10 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 <section class="list-pane">
                     <MessageList store=store items=items selected=selected grouped=grouped on_action=on_action settings=settings/>
                     {move || (store.len() == 0).then(|| view! {
-                        <p class="empty">"No messages yet. Traffic appears here as the page posts messages."</p>
+                        <p class="empty" data-testid="list-empty">
+                            "No messages yet. Traffic appears here as the page posts messages. If an app should be talking to WWE and nothing shows, what usually causes it: "
+                            <span data-testid="silence-causes">{wwe_core::lint::SILENCE_CAUSES}</span> "."
+                        </p>
                     })}
                 </section>
                 <DetailPane store=store selected=selected/>

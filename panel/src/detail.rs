@@ -43,6 +43,8 @@ struct Detail {
     /// What the page's own world reported about the send, which the page
     /// can forge: (targetOrigin, caller stack).
     page_reported: Option<(Option<String>, Option<String>)>,
+    /// A post the browser refused (issue 19): its report, verbatim.
+    undelivered: Option<wwe_core::record::Undelivered>,
 }
 
 /// An interaction a request created or changed, as the core linked them.
@@ -152,6 +154,7 @@ fn detail_of(session: &Session, interactions: &Interactions, id: u64) -> Option<
             let name = exchange.map_or_else(|| "reply".to_string(), |e| format!("reply to {}", e.name));
             (name, exchange.and_then(|e| catalog::request(&e.name)).map(|s| s.description), Vec::new())
         }
+        _ if captured.record.undelivered.is_some() => ("postMessage refused by the browser".to_string(), None, Vec::new()),
         other => (other.to_string(), None, Vec::new()),
     };
     let findings = session
@@ -182,12 +185,13 @@ fn detail_of(session: &Session, interactions: &Interactions, id: u64) -> Option<
     Some(Detail {
         id,
         title,
-        kind: message.kind_str(),
-        status: exchange.map(|e| e.state.as_str()),
+        kind: crate::model::kind_of(captured),
+        status: Some(crate::model::status_word(captured, exchange)).filter(|s| !s.is_empty()),
         latency: exchange.and_then(|e| e.latency_ms),
         time: captured.record.time,
         sender: captured.record.source_origin.clone(),
-        receiver: captured.record.frame_origin.clone(),
+        // A refused post reached no frame: the browser names the recipient's origin.
+        receiver: captured.record.undelivered.as_ref().map_or_else(|| captured.record.frame_origin.clone(), |u| u.recipient_origin.clone()),
         receiver_url: captured.record.frame_url.clone(),
         request: exchange.map(|e| e.request),
         reply: exchange.and_then(|e| e.reply),
@@ -204,6 +208,7 @@ fn detail_of(session: &Session, interactions: &Interactions, id: u64) -> Option<
             (captured.record.event_class.clone().unwrap_or_else(|| "Event".into()), captured.record.claimed_origin.clone())
         }),
         page_reported: captured.record.page_reported.then(|| (captured.record.target_origin.clone(), captured.record.stack.clone())),
+        undelivered: captured.record.undelivered.clone(),
     })
 }
 
@@ -295,6 +300,19 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                             </div>
                         })}
                     </section>
+                    {d.undelivered.clone().map(|u| view! {
+                        <section class="undelivered" data-testid="detail-undelivered">
+                            <h4>"Not delivered"</h4>
+                            <p class="muted">"The browser refused this post and reported it; neither page was told, and no reply can come."</p>
+                            <table class="params">
+                                <tr><td class="param-name">"targetOrigin (intended)"</td><td><code data-testid="detail-undelivered-target">{u.target_origin.clone()}</code></td></tr>
+                                <tr><td class="param-name">"recipient's real origin"</td><td><code data-testid="detail-undelivered-recipient">{u.recipient_origin.clone()}</code></td></tr>
+                                {u.sender_url.clone().map(|url| view! { <tr><td class="param-name">"sent from"</td><td><code data-testid="detail-undelivered-sender">{url}</code></td></tr> })}
+                            </table>
+                            {u.stack.clone().map(|text| view! { <pre class="raw" data-testid="detail-undelivered-stack">{text}</pre> })}
+                            <p class="muted" data-testid="detail-undelivered-text">{u.text.clone()}</p>
+                        </section>
+                    })}
                     {d.page_reported.clone().map(|(target_origin, stack)| view! {
                         <section class="page-reported" data-testid="detail-page-reported">
                             <h4>"Reported by the page"</h4>
@@ -343,6 +361,10 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                             </ul>
                         </section>
                     })}
+                    {(d.undelivered.is_some() && d.data.is_null()).then(|| view! {
+                        <section><h4>"Data"</h4><p class="muted" data-testid="detail-undelivered-no-data">"Not known: the browser's report names the origins and the caller, not the message."</p></section>
+                    })}
+                    {(!(d.undelivered.is_some() && d.data.is_null())).then(|| view! {
                     <section>
                         <h4>
                             "Data "
@@ -357,6 +379,7 @@ pub fn DetailPane(store: Store, selected: RwSignal<Option<u64>>) -> impl IntoVie
                             <pre class="raw" data-testid="raw">{pretty.clone()}</pre>
                         </Show>
                     </section>
+                    })}
                 </aside>
             }
         })

@@ -54,6 +54,13 @@ impl Parsed {
         wire.json.clear();
         wire.json.push_str(TAKEN);
         let mut record = wire.into_record();
+        // A refused post whose message the browser did not report: no
+        // data, and nothing wrong with that (as `into_record` reads it).
+        if record.undelivered.is_some() && text.is_empty() {
+            record.data = Value::Null;
+            record.marker = marker;
+            return Parsed { record, text: "null".to_owned() };
+        }
         match parse_data(&text) {
             Ok(data) => {
                 record.data = data;
@@ -154,6 +161,15 @@ fn parse_data(text: &str) -> serde_json::Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A post the browser refused comes with no data text: null data, no
+    /// "unparseable" marker.
+    #[test]
+    fn a_refused_post_without_data_is_null_not_unparseable() {
+        let wire = WireRecord { id: 3, undelivered: Some(Default::default()), ..Default::default() };
+        let (record, text) = Parsed::from_wire(wire, String::new()).into_parts();
+        assert_eq!((record.data, record.marker, text.as_str()), (Value::Null, None, "null"));
+    }
 
     /// A batch as the background sends it, with capture times in
     /// fractional milliseconds (`performance.timeOrigin + now()`). With

@@ -37,12 +37,22 @@ fn groups(session: &Session, interactions: &Interactions) -> Vec<Group> {
     for f in interactions.findings() {
         add(f.code.as_str(), f.code.name(), f.code.severity().as_str(), &f.message, &f.messages);
     }
+    if let Some(f) = silence(session) {
+        add(f.code.as_str(), f.code.name(), f.severity.as_str(), &f.message, &f.messages);
+    }
     by_code.into_values().collect()
+}
+
+/// `W026 no-client-message` once something was captured and no app's
+/// message reached WWE; an empty capture says the causes in its empty
+/// state instead (nothing has happened yet to judge).
+fn silence(session: &Session) -> Option<wwe_core::lint::Finding> {
+    (!session.is_empty()).then(|| session.silence()).flatten()
 }
 
 /// How many findings the capture has, of both kinds (the tab's badge).
 pub fn count(session: &Session, interactions: &Interactions) -> usize {
-    session.findings().len() + interactions.findings().len()
+    session.findings().len() + interactions.findings().len() + usize::from(silence(session).is_some())
 }
 
 /// The Findings tab's badge, which counts the interaction findings too.
@@ -62,10 +72,17 @@ pub fn badge(store: Store) -> RwSignal<usize> {
 #[component]
 pub fn FindingsView(store: Store, on_select: Callback<u64>) -> impl IntoView {
     let groups = Memo::new(move |_| store.read_interactions(groups));
+    let empty = Memo::new(move |_| store.read(Session::is_empty));
     view! {
         <section class="findings-view" data-testid="findings-view">
-            {move || groups.with(Vec::is_empty).then(|| view! {
+            {move || (groups.with(Vec::is_empty) && !empty.get()).then(|| view! {
                 <p class="empty" data-testid="findings-empty">"No findings: every message decoded cleanly against the catalog, and the interaction traffic is consistent."</p>
+            })}
+            {move || empty.get().then(|| view! {
+                <p class="empty" data-testid="findings-empty">
+                    "Nothing captured yet. If an app should be talking to WWE, what usually keeps its messages away: "
+                    <span data-testid="silence-causes">{wwe_core::lint::SILENCE_CAUSES}</span> "."
+                </p>
             })}
             <For each=move || groups.get() key=|g| (g.code.clone(), g.findings.len()) let:group>
                 <details class=format!("finding-group sev-{}", group.severity) open=true data-testid="finding-group" data-code=group.code.clone()>
@@ -135,5 +152,27 @@ mod tests {
         let model = Interactions::build(&session);
         assert!(groups(&session, &model).is_empty(), "{:?}", groups(&session, &model).iter().map(|g| &g.code).collect::<Vec<_>>());
         assert_eq!(count(&session, &model), 0);
+    }
+
+    /// Traffic, but no app's message delivered: W026 with the usual causes;
+    /// an empty capture has no group (its empty state says the causes).
+    #[test]
+    fn no_client_message_is_a_finding_once_something_was_captured() {
+        let empty = Session::new();
+        assert!(groups(&empty, &Interactions::build(&empty)).is_empty());
+        let mut session = Session::new();
+        session.push(wwe_core::record::Record {
+            id: 1,
+            frame_id: 3,
+            source_frame_id: Some(0),
+            time: 1.0,
+            data: json!({"event": "agent", "data": {}, "userAgent": "WWE"}),
+            ..Default::default()
+        });
+        let model = Interactions::build(&session);
+        let groups = groups(&session, &model);
+        let w026 = groups.iter().find(|g| g.code == "W026").expect("W026");
+        assert!(w026.findings[0].0.contains("targetOrigin"));
+        assert_eq!(count(&session, &model), groups.iter().map(|g| g.findings.len()).sum::<usize>());
     }
 }

@@ -1,5 +1,7 @@
 //! The frames sidebar: every browser frame that sent or received messages,
-//! with its origin, role (service or client), WWE frame id and counts.
+//! with its origin, role (service or client), WWE frame id and counts; a
+//! frame whose posts the browser refused says so, and is marked silent
+//! when none of its messages reached WWE.
 //! Selecting a frame filters the message list to its traffic.
 
 use leptos::prelude::*;
@@ -41,6 +43,11 @@ struct FrameRow {
     wwe_frame_id: Option<i64>,
     received: u64,
     sent: u64,
+    /// Posts the browser refused (issue 19).
+    undelivered: u64,
+    /// Refused posts and no client message of it delivered: as far as the
+    /// capture can tell, WWE never heard from it ([`wwe_core::session::Session::is_silent`]).
+    silent: bool,
 }
 
 /// The sidebar. `selected` is the (tab, browser frame id) filtering the list.
@@ -60,6 +67,8 @@ pub fn FramesSidebar(store: Store, selected: RwSignal<Option<(i64, i64)>>) -> im
                     wwe_frame_id: f.wwe_frame_id,
                     received: f.received,
                     sent: f.sent,
+                    undelivered: f.undelivered,
+                    silent: session.is_silent(f),
                 })
                 .collect();
             // The top frame first, then its subframes in id order: the order
@@ -77,7 +86,7 @@ pub fn FramesSidebar(store: Store, selected: RwSignal<Option<(i64, i64)>>) -> im
                 })}
             </div>
             <ul>
-                <For each=move || frames.get() key=|f| (f.key, f.received, f.sent, f.role, f.wwe_frame_id) let:frame>
+                <For each=move || frames.get() key=|f| (f.key, f.received, f.sent, f.role, f.wwe_frame_id, f.undelivered, f.silent) let:frame>
                     {
                         let key = frame.key;
                         let count = frame.received + frame.sent;
@@ -86,6 +95,9 @@ pub fn FramesSidebar(store: Store, selected: RwSignal<Option<(i64, i64)>>) -> im
                                 class="frame"
                                 class:nested=key.1 != 0
                                 class:selected=move || selected.get() == Some(key)
+                                class:silent=frame.silent
+                                data-undelivered=frame.undelivered.to_string()
+                                data-silent=frame.silent.then_some("1")
                                 data-testid="frame"
                                 data-frame-id=key.1.to_string()
                                 data-role=frame.role
@@ -104,6 +116,12 @@ pub fn FramesSidebar(store: Store, selected: RwSignal<Option<(i64, i64)>>) -> im
                                     {frame.wwe_frame_id.map(|id| format!(" · WWE frameId {id}"))}
                                     {format!(" · {} in / {} out", frame.received, frame.sent)}
                                 </div>
+                                {(frame.undelivered > 0).then(|| view! {
+                                    <div class="frame-line frame-undelivered" data-testid="frame-undelivered">
+                                        {format!("{} post{} refused by the browser", frame.undelivered, if frame.undelivered == 1 { "" } else { "s" })}
+                                        {frame.silent.then_some(": no message of this frame reached WWE in this capture")}
+                                    </div>
+                                })}
                             </li>
                         }
                     }

@@ -270,6 +270,9 @@ impl Store {
 
 /// The name a row shows and `name:` filters on.
 fn row_name(captured: &Captured) -> String {
+    if let Some(u) = &captured.record.undelivered {
+        return format!("postMessage to {} (targetOrigin {})", u.recipient_origin, u.target_origin);
+    }
     match &captured.decoded.message {
         Message::Request(request) => request.name.to_string(),
         Message::Subscribe { names, .. } => format!("subscribe {}", names.join(", ")),
@@ -278,6 +281,23 @@ fn row_name(captured: &Captured) -> String {
             None => name.to_string(),
         },
         other => other.kind_str().to_string(),
+    }
+}
+
+/// The kind a row shows and `kind:` filters on: the decoder's, or
+/// `undelivered` for a post the browser refused (it carries no message the
+/// decoder could name, and is never hidden as foreign).
+pub fn kind_of(captured: &Captured) -> &'static str {
+    if captured.record.undelivered.is_some() { "undelivered" } else { captured.decoded.message.kind_str() }
+}
+
+/// The status word a row shows and `status:` filters on: its exchange's
+/// state, `undelivered` for a post the browser refused, or empty.
+pub fn status_word(captured: &Captured, exchange: Option<&Exchange>) -> &'static str {
+    match exchange {
+        Some(e) => e.state.as_str(),
+        None if captured.record.undelivered.is_some() => "undelivered",
+        None => "",
     }
 }
 
@@ -321,7 +341,7 @@ impl Toggles {
         }
         (self.requests && matches!(kind, "request" | "subscribe" | "unsubscribe"))
             || (self.events && kind == "event")
-            || (self.errors && (kind == "error" || matches!(status, "error" | "timed-out" | "swallowed")))
+            || (self.errors && (kind == "error" || matches!(status, "error" | "timed-out" | "swallowed" | "undelivered")))
             || (self.rate_limited && (kind == "rate-limit" || matches!(status, "rate-limited" | "swallowed")))
     }
 }
@@ -366,12 +386,12 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
             hidden.page_made += 1;
             continue;
         }
-        let kind = captured.decoded.message.kind_str();
+        let kind = kind_of(captured);
         let exchange = status_of(session, captured);
         if filter.grouped && captured.decoded.message.is_reply() && exchange.is_some_and(|e| e.reply == Some(captured.record.id)) {
             continue;
         }
-        let status = exchange.map_or("", |e| e.state.as_str());
+        let status = status_word(captured, exchange);
         if !filter.toggles.admits(kind, status) {
             if kind == "foreign" || kind == "legacy" {
                 hidden.foreign += 1;
@@ -380,7 +400,8 @@ pub fn visible(session: &Session, cache: &Cache, filter: &ViewFilter) -> (Vec<Li
         }
         if let Some((tab, frame)) = filter.frame {
             let record = &captured.record;
-            let receives = record.tab_id == tab && record.frame_id == frame;
+            // A refused post reached no frame (issue 19).
+            let receives = record.undelivered.is_none() && record.tab_id == tab && record.frame_id == frame;
             let sends = record.sender_tab_id() == tab && captured.sender_frame_id == Some(frame);
             if !(receives || sends) {
                 continue;
@@ -424,12 +445,15 @@ fn sorted(session: &Session, cache: &Cache, items: Vec<ListItem>, sort: crate::c
         let record = &captured.record;
         match sort.column {
             Column::Time => SortKey::Number(record.time),
-            Column::Kind => SortKey::Text(captured.decoded.message.kind_str()),
+            Column::Kind => SortKey::Text(kind_of(captured)),
             Column::Name => SortKey::Text(match exchange {
                 Some(e) if captured.decoded.message.is_reply() => &e.name,
                 _ => &cache.rows[index].name,
             }),
-            Column::Status => exchange.map_or(SortKey::Missing, |e| SortKey::Text(e.state.as_str())),
+            Column::Status => match status_word(captured, exchange) {
+                "" => SortKey::Missing,
+                word => SortKey::Text(word),
+            },
             Column::Latency => exchange.and_then(|e| e.latency_ms).map_or(SortKey::Missing, SortKey::Number),
             Column::From => SortKey::Text(&record.source_origin),
             Column::To => SortKey::Text(&record.frame_origin),
@@ -475,14 +499,15 @@ fn facts<'a>(
         _ => None,
     };
     Facts {
-        kind: captured.decoded.message.kind_str(),
+        kind: kind_of(captured),
         name,
-        status: exchange.map_or("", |e| e.state.as_str()),
+        status: status_word(captured, exchange),
         frames: [
             record.frame_url.as_str(),
             captured.sender_frame_id.and_then(|f| frame_urls.get(&(record.sender_tab_id(), f)).copied()).unwrap_or(""),
         ],
-        origins: [record.source_origin.as_str(), record.frame_origin.as_str()],
+        // A refused post's other origin is its recipient's (issue 19).
+        origins: [record.source_origin.as_str(), record.undelivered.as_ref().map_or(record.frame_origin.as_str(), |u| u.recipient_origin.as_str())],
         interaction,
         latency: exchange.and_then(|e| e.latency_ms),
         size: record.size as f64,
@@ -545,6 +570,42 @@ mod tests {
         let ids = |frame| visible(&session, &cache, &filter(Some(frame))).0.iter().map(|item| item.id).collect::<Vec<_>>();
         assert_eq!(ids((2, 0)), [1, 3], "the popup's top frame sent #1 and received #3");
         assert_eq!(ids((1, 4)), [2], "the opener's iframe 4 sent #2 only");
+    }
+
+    /// A post the browser refused (issue 19) shows by default with kind and
+    /// status `undelivered` (it is no foreign message), under the Errors
+    /// chip, `status:undelivered`, and the frame filter of its sender.
+    #[test]
+    fn a_refused_post_is_a_row_with_status_undelivered() {
+        let refused = Record {
+            id: 1,
+            tab_id: 1,
+            source_origin: "http://127.0.0.1:8471".into(),
+            source_frame_id: Some(2),
+            time: 1_000.0,
+            undelivered: Some(wwe_core::record::Undelivered {
+                target_origin: "https://wrong.example".into(),
+                recipient_origin: "http://127.0.0.1:8470".into(),
+                ..Default::default()
+            }),
+            ..Record::default()
+        };
+        let mut session = Session::new();
+        session.push(refused);
+        let cache = cache_of(&session);
+        let captured = &session.messages()[0];
+        assert_eq!((kind_of(captured), status_word(captured, None)), ("undelivered", "undelivered"));
+        let shown = |query: &str, toggles: Toggles, frame| {
+            let filter = ViewFilter { query: Query::parse(query), toggles, grouped: false, expanded: Vec::new(), frame, sort: None };
+            visible(&session, &cache, &filter).0.len()
+        };
+        assert_eq!(shown("", Toggles::default(), None), 1, "never hidden as foreign");
+        assert_eq!(shown("", Toggles { errors: true, ..Toggles::default() }, None), 1);
+        assert_eq!(shown("status:undelivered", Toggles::default(), None), 1);
+        assert_eq!(shown("origin:127.0.0.1:8470", Toggles::default(), None), 1, "the recipient's origin");
+        assert_eq!(shown("", Toggles::default(), Some((1, 2))), 1, "its sender's frame");
+        assert_eq!(shown("", Toggles::default(), Some((1, 0))), 0, "no frame received it");
+        assert_eq!(cache.rows[0].name, "postMessage to http://127.0.0.1:8470 (targetOrigin https://wrong.example)");
     }
 
     /// Item 5 of issue 14: numbers follow time order. The client frame's

@@ -257,22 +257,31 @@ fn row_view(store: &Store, id: u64) -> Option<RowView> {
             id,
             time: captured.record.time,
             direction: message.direction().as_str(),
-            kind: message.kind_str(),
+            kind: crate::model::kind_of(captured),
             name,
-            status: exchange.map_or("", |e| e.state.as_str()),
+            status: crate::model::status_word(captured, exchange),
             latency: exchange.and_then(|e| e.latency_ms),
             from_name: match session.sender_frame(captured) {
                 Some(f) => crate::frames::frame_name(f, capture_tab),
                 None => format!("{} (frame unknown)", host(&captured.record.source_origin)),
             },
-            to_name: session
-                .receiver_frame(captured)
-                .map_or_else(|| host(&captured.record.frame_origin).to_owned(), |f| crate::frames::frame_name(f, capture_tab)),
+            // A refused post reached no frame: the browser names only the
+            // recipient window's origin.
+            to_name: match &captured.record.undelivered {
+                Some(u) => format!("{} (not delivered)", host(&u.recipient_origin)),
+                None => session
+                    .receiver_frame(captured)
+                    .map_or_else(|| host(&captured.record.frame_origin).to_owned(), |f| crate::frames::frame_name(f, capture_tab)),
+            },
             sender: captured.record.source_origin.clone(),
-            receiver: captured.record.frame_origin.clone(),
+            receiver: captured.record.undelivered.as_ref().map_or_else(|| captured.record.frame_origin.clone(), |u| u.recipient_origin.clone()),
             receiver_url: captured.record.frame_url.clone(),
             size: captured.record.size,
-            summary: summary(message, &captured.record.data, cache.row(id).map_or("", |r| r.json.as_str())),
+            // A refused post: the browser's own words (it gave no message).
+            summary: match &captured.record.undelivered {
+                Some(u) if captured.record.data.is_null() => u.text.clone(),
+                _ => summary(message, &captured.record.data, cache.row(id).map_or("", |r| r.json.as_str())),
+            },
             marker: captured.record.marker.clone(),
             page_made: captured.record.dispatched_by_page.then(|| captured.record.claimed_origin.clone().unwrap_or_default()),
             exchange_request: exchange.map(|e| e.request),
@@ -327,6 +336,8 @@ fn kind_icon(kind: &str) -> &'static str {
         "unsubscribe" => "M2 6 H10",
         // A hash.
         "frame-id" => "M4.5 2 L3.5 10 M8.5 2 L7.5 10 M2 4.5 H10 M2 7.5 H10",
+        // An arrow stopped by a bar: a post the browser refused.
+        "undelivered" => "M2 6 H7 M5 4 L7 6 L5 8 M9.5 2.5 V9.5",
         // An envelope.
         "legacy" => "M1.5 3 H10.5 V9 H1.5 Z M1.5 3 L6 6.5 L10.5 3",
         // A dot.
@@ -508,7 +519,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_drawn_icon() {
-        for kind in ["request", "reply", "error", "rate-limit", "event", "subscribe", "unsubscribe", "frame-id", "legacy", "foreign"] {
+        for kind in ["request", "reply", "error", "rate-limit", "event", "subscribe", "unsubscribe", "frame-id", "legacy", "undelivered", "foreign"] {
             let path = kind_icon(kind);
             assert!(path.starts_with('M') && path.is_ascii(), "{kind}: {path}");
         }

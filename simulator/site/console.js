@@ -8,7 +8,13 @@
 // the end-to-end tests use.
 //
 // URL parameters: name (shown), subscribe=a,b (subscribe on load),
-// targetOrigin (default "*").
+// targetOrigin (default "*"). The wrong-targetOrigin mode is
+// `targetOrigin=https://wrong.example` (any origin but WWE's): the browser
+// refuses every post, tells neither page, and each request fails with
+// "Request timeout" after 10 s; WWE never hears from the app. Serve the
+// console on the same-site origin ({{SAME_SITE_ORIGIN}}, the service's host
+// on another port) to see Chromium report the refusal, or on the
+// cross-site client origin ({{CLIENT_ORIGIN}}) where nothing reports it.
 (function () {
   "use strict";
   const service = window.genesys.wwe.service;

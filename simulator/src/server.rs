@@ -2,13 +2,22 @@
 //!
 //! The simulator and the end-to-end tests need the same files served on
 //! several *origins* at once (the WWE service on `http://127.0.0.1:P1`, its
-//! clients on `http://localhost:P2`, a third party on `http://[::1]:P3`),
+//! clients on `http://localhost:P2`, a third party on `http://[::1]:P3`,
+//! and a client on the service's own site, `http://127.0.0.1:P4`),
 //! because the whole point of the product is to show which origin talks to
 //! which. Every listener serves the same directory; what differs is only the
 //! origin the browser sees. Pages learn the other origins through
-//! `{{SERVICE_ORIGIN}}`, `{{CLIENT_ORIGIN}}` and `{{THIRD_ORIGIN}}`
-//! placeholders, substituted in `.html` and `.js` files, so fixtures never
-//! hard-code a port.
+//! `{{SERVICE_ORIGIN}}`, `{{CLIENT_ORIGIN}}`, `{{THIRD_ORIGIN}}` and
+//! `{{SAME_SITE_ORIGIN}}` placeholders, substituted in `.html` and `.js`
+//! files, so fixtures never hard-code a port.
+//!
+//! Sites: a site is the scheme and registrable domain, and an IP address is
+//! its own site, ports aside. So `localhost` and `[::1]` are other sites
+//! than the service's `127.0.0.1` (Chromium gives their frames their own
+//! process: a post with a wrong `targetOrigin` is dropped there without a
+//! trace), while the same-site origin is another port of `127.0.0.1` (the
+//! same process: Chromium logs the refusal where a debugger can read it;
+//! shared/reference/browser-facts.md, "Undelivered posts").
 //!
 //! Only loopback addresses are ever bound. The server is std-only: one
 //! accepting thread per listener, one short-lived thread per connection,
@@ -47,6 +56,9 @@ pub struct ServerConfig {
     pub client: Port,
     /// A third origin on `http://[::1]:P`, when wanted.
     pub third: Option<Port>,
+    /// A client on the service's own site, `http://127.0.0.1:P` (another
+    /// port of the service's host), when wanted.
+    pub same_site: Option<Port>,
 }
 
 impl ServerConfig {
@@ -57,12 +69,20 @@ impl ServerConfig {
             service: Port::Ephemeral,
             client: Port::Ephemeral,
             third: None,
+            same_site: None,
         }
     }
 
     /// Adds the third origin (`http://[::1]:P`) on the given port.
     pub fn with_third(mut self, port: Port) -> ServerConfig {
         self.third = Some(port);
+        self
+    }
+
+    /// Adds the same-site client origin (`http://127.0.0.1:P`, the
+    /// service's host on another port) on the given port.
+    pub fn with_same_site(mut self, port: Port) -> ServerConfig {
+        self.same_site = Some(port);
         self
     }
 }
@@ -77,6 +97,8 @@ pub struct Origins {
     pub client: String,
     /// `http://[::1]:P3`, if configured.
     pub third: Option<String>,
+    /// `http://127.0.0.1:P4`, if configured: same site as the service.
+    pub same_site: Option<String>,
 }
 
 impl Origins {
@@ -88,6 +110,9 @@ impl Origins {
         ];
         if let Some(third) = &self.third {
             subs.push(("{{THIRD_ORIGIN}}", third.as_str()));
+        }
+        if let Some(same_site) = &self.same_site {
+            subs.push(("{{SAME_SITE_ORIGIN}}", same_site.as_str()));
         }
         subs
     }
@@ -156,12 +181,20 @@ impl Server {
             })?),
             None => None,
         };
+        let same_site = match config.same_site {
+            Some(port) => Some(bind_v4(port)?),
+            None => None,
+        };
 
         let origins = Origins {
             service: format!("http://127.0.0.1:{service_port}"),
             client: format!("http://localhost:{client_port}"),
             third: match &third {
                 Some(l) => Some(format!("http://[::1]:{}", l.local_addr()?.port())),
+                None => None,
+            },
+            same_site: match &same_site {
+                Some(l) => Some(format!("http://127.0.0.1:{}", l.local_addr()?.port())),
                 None => None,
             },
         };
@@ -179,6 +212,7 @@ impl Server {
         let mut listeners = vec![service];
         listeners.extend(client);
         listeners.extend(third);
+        listeners.extend(same_site);
         let mut addresses = Vec::new();
         let mut acceptors = Vec::new();
         for listener in listeners {
@@ -460,7 +494,7 @@ mod tests {
     fn fixture_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("wwe-server-test-{}-{name}", std::process::id()));
         fs::create_dir_all(dir.join("sub")).unwrap();
-        fs::write(dir.join("page.html"), "s={{SERVICE_ORIGIN}} c={{CLIENT_ORIGIN}} t={{THIRD_ORIGIN}}").unwrap();
+        fs::write(dir.join("page.html"), "s={{SERVICE_ORIGIN}} c={{CLIENT_ORIGIN}} t={{THIRD_ORIGIN}} m={{SAME_SITE_ORIGIN}}").unwrap();
         fs::write(dir.join("data.json"), "{{SERVICE_ORIGIN}}").unwrap();
         fs::write(dir.join("sub/index.html"), "index").unwrap();
         dir
@@ -469,20 +503,23 @@ mod tests {
     #[test]
     fn serves_substituted_files_on_every_origin_and_stops_on_drop() {
         let dir = fixture_dir("origins");
-        let server = Server::start(ServerConfig::ephemeral(&dir).with_third(Port::Ephemeral)).unwrap();
+        let server =
+            Server::start(ServerConfig::ephemeral(&dir).with_third(Port::Ephemeral).with_same_site(Port::Ephemeral)).unwrap();
         let origins = server.origins().clone();
         let third = origins.third.clone().unwrap();
+        let same_site = origins.same_site.clone().unwrap();
         let addrs = server.addresses.clone();
         assert!(origins.service.starts_with("http://127.0.0.1:"));
         assert!(origins.client.starts_with("http://localhost:"));
         assert!(third.starts_with("http://[::1]:"));
+        assert!(same_site.starts_with("http://127.0.0.1:") && same_site != origins.service, "another port of the service's host");
 
         for addr in &addrs {
             let page = get(*addr, "/page.html?x=1");
             assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
             assert!(page.contains("Content-Type: text/html; charset=utf-8\r\n"));
             assert!(page.contains("Cache-Control: no-store\r\n"));
-            let expected = format!("s={} c={} t={}", origins.service, origins.client, third);
+            let expected = format!("s={} c={} t={} m={same_site}", origins.service, origins.client, third);
             assert!(page.ends_with(&expected), "{page}");
         }
         let json = get(addrs[0], "/data.json");

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::ErrorKind;
+use crate::record::Undelivered;
 
 const WWE: &str = "https://wwe.example";
 const CRM: &str = "https://crm.example";
@@ -380,6 +381,15 @@ fn arb_record() -> impl Strategy<Value = Record> {
             opt_text(),
             opt_text(),
         ),
+        prop::option::of((".{0,10}", ".{0,10}", opt_text(), opt_text(), ".{0,10}").prop_map(
+            |(target_origin, recipient_origin, stack, sender_url, text)| Undelivered {
+                target_origin,
+                recipient_origin,
+                stack,
+                sender_url,
+                text,
+            },
+        )),
     )
         .prop_map(
             |(
@@ -399,6 +409,7 @@ fn arb_record() -> impl Strategy<Value = Record> {
                     event_class,
                     claimed_origin,
                 ),
+                undelivered,
             )| {
                 // Every field today; `..default()` keeps this compiling when
                 // the record grows (add the new field here too).
@@ -429,6 +440,7 @@ fn arb_record() -> impl Strategy<Value = Record> {
                     dispatched_by_page,
                     event_class,
                     claimed_origin,
+                    undelivered,
                     ..Record::default()
                 }
             },

@@ -131,3 +131,24 @@ fn bad_rules_say_why() {
     expect!["bad redaction rule `token`: line 1: expected one of `jwt`, `jwt-reply`, `credentials`, `key:<name>`, `pattern:phone`, `pattern:email`, `regex:<expression>`"]
         .assert_eq(&err("token"));
 }
+
+#[test]
+fn a_refused_posts_sender_url_and_stack_are_redacted() {
+    let secret = "ada@example.com";
+    let refused = Record {
+        undelivered: Some(crate::record::Undelivered {
+            target_origin: "https://wrong.example".into(),
+            recipient_origin: "https://wwe.example".into(),
+            stack: Some(format!("at post (https://crm.example/app.js?user={secret}:1:2)")),
+            sender_url: Some(format!("https://crm.example/app.html?user={secret}")),
+            text: "Failed to execute 'postMessage'".into(),
+        }),
+        ..record(9, 0, 5, Value::Null)
+    };
+    let s = session_of(vec![refused], None);
+    let redacted = redact(&s, &Rules::parse("pattern:email").unwrap());
+    let u = redacted.records[0].undelivered.clone().unwrap();
+    assert!(!u.sender_url.unwrap().contains(secret));
+    assert!(!u.stack.unwrap().contains(secret));
+    assert_eq!(u.target_origin, "https://wrong.example");
+}

@@ -516,3 +516,90 @@ fn page_made_requests_are_not_judged_by_the_policy() {
     });
     assert!(s.findings().iter().all(|f| f.code != Code::RequestDeniedByPolicy), "{:?}", s.findings());
 }
+
+/// A post the browser refused (issue 19): the sender's frame, never a
+/// receiver; it pairs with nothing, is counted, and says what to change.
+fn refused(id: u64, t: f64, target: &str) -> Record {
+    Record {
+        id,
+        tab_id: 1,
+        frame_id: 0,
+        source_origin: CRM.into(),
+        source_frame_id: Some(5),
+        time: T0 + t,
+        data: Value::Null,
+        undelivered: Some(wwe_core::record::Undelivered {
+            target_origin: target.into(),
+            recipient_origin: WWE.into(),
+            stack: Some("at post (https://crm.example/wwe-client.js:34:16)".into()),
+            sender_url: Some(format!("{CRM}/app.html")),
+            text: format!(
+                "Failed to execute 'postMessage' on 'DOMWindow': The target origin provided ('{target}') does not match the recipient window's origin ('{WWE}')."
+            ),
+        }),
+        ..Record::default()
+    }
+}
+
+#[test]
+fn undelivered_posts_pair_with_nothing_and_mark_their_frame_silent() {
+    let s = check(
+        vec![refused(1, 0.0, "https://wrong.example"), to_client(2, 5.0, ok("0")), refused(3, 6.0, "https://wrong.example")],
+        Some(20_000.0),
+        expect![[r#"
+            E025 undelivered-post [1]: the frame at https://crm.example posted with targetOrigin "https://wrong.example" to a window whose origin is https://wwe.example: the browser refused to deliver it and told neither page, so no reply can come; if that window is WWE, pass its origin https://wwe.example as targetOrigin (the vendor library's default is "*", its comments say to replace it with WWE's origin)
+            E025 undelivered-post [3]: the frame at https://crm.example posted with targetOrigin "https://wrong.example" to a window whose origin is https://wwe.example: the browser refused to deliver it and told neither page, so no reply can come; WWE here is https://wwe.example: pass https://wwe.example as targetOrigin (the vendor library's default is "*", its comments say to replace it with WWE's origin)
+            W008 reply-without-request [2]: a reply to referenceId "0" whose request was not captured: if capture started late this is harmless; otherwise WWE answered a request this client did not send
+        "#]],
+    );
+    assert_eq!(s.undelivered(), &[1, 3]);
+    assert!(s.exchanges().is_empty(), "a refused post opens no exchange");
+    assert!(s.exchange_of(2).is_none(), "and the reply is not taken for its answer");
+    let client = s.frame(1, 5).unwrap();
+    assert_eq!((client.undelivered, client.to_service, client.received, client.sent), (2, 0, 1, 0));
+    assert_eq!(client.url, format!("{CRM}/app.html"));
+    assert!(s.is_silent(client));
+    assert_eq!(s.frame(1, 0).unwrap().received, 0, "nobody received a refused post");
+    assert_eq!(s.silent_frames().count(), 1);
+    let silence = s.silence().expect("no client message was delivered");
+    assert_eq!((silence.code, silence.messages.clone()), (Code::NoClientMessage, vec![1, 3]));
+}
+
+#[test]
+fn the_fix_names_wwe_once_the_capture_knows_its_frame() {
+    let s = check(
+        vec![to_service(1, 0.0, req("agent.get", "0")), to_client(2, 1.0, ok("0")), refused(3, 2.0, "https://wwe.example.com")],
+        None,
+        expect![[r#"
+            agent.get ref=0 #1 -> #2 ok latency=1
+            E025 undelivered-post [3]: the frame at https://crm.example posted with targetOrigin "https://wwe.example.com" to a window whose origin is https://wwe.example: the browser refused to deliver it and told neither page, so no reply can come; WWE here is https://wwe.example: pass https://wwe.example as targetOrigin (the vendor library's default is "*", its comments say to replace it with WWE's origin)
+        "#]],
+    );
+    let client = s.frame(1, 5).unwrap();
+    assert_eq!((client.to_service, client.undelivered), (1, 1));
+    assert!(!s.is_silent(client), "WWE heard from it once");
+    assert!(s.silence().is_none());
+}
+
+#[test]
+fn a_capture_with_no_client_message_says_what_usually_causes_it() {
+    let s = check(vec![to_client(1, 0.0, json!({"event": "agent", "data": {}, "userAgent": "WWE"}))], None, expect![[r#""#]]);
+    let silence = s.silence().expect("silent");
+    assert!(silence.messages.is_empty());
+    assert!(silence.message.contains("targetOrigin") && silence.message.contains("accepted-web-content-origins"));
+    assert!(Session::new().silence().is_some());
+}
+
+/// A request whose sending frame the capture could not name may have come
+/// from the frame with refused posts: that frame is not called silent.
+#[test]
+fn a_frame_is_not_silent_while_its_origin_reached_wwe_from_an_unnamed_frame() {
+    let unnamed = Record { source_frame_id: None, ..to_service(1, 0.0, req("agent.get", "0")) };
+    let s = check(vec![unnamed, refused(2, 1.0, "https://wrong.example")], None, expect![[r#"
+        agent.get ref=0 #1 -> - pending latency=-
+        E025 undelivered-post [2]: the frame at https://crm.example posted with targetOrigin "https://wrong.example" to a window whose origin is https://wwe.example: the browser refused to deliver it and told neither page, so no reply can come; WWE here is https://wwe.example: pass https://wwe.example as targetOrigin (the vendor library's default is "*", its comments say to replace it with WWE's origin)
+    "#]]);
+    let client = s.frame(1, 5).unwrap();
+    assert_eq!((client.undelivered, client.to_service), (1, 0));
+    assert!(!s.is_silent(client));
+}

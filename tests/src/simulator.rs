@@ -42,20 +42,25 @@ pub fn url_encode(text: &str) -> String {
         .collect()
 }
 
-/// Serves `root` on the service and client origins, and on the third-party
-/// origin when `third`, all on ephemeral ports. The server stops on drop.
+/// Serves `root` on the service, client and same-site origins, and on the
+/// third-party origin when `third`, all on ephemeral ports. The server
+/// stops on drop.
 pub fn serve(root: impl Into<PathBuf>, third: bool) -> Result<Server> {
-    let mut config = ServerConfig::ephemeral(root);
+    let mut config = ServerConfig::ephemeral(root).with_same_site(Port::Ephemeral);
     if third {
         config = config.with_third(Port::Ephemeral);
     }
     Ok(Server::start(config)?)
 }
 
-/// `text` with `{{CLIENT}}` and `{{THIRD}}` replaced by the client and
-/// third-party origins (`{{THIRD}}` is left as it is without a third origin).
+/// `text` with `{{CLIENT}}`, `{{THIRD}}` and `{{SAME_SITE}}` replaced by
+/// the client, third-party and same-site origins (each left as it is
+/// without its origin).
 pub fn fill_origins(text: &str, origins: &Origins) -> String {
-    let text = text.replace("{{CLIENT}}", &origins.client);
+    let mut text = text.replace("{{CLIENT}}", &origins.client);
+    if let Some(same_site) = &origins.same_site {
+        text = text.replace("{{SAME_SITE}}", same_site);
+    }
     match &origins.third {
         Some(third) => text.replace("{{THIRD}}", third),
         None => text,

@@ -585,6 +585,62 @@ fn crm_embeds_service(browser: Browser) {
     assert_eq!(count(&rows, "request", &client, &service), 1);
 }
 
+/// The console's wrong-targetOrigin mode on the cross-site client origin
+/// (issue 19): the browser drops every post and tells neither page, so the
+/// request times out and WWE never answers; the capture, which sees only
+/// delivered messages, has no client message, and the Findings view says
+/// what usually causes that (W026) instead of nothing. Cross-site, neither
+/// browser reports the refusal anywhere (browser-facts.md), so this holds
+/// with or without a capture of refused posts.
+fn wrong_target_origin_cross_site(browser: Browser) {
+    let sim = Sim::open_apps(browser, "service-client-api.accepted-web-content-origins={{CLIENT}}\n", |origins| {
+        vec![App::hidden("Wrong", format!("{}/console.html?name=Wrong&targetOrigin=https%3A%2F%2Fwrong.example", origins.client))]
+    });
+    sim.enter("Wrong");
+    let got = sim.js(
+        "window.postMessage({note: 'a message the frame posts to itself, delivered'}, '*');\
+         const r = await c.call('agent.get', []);\
+         return [r.outcome, c.service.targetOrigin, c.service.frameId];",
+    );
+    assert_eq!(got, json!(["timeout", "https://wrong.example", null]), "dropped: no reply, not even a frame id");
+
+    let s = &sim.session;
+    s.switch_to_frame(None).unwrap();
+    s.open_extension_page(&format!("panel.html?tabId={}", sim.tab)).unwrap();
+    // The frame's post to itself shows the panel has the tab's capture.
+    s.wait_for("the panel to hold the self-post", scaled(DEFAULT_TIMEOUT), || {
+        let total = s.find_all("[data-testid=count-total]").map_err(|e| e.to_string())?;
+        let text = s.text(total.first().ok_or("no count-total yet")?).map_err(|e| e.to_string())?;
+        if text.trim().parse::<u64>().unwrap_or(0) >= 1 { Ok(()) } else { Err(format!("count-total {text:?}")) }
+    })
+    .unwrap();
+    let rows = s.snapshot("[data-testid=message]", &["data-kind"]).unwrap();
+    assert!(
+        rows.iter().all(|r| !matches!(field(r, "data-kind").as_str(), "request" | "subscribe" | "reply" | "frame-id")),
+        "nothing of the API was delivered: {rows:?}"
+    );
+    sim.panel_view("findings");
+    let silence = s
+        .wait_for("W026 in the Findings view", scaled(DEFAULT_TIMEOUT), || {
+            let found = s.snapshot("[data-testid=finding][data-code=W026]", &[]).map_err(|e| e.to_string())?;
+            found.into_iter().next().ok_or_else(|| "no W026 yet".to_owned())
+        })
+        .unwrap();
+    let text = field(&silence, "text");
+    assert!(text.contains("targetOrigin") && text.contains("accepted-web-content-origins"), "{text}");
+    let _ = s.screenshot(&wwe_e2e::artifacts_dir().join(format!("simulator-{}-wrong-target-origin.png", s.browser())));
+}
+
+#[test]
+fn wrong_target_origin_cross_site_in_chromium() {
+    wrong_target_origin_cross_site(Browser::Chromium);
+}
+
+#[test]
+fn wrong_target_origin_cross_site_in_firefox() {
+    wrong_target_origin_cross_site(Browser::Firefox);
+}
+
 #[test]
 fn call_flow_in_chromium() {
     call_flow(Browser::Chromium);

@@ -3,6 +3,9 @@
 //! HAR 1.2 file holding every captured record; opening that file in a panel
 //! page without a tab shows the same messages read-only; a truncated file
 //! and a plain browser HAR are refused with errors that say what and where.
+//! A trace holding posts the browser refused (issue 19) shows them as
+//! `undelivered` rows, with intended and real origin and the caller's
+//! stack, and marks their sender's frame silent.
 
 use serde_json::{json, Value};
 use wwe_e2e::{artifacts_dir, extension_dir, fixtures_dir, Browser, LaunchOptions, Result, Session, DEFAULT_TIMEOUT};
@@ -113,6 +116,57 @@ fn export_and_reopen(browser: Browser) -> Result<()> {
     })?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+fn undelivered_posts(browser: Browser) -> Result<()> {
+    let text = std::fs::read_to_string(wwe_e2e::repo_root().join("cli/tests/golden/inputs/wrong-target-origin.jsonl"))?;
+    let session = Session::launch(browser, &LaunchOptions::with_extension(extension_dir(browser)?))?;
+    let dir = tempdir(browser)?;
+    session.open_extension_page("panel.html")?;
+    open_trace(&session, &dir, "wrong-target-origin.jsonl", &text)?;
+    let rows = session.wait_for("the refused posts in the list", DEFAULT_TIMEOUT, || {
+        let rows = session.snapshot("[data-testid=message]", &["data-id", "data-kind", "data-status"]).map_err(|e| e.to_string())?;
+        if rows.iter().filter(|r| wwe_e2e::field(r, "data-status") == "undelivered").count() == 2 {
+            Ok(rows)
+        } else {
+            Err(format!("rows {rows:?}"))
+        }
+    })?;
+    let refused: Vec<_> = rows.iter().filter(|r| wwe_e2e::field(r, "data-status") == "undelivered").collect();
+    assert!(refused.iter().all(|r| wwe_e2e::field(r, "data-kind") == "undelivered"), "{refused:?}");
+    assert!(rows.iter().any(|r| wwe_e2e::field(r, "data-status") == "ok"), "the delivered request stays answered: {rows:?}");
+
+    // The detail pane: intended vs. real origin, the caller's stack.
+    let row = session.find_all("[data-testid=message][data-status=undelivered]")?;
+    session.click(&row[0])?;
+    let target = session.wait_for("the Not delivered section", DEFAULT_TIMEOUT, || element_text(&session, "detail-undelivered-target"))?;
+    assert_eq!(target, "https://wrong.example");
+    assert_eq!(element_text(&session, "detail-undelivered-recipient").map_err(wwe_e2e::Error::new)?, "http://127.0.0.1:8470");
+    let stack = element_text(&session, "detail-undelivered-stack").map_err(wwe_e2e::Error::new)?;
+    assert!(stack.contains("wwe-client.js:34:16"), "{stack}");
+    let no_data = element_text(&session, "detail-undelivered-no-data").map_err(wwe_e2e::Error::new)?;
+    assert!(no_data.contains("not the message"), "no data is said, not shown as null: {no_data}");
+    let findings = session.snapshot("[data-testid=detail-finding]", &["data-code"])?;
+    assert!(findings.iter().any(|f| wwe_e2e::field(f, "data-code") == "E025"), "{findings:?}");
+
+    // The frames sidebar marks the sender silent, with its refused posts.
+    let frames = session.snapshot("[data-testid=frame]", &["data-origin", "data-silent", "data-undelivered"])?;
+    let silent: Vec<_> = frames.iter().filter(|f| wwe_e2e::field(f, "data-silent") == "1").collect();
+    assert_eq!(silent.len(), 1, "{frames:?}");
+    assert_eq!((wwe_e2e::field(silent[0], "data-origin"), wwe_e2e::field(silent[0], "data-undelivered")), ("http://127.0.0.1:8481".to_owned(), "2".to_owned()));
+    session.screenshot(&artifacts_dir().join(format!("traces-undelivered-{}.png", browser.name())))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+#[test]
+fn undelivered_posts_chromium() {
+    undelivered_posts(Browser::Chromium).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn undelivered_posts_firefox() {
+    undelivered_posts(Browser::Firefox).unwrap_or_else(|e| panic!("{e}"));
 }
 
 fn tempdir(browser: Browser) -> Result<std::path::PathBuf> {

@@ -23,6 +23,8 @@ use crate::simulator::{self, SiteConfig};
 const SERVICE_PORT: u16 = 8470;
 const CLIENT_PORT: u16 = 8480;
 const THIRD_PORT: u16 = 8490;
+/// The same-site client origin: the service's host on another port.
+const SAME_SITE_PORT: u16 = 8475;
 
 pub fn run(options: &RunOptions) -> Result<()> {
     let browsers = setup::ensure_browsers(&[Browser::Chromium])?;
@@ -52,6 +54,7 @@ pub fn run(options: &RunOptions) -> Result<()> {
         service: Port::Preferred(SERVICE_PORT),
         client: Port::Preferred(CLIENT_PORT),
         third: Some(Port::Preferred(THIRD_PORT)),
+        same_site: Some(Port::Preferred(SAME_SITE_PORT)),
     })
     .context("could not start the loopback server")?;
     let origins = server.origins().clone();
@@ -61,6 +64,13 @@ pub fn run(options: &RunOptions) -> Result<()> {
     if let Some(third) = &origins.third {
         println!("third    {third}   (not accepted by the default options)");
     }
+    if let Some(same_site) = &origins.same_site {
+        println!("same-site {same_site}  (the service's site, another port; not accepted by the default options)");
+    }
+    println!(
+        "wrong targetOrigin: the hidden apps \"Wrong targetOrigin\" (cross-site) and \"Same site\" post to https://wrong.example; \
+         any console does with ?targetOrigin=https://wrong.example"
+    );
 
     let headful = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty()) && !options.headless;
     if headful {

@@ -16,7 +16,10 @@ const SHOWN_IDS: usize = 8;
 
 /// Writes the findings; `Found` when one is at or above `deny`.
 pub fn run(t: &Loaded, deny: Option<Severity>, json: bool, out: &mut String) -> Result<Outcome> {
-    let mut findings: Vec<&Finding> = t.session.findings().iter().collect();
+    // The whole-capture W026 (no app's message reached WWE) is asked for
+    // last: it holds only of the trace as a whole.
+    let silence = t.session.silence();
+    let mut findings: Vec<&Finding> = t.session.findings().iter().chain(silence.iter()).collect();
     // Most severe first; within a severity, in the order first seen.
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     if json {
@@ -32,8 +35,12 @@ pub fn run(t: &Loaded, deny: Option<Severity>, json: bool, out: &mut String) -> 
         for f in &findings {
             let ids: Vec<String> = f.messages.iter().take(SHOWN_IDS).map(u64::to_string).collect();
             let more = if f.messages.len() > SHOWN_IDS { format!(" and {} more", f.messages.len() - SHOWN_IDS) } else { String::new() };
-            let which = if f.messages.len() == 1 { "message" } else { "messages" };
-            let _ = writeln!(out, "{}: {} {} {}: {} [{which} {}{more}]", t.name, f.severity.as_str(), f.code.as_str(), f.code.name(), f.message, ids.join(", "));
+            let which = match f.messages.len() {
+                0 => "the whole trace".to_owned(),
+                1 => format!("message {}", ids.join(", ")),
+                _ => format!("messages {}{more}", ids.join(", ")),
+            };
+            let _ = writeln!(out, "{}: {} {} {}: {} [{which}]", t.name, f.severity.as_str(), f.code.as_str(), f.code.name(), f.message);
         }
         let by = |sev: Severity| findings.iter().filter(|f| f.severity == sev).count();
         let _ = writeln!(

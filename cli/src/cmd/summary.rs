@@ -43,9 +43,16 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
     for f in s.frames() {
         let wwe = f.wwe_frame_id.map(|id| format!(", WWE frame id {id}")).unwrap_or_default();
         let origin = if f.origin.is_empty() { "(origin unknown)" } else { &f.origin };
+        // Posts the browser refused, and whether any client message of
+        // this frame was delivered at all (issue 19).
+        let refused = match (f.undelivered, s.is_silent(f)) {
+            (0, _) => String::new(),
+            (n, true) => format!(", undelivered {n}, none of its messages reached WWE"),
+            (n, false) => format!(", undelivered {n}"),
+        };
         let _ = writeln!(
             out,
-            "  tab {} frame {}: {} {origin}{wwe}, received {}, sent {}",
+            "  tab {} frame {}: {} {origin}{wwe}, received {}, sent {}{refused}",
             f.tab_id,
             f.frame_id,
             f.role.as_str(),
@@ -56,7 +63,8 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
 
     let mut kinds: Vec<(&str, usize)> = Vec::new();
     for m in messages {
-        let k = m.decoded.message.kind_str();
+        // A refused post carries no message the decoder could name.
+        let k = if m.record.undelivered.is_some() { "undelivered" } else { m.decoded.message.kind_str() };
         match kinds.iter_mut().find(|(name, _)| *name == k) {
             Some((_, n)) => *n += 1,
             None => kinds.push((k, 1)),
@@ -64,6 +72,14 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
     }
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
     let _ = writeln!(out, "messages: {}", if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") });
+
+    if !s.undelivered().is_empty() {
+        let _ = writeln!(
+            out,
+            "undelivered: {} (refused by the browser: targetOrigin not the recipient's origin; never answered)",
+            count(s.undelivered().len(), "post", "posts")
+        );
+    }
 
     let exchanges = s.exchanges();
     let states = states_line(exchanges.iter().map(|e| e.state));
@@ -99,7 +115,8 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
         }
     }
 
-    let findings = s.findings();
+    let silence = s.silence();
+    let findings: Vec<_> = s.findings().iter().chain(silence.iter()).collect();
     let by = |sev: Severity| findings.iter().filter(|f| f.severity == sev).count();
     let _ = writeln!(
         out,
@@ -109,6 +126,9 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
         count(by(Severity::Info), "info", "info"),
         if findings.is_empty() { "" } else { " (wwe-trace lint lists them)" }
     );
+    if let Some(silence) = &silence {
+        let _ = writeln!(out, "silent: {}", silence.message);
+    }
     if !t.trace.redactions.is_empty() {
         let r: Vec<String> = t.trace.redactions.iter().map(|r| format!("{} x{}", r.rule, r.count)).collect();
         let _ = writeln!(out, "redacted: {}", r.join(", "));
