@@ -138,6 +138,13 @@ impl Engine {
         if !link {
             waiting.clear();
         }
+        // Same-origin posts this frame will never receive: recorded as
+        // undelivered, as the page reported them (a claim, marked so).
+        for report in reports::take_refused(waiting, &p.batch.frame_origin) {
+            let id = state.meta.next_id;
+            state.meta.next_id += 1;
+            records.push((refused_post(id, &p, report), None));
+        }
         for r in std::mem::take(&mut p.batch.records) {
             let seq = i64::try_from(r.seq).unwrap_or(i64::MAX);
             if seq <= last {
@@ -415,6 +422,34 @@ impl Engine {
                 true
             }
         });
+    }
+}
+
+/// A same-origin post the browser refuses, from the hook's report: the
+/// sender had this frame's origin (the hook sees no other calls) and is
+/// not named; everything comes from the page, so it stays a claim.
+fn refused_post(id: u64, p: &Pending, report: wwe_core::wire::HookReport) -> Record {
+    let target = report.target_origin.clone().unwrap_or_default();
+    let recipient = p.batch.frame_origin.clone();
+    let text = format!(
+        "Reported by the page's send-side hook: postMessage with targetOrigin '{target}' to a window whose origin is '{recipient}'; \
+         the browser delivers nothing when they differ."
+    );
+    Record {
+        id,
+        tab_id: p.tab,
+        frame_id: p.frame,
+        frame_url: p.frame_url.clone(),
+        frame_origin: recipient.clone(),
+        frame_path: p.batch.frame_path.clone(),
+        source_origin: recipient.clone(),
+        source_unknown: Some("reported by the page's send-side hook, which does not name the sending window".into()),
+        time: if report.t.is_finite() { report.t } else { 0.0 },
+        page_reported: true,
+        target_origin: report.target_origin,
+        stack: report.stack.clone(),
+        undelivered: Some(wwe_core::wire::Undelivered { target_origin: target, recipient_origin: recipient, stack: report.stack, sender_url: None, text }),
+        ..Record::default()
     }
 }
 

@@ -644,7 +644,7 @@ fn always_record_list(value: &Value) -> Vec<String> {
 }
 
 /// `scheme://host[:port]` of a URL, or "" for what has no origin.
-fn origin_of(url: &str) -> String {
+pub(crate) fn origin_of(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return String::new();
     };

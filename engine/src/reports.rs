@@ -33,6 +33,23 @@ pub fn add(waiting: &mut VecDeque<HookReport>, reports: Vec<HookReport>) -> u64 
     overflow
 }
 
+/// Takes the reports of posts the browser refuses to deliver to this
+/// frame: a `targetOrigin` other than `*` and `/` whose origin is not the
+/// frame's (`recipient`). The hook sees only same-origin calls, so the
+/// caller had the frame's origin too. A `targetOrigin` whose origin cannot
+/// be read here stays (the browser may think otherwise).
+pub fn take_refused(waiting: &mut VecDeque<HookReport>, recipient: &str) -> Vec<HookReport> {
+    let refused = |r: &HookReport| {
+        r.target_origin.as_deref().is_some_and(|o| {
+            let origin = crate::origin_of(o);
+            o != "*" && o != "/" && !origin.is_empty() && origin != recipient
+        })
+    };
+    let (out, keep): (Vec<HookReport>, Vec<HookReport>) = waiting.drain(..).partition(refused);
+    waiting.extend(keep);
+    out
+}
+
 /// The first waiting report for a delivery at `time` with fingerprint `fp`,
 /// sent before it; reports too old for it are dropped first.
 pub fn take(waiting: &mut VecDeque<HookReport>, fp: &str, time: f64) -> Option<HookReport> {
@@ -59,6 +76,16 @@ mod tests {
         assert_eq!(take(&mut waiting, "a", 5.0).unwrap().target_origin.as_deref(), Some("a@3"));
         assert!(take(&mut waiting, "a", 5.0).is_none());
         assert!(take(&mut waiting, "b", 0.5).is_none(), "a report after the delivery is not its");
+    }
+
+    #[test]
+    fn a_target_origin_other_than_the_frames_is_refused_and_the_rest_stay() {
+        let mut waiting = VecDeque::new();
+        let with = |o: &str| HookReport { fp: "f".into(), t: 1.0, target_origin: Some(o.into()), stack: None };
+        add(&mut waiting, vec![with("https://wrong.example"), with("*"), with("/"), with("http://127.0.0.1:8470/x"), with("chrome://x")]);
+        let refused: Vec<String> = take_refused(&mut waiting, "http://127.0.0.1:8470").into_iter().filter_map(|r| r.target_origin).collect();
+        assert_eq!(refused, vec!["https://wrong.example"]);
+        assert_eq!(waiting.len(), 4);
     }
 
     #[test]

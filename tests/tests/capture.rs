@@ -246,6 +246,21 @@ fn frames_and_values(browser: Browser) {
         if cross.get("pageReported").is_some() || cross.get("targetOrigin").is_some() {
             return Err(Error::new(format!("a cross-origin send cannot be seen by the hook: {cross:#}")));
         }
+        // A same-origin post with a targetOrigin the browser refuses (issue
+        // 19 item 3): recorded as undelivered from the hook's report, as the
+        // page's claim, and never as a delivery.
+        let records = wait_records(session, tab, "the refused same-origin post", |rs| {
+            rs.iter().any(|r| r["undelivered"]["targetOrigin"] == "https://wrong.example")
+        })?;
+        let refused = records.iter().find(|r| r["undelivered"]["targetOrigin"] == "https://wrong.example").cloned().unwrap_or(Value::Null);
+        if refused["undelivered"]["recipientOrigin"] != service.as_str() || refused["pageReported"] != true
+            || !refused["undelivered"]["stack"].as_str().is_some_and(|s| s.contains("frames.html"))
+        {
+            return Err(Error::new(format!("the refused post should name both origins and the caller, as reported by the page: {refused:#}")));
+        }
+        if find_t(&records, "top->self-refused").is_some() {
+            return Err(Error::new("a refused post was recorded as delivered"));
+        }
         panel_shows_values_as_they_were(session, &panel)
     });
 }
