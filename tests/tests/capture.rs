@@ -505,8 +505,17 @@ fn privacy_and_hostile(browser: Browser) {
             .iter()
             .find(|r| r["json"].as_str().is_some_and(|j| j.contains("\"type\":\"clear\"")))
             .ok_or_else(|| Error::new("the page's {type: clear} message was not captured"))?;
-        if clear["pageReported"] != true || clear["targetOrigin"] != "https://forged.example" {
+        if clear["pageReported"] != true || clear["targetOrigin"] != "*" || clear["stack"] != "forged stack" {
             return Err(Error::new(format!("the forged claim must show, marked page-reported: {clear:#}")));
+        }
+        // A forged refusal shows as what it is: the page's report of an
+        // undelivered post, never as the browser's.
+        let refusal = records.iter().find(|r| r["undelivered"]["targetOrigin"] == "https://forged.example");
+        let is_claim = refusal.is_some_and(|r| {
+            r["pageReported"] == true && r["undelivered"]["text"].as_str().is_some_and(|t| t.starts_with("Reported by the page"))
+        });
+        if !is_claim {
+            return Err(Error::new(format!("the forged refusal must show as the page's report: {refusal:#?}")));
         }
         // Page-made events are recorded as the page's, never as messages
         // from the origin they claim.
@@ -587,7 +596,7 @@ fn panel_shows_claims_as_claims(session: &mut Session, panel: &str) -> Result<()
         let section = text_of(session, "[data-testid=detail-page-reported]")?;
         let origin = text_of(session, "[data-testid=detail-target-origin]")?;
         let stack = text_of(session, "[data-testid=detail-stack]")?;
-        if section.contains("Reported by the page") && origin == "https://forged.example" && stack == "forged stack" {
+        if section.contains("Reported by the page") && origin == "*" && stack == "forged stack" {
             Ok(())
         } else {
             Err(format!("detail-page-reported {section:?}, targetOrigin {origin:?}, stack {stack:?}"))
