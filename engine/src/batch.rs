@@ -327,8 +327,8 @@ impl Engine {
         self.persisted += bytes;
         let last_id = kept.iter().map(|r| r.id).max().unwrap_or(0);
         let state = self.tab_mut(capture);
-        // Eviction may have taken some of them already (a budget smaller
-        // than this tab's newest chunks): mark what is left.
+        // Eviction takes only stored chunks' records, so the batch's are
+        // still the newest `kept_count`: they go into chunk `n`.
         let batch_ids: std::collections::BTreeSet<u64> = kept.iter().map(|r| r.id).collect();
         let mut count = 0;
         for k in state.records.iter_mut().rev().take(kept_count) {
