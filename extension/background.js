@@ -151,24 +151,24 @@ const HOOK_ID = "wwe-send-side-hook";
 let hookWanted = null;
 
 /** Registers or unregisters the hook; the latest wish wins. */
-async function setHook(on) {
+async function setHook(on, tries = 0) {
   hookWanted = on;
   try {
-    if (hookWanted !== on || (await hookIsRegistered()) === on) return;
-    if (on) {
-      await api.scripting.registerContentScripts([{
-        id: HOOK_ID, js: ["hook.js"], matches: ["<all_urls>"], runAt: "document_start",
-        allFrames: true, matchOriginAsFallback: true, world: "MAIN", persistAcrossSessions: false,
-      }]);
-    } else {
-      await api.scripting.unregisterContentScripts({ ids: [HOOK_ID] });
+    if (hookWanted === on && (await hookIsRegistered()) !== on) {
+      if (!on) await api.scripting.unregisterContentScripts({ ids: [HOOK_ID] });
+      else {
+        await api.scripting.registerContentScripts([{
+          id: HOOK_ID, js: ["hook.js"], matches: ["<all_urls>"], runAt: "document_start",
+          allFrames: true, matchOriginAsFallback: true, world: "MAIN", persistAcrossSessions: false,
+        }]);
+      }
     }
-    // A wish that changed meanwhile is carried out now.
-    if (hookWanted !== on) setHook(hookWanted);
-  } catch (error) {
-    // Overlapping calls may register twice; the browser refuses the second.
+  } catch (error) { // overlapping calls may register twice: the browser refuses the second
     if (!/duplicate|does not exist|nonexistent/i.test(String(error?.message ?? error))) noteError(error);
   }
+  // Checked again: a wish that changed meanwhile, or a call that left no
+  // trace (seen: no error, nothing registered), is carried out now.
+  if (tries < 5 && (await hookIsRegistered()) !== hookWanted) setTimeout(() => setHook(hookWanted, tries + 1), 100);
 }
 
 /** Whether the hook is registered now, as the browser reports it. */
