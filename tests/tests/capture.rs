@@ -347,6 +347,23 @@ fn frames_and_values_firefox() {
 /// The burst: 2 go + 20,000 + 2 done messages.
 const BURST_EXPECTED: u64 = 20_004;
 
+/// Starts the burst on the current page (burst.html, ready), stops the
+/// service worker `stops` times 300 ms apart, and waits until the page saw
+/// every delivery.
+fn play_burst(session: &mut Session, stops: usize) -> Result<()> {
+    session.execute("window.burst(20000);", &[])?;
+    for _ in 0..stops {
+        std::thread::sleep(Duration::from_millis(300));
+        stop_service_worker(session)?;
+    }
+    wait_page_flag(session, "done", Duration::from_secs(60))?;
+    let sent = session.execute("return window.deliveredTotal();", &[])?;
+    if sent != BURST_EXPECTED {
+        return Err(Error::new(format!("the page counted {sent} deliveries, expected {BURST_EXPECTED}")));
+    }
+    Ok(())
+}
+
 fn burst(browser: Browser, stop_worker: bool) {
     let server = fixture_server();
     let name = if stop_worker { "capture-burst-worker-stop" } else { "capture-burst" };
@@ -358,18 +375,7 @@ fn burst(browser: Browser, stop_worker: bool) {
         let panel = open_panel(session, tab)?;
         let boot_before = stats(session)?["boot"].clone();
         session.switch_to_window(&page)?;
-        session.execute("window.burst(20000);", &[])?;
-        if stop_worker {
-            for _ in 0..2 {
-                std::thread::sleep(Duration::from_millis(300));
-                stop_service_worker(session)?;
-            }
-        }
-        wait_page_flag(session, "done", Duration::from_secs(60))?;
-        let sent = session.execute("return window.deliveredTotal();", &[])?;
-        if sent != BURST_EXPECTED {
-            return Err(Error::new(format!("the page counted {sent} deliveries, expected {BURST_EXPECTED}")));
-        }
+        play_burst(session, if stop_worker { 2 } else { 0 })?;
         session.switch_to_window(&panel)?;
         let started = std::time::Instant::now();
         // Nothing may be lost, even across worker restarts: a relay's batch
@@ -424,16 +430,7 @@ fn always_record_burst_with_worker_stops(browser: Browser) {
         session.goto(&url)?;
         wait_page_flag(session, "ready", DEFAULT_TIMEOUT)?;
         let tab = session.tab_id_of(&url)?;
-        session.execute("window.burst(20000);", &[])?;
-        for _ in 0..2 {
-            std::thread::sleep(Duration::from_millis(300));
-            stop_service_worker(session)?;
-        }
-        wait_page_flag(session, "done", Duration::from_secs(60))?;
-        let sent = session.execute("return window.deliveredTotal();", &[])?;
-        if sent != BURST_EXPECTED {
-            return Err(Error::new(format!("the page counted {sent} deliveries, expected {BURST_EXPECTED}")));
-        }
+        play_burst(session, 2)?;
         // All there a few seconds later, with no panel open...
         let started = std::time::Instant::now();
         loop {
