@@ -74,7 +74,7 @@ function perform(e) {
       break;
     case "frames":
       Promise.resolve().then(() => api.webNavigation.getAllFrames({ tabId: e.tab })).catch(() => []).then((all) => {
-        feed({ on: "frames", tab: e.tab, ticket: e.ticket, frames: (all ?? []).map((f) => [f.frameId, f.parentFrameId]) });
+        feed({ on: "frames", tab: e.tab, ticket: e.ticket, frames: (all ?? []).map((f) => [f.frameId, f.parentFrameId, String(f.url ?? "")]) });
       });
       break;
     case "wait":
@@ -88,6 +88,9 @@ function perform(e) {
       break;
     case "hook":
       setHook(e.on);
+      break;
+    case "detach": // Chromium's debugger, attached by a panel now gone (it may be detached already)
+      Promise.resolve().then(() => api.debugger?.detach({ tabId: e.tab })).catch(() => {});
       break;
     case "execute":
       api.scripting.executeScript({ target: { tabId: e.tab, frameIds: [e.frame] }, world: "MAIN", func: sendInFrame, args: [e.spec] }).then(

@@ -154,14 +154,9 @@
     return true;
   }
 
-  function previewOf(view, count) {
-    const out = [];
-    for (let i = 0; i < count; i++) {
-      const x = view[i];
-      out.push(typeof x === "bigint" ? x.toString() : Number.isFinite(x) ? x : String(x));
-    }
-    return out;
-  }
+  // The first `count` items of a typed array, each as JSON can hold it.
+  const previewOf = (view, count) => Array.prototype.slice.call(view, 0, count)
+    .map((x) => (typeof x === "bigint" ? x.toString() : Number.isFinite(x) ? x : String(x)));
 
   const tagOf = (v) => Object.prototype.toString.call(v).slice(8, -1);
 

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod query;
 pub mod ratelimit;
 pub mod record;
+pub mod refused;
 pub mod redact;
 pub mod reply;
 pub mod session;

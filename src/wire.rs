@@ -292,6 +292,21 @@ pub enum PanelToBackground {
     Ping,
     /// Send messages into a frame (replay, edit and send, forge, bulk).
     Send(SendCommand),
+    /// This panel attached the browser's debugger to the tab (Chromium,
+    /// the "Show undelivered messages" switch), or detached it: the
+    /// background detaches it when the panel goes away without doing so.
+    #[serde(rename_all = "camelCase")]
+    Debugger { tab_id: i64, attached: bool },
+    /// A `Log.entryAdded` the debugger reported for the tab, with the
+    /// reporting session's `Page.getResourceTree` answer (or `null`): the
+    /// engine records it when it is a refused post (`crate::refused`).
+    #[serde(rename_all = "camelCase")]
+    DebuggerLog {
+        tab_id: i64,
+        entry: Value,
+        #[serde(default)]
+        tree: Value,
+    },
 }
 
 /// What the background sends a panel on its port.
@@ -585,10 +600,19 @@ impl PanelToBackground {
             Self::Preserve { on: true },
             Self::Ping,
             Self::Send(SendCommand::default()),
+            Self::Debugger { tab_id: 1, attached: true },
+            Self::DebuggerLog { tab_id: 1, entry: Value::Null, tree: Value::Null },
         ];
         for m in &all {
             match m {
-                Self::Hello(_) | Self::Subscribe { .. } | Self::Clear | Self::Preserve { .. } | Self::Ping | Self::Send(_) => {}
+                Self::Hello(_)
+                | Self::Subscribe { .. }
+                | Self::Clear
+                | Self::Preserve { .. }
+                | Self::Ping
+                | Self::Send(_)
+                | Self::Debugger { .. }
+                | Self::DebuggerLog { .. } => {}
             }
         }
         all
@@ -619,6 +643,29 @@ impl BackgroundToPanel {
         }
         all
     }
+}
+
+/// `scheme://host[:port]` of an http(s) URL, or "" for what has no origin:
+/// how a site is named where it is a key (the always-record list, the
+/// panel's undelivered-messages switch).
+pub fn origin_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return String::new();
+    };
+    if !matches!(scheme, "http" | "https") {
+        return String::new();
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
+    if host_port.is_empty() {
+        return String::new();
+    }
+    let default_port = if scheme == "http" { ":80" } else { ":443" };
+    let host_port = host_port.strip_suffix(default_port).unwrap_or(host_port);
+    format!("{scheme}://{}", host_port.to_ascii_lowercase())
 }
 
 /// The JSON keys of a struct of the contract, every optional one filled.

@@ -241,6 +241,21 @@ impl Engine {
         }
     }
 
+    /// Keeps, shows and stores a record the engine made itself (a refused
+    /// post the debugger reported), the way a relay's are.
+    pub(crate) fn commit_own(&mut self, tab: i64, record: Record, out: &mut Vec<Effect>) {
+        let ticket = self.engine_ticket();
+        let p = Pending {
+            tab,
+            capture: self.frames.capture_tab_of(tab),
+            frame: record.frame_id,
+            frame_url: record.frame_url.clone(),
+            batch: RelayBatch::default(),
+            stage: Stage::Late { records: vec![(record, None)], last: -1, gaps: 0, waited: 0 },
+        };
+        self.commit(ticket, p, out);
+    }
+
     /// Keeps the records, shows them, counts gaps, and stores them.
     fn commit(&mut self, ticket: Ticket, mut p: Pending, out: &mut Vec<Effect>) {
         let Stage::Late {
@@ -276,6 +291,8 @@ impl Engine {
             .iter_mut()
             .find(|r| r.id == p.batch.relay_id)
         {
+            // The engine's own records (`commit_own`) come from no relay.
+            _ if p.batch.relay_id.is_empty() => {}
             Some(seen) => seen.last = last,
             None => {
                 if state.meta.relays.len() >= RELAYS_PER_TAB {
@@ -392,6 +409,10 @@ impl Engine {
                 }
                 self.store_counters(ticket, &p, Write::default(), out);
             }
+            // The engine's own records have no relay to answer (nor to
+            // send them again: a refused counters write leaves them in
+            // memory only).
+            (_, _) if ticket >= crate::refused::ENGINE_TICKETS => {}
             (_, true) => out.push(answer(ticket, true)),
             // The counters could not be written either: a restart would
             // not know of these records at all. The relay keeps them and

@@ -20,6 +20,9 @@ pub struct FrameIndex {
     pub paths: BTreeMap<String, i64>,
     /// Frame id -> parent frame id.
     pub parents: BTreeMap<i64, i64>,
+    /// Frame id -> its document's URL, as `webNavigation` last told it
+    /// (names the sender of a refused post, `refused.rs`).
+    pub urls: BTreeMap<i64, String>,
 }
 
 /// Who opened a popup.

@@ -68,7 +68,8 @@ pub enum Input {
     Frames {
         tab: i64,
         ticket: Option<Ticket>,
-        frames: Vec<(i64, i64)>,
+        /// `[frameId, parentFrameId, url]` of each frame.
+        frames: Vec<(i64, i64, String)>,
     },
     /// A [`Effect::Wait`] is over.
     Timer { ticket: Ticket },
@@ -159,6 +160,9 @@ pub enum Effect {
     /// Register the send-side hook (`hook.js`, main world, every frame) or
     /// unregister it, as the panel's settings say.
     Hook { on: bool },
+    /// Detach the browser's debugger from the tab (the panel that attached
+    /// it went away); nothing to do when it is not attached.
+    Detach { tab: i64 },
     /// Run `sendInFrame(spec)` in the frame's main world and report with
     /// [`Input::Executed`].
     Execute {

@@ -19,6 +19,7 @@ mod batch;
 pub mod frames;
 pub mod io;
 mod panels;
+mod refused;
 mod reports;
 pub mod send;
 pub mod store;
@@ -84,6 +85,12 @@ pub struct Engine {
     reports: BTreeMap<String, std::collections::VecDeque<wire::HookReport>>,
     /// Relay batches waiting for frames, a late sender path or their write.
     pending: BTreeMap<Ticket, batch::Pending>,
+    /// Refused posts the debugger reported, waiting for their tab's frames.
+    refusals: BTreeMap<Ticket, refused::Waiting>,
+    /// The last ticket the engine gave itself ([`refused::ENGINE_TICKETS`]).
+    next_engine_ticket: Ticket,
+    /// Tab -> the panel that attached the browser's debugger to it.
+    debuggers: BTreeMap<i64, PortId>,
     errors: Vec<String>,
 }
 
@@ -130,11 +137,14 @@ impl Engine {
                 frames,
             } => {
                 let index = self.frames.index(tab);
-                for (frame, parent) in frames {
+                for (frame, parent, url) in frames {
                     index.parents.insert(frame, parent);
+                    index.urls.insert(frame, url);
                 }
                 if let Some(ticket) = ticket {
-                    self.batch_frames_known(ticket, &mut out);
+                    if !self.refusal_frames_known(ticket, &mut out) {
+                        self.batch_frames_known(ticket, &mut out);
+                    }
                 }
             }
             Input::Timer { ticket } => self.batch_waited(ticket, &mut out),
@@ -143,6 +153,7 @@ impl Engine {
             Input::Connect { port, url } => self.connect(port, &url, &mut out),
             Input::PortMessage { port, message } => self.port_message(port, &message, &mut out),
             Input::Disconnect { port } => {
+                self.detach_for(port, &mut out);
                 for tab in self.panels.remove(&port).unwrap_or_default() {
                     self.announce(tab, &mut out);
                 }
@@ -403,11 +414,14 @@ impl Engine {
         url: String,
         out: &mut Vec<Effect>,
     ) {
+        if let Some(index) = self.frames.tabs.get_mut(&tab) {
+            if let Some(parent) = parent {
+                index.parents.insert(frame, parent);
+            }
+            index.urls.insert(frame, url.clone());
+        }
         if frame == 0 {
             self.top_urls.insert(tab, url);
-        }
-        if let (Some(parent), Some(index)) = (parent, self.frames.tabs.get_mut(&tab)) {
-            index.parents.insert(frame, parent);
         }
         if frame != 0 {
             return;
@@ -438,6 +452,8 @@ impl Engine {
         }
         self.frames.tabs.remove(&tab);
         self.top_urls.remove(&tab);
+        // The browser detached its debugger with the tab.
+        self.debuggers.remove(&tab);
         if !write.remove.is_empty() {
             out.push(write.into_effect(None));
         }
@@ -643,26 +659,7 @@ fn always_record_list(value: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `scheme://host[:port]` of a URL, or "" for what has no origin.
-pub(crate) fn origin_of(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return String::new();
-    };
-    if !matches!(scheme, "http" | "https") {
-        return String::new();
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority
-        .rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(authority);
-    if host_port.is_empty() {
-        return String::new();
-    }
-    let default_port = if scheme == "http" { ":80" } else { ":443" };
-    let host_port = host_port.strip_suffix(default_port).unwrap_or(host_port);
-    format!("{scheme}://{}", host_port.to_ascii_lowercase())
-}
+pub(crate) use wwe_core::wire::origin_of;
 
 /// An index path from JSON: non-negative integers, at most 64.
 fn path_of(value: &Value) -> Option<Vec<u32>> {

@@ -87,6 +87,21 @@ impl Engine {
                 }
             }
             Some("ping") => {}
+            Some("debugger") => {
+                let tab = message.get("tabId").and_then(Value::as_i64);
+                let attached = message.get("attached") == Some(&Value::Bool(true));
+                if let Some(tab) = tab {
+                    self.debugger_attached(port, tab, attached);
+                }
+            }
+            Some("debugger-log") => {
+                if let Some(tab) = message.get("tabId").and_then(Value::as_i64) {
+                    let null = Value::Null;
+                    let entry = message.get("entry").unwrap_or(&null);
+                    let tree = message.get("tree").unwrap_or(&null);
+                    self.debugger_log(port, tab, entry, tree, out);
+                }
+            }
             Some("send") => self.send(port, message, out),
             _ => {
                 let kind = message

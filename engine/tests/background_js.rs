@@ -145,6 +145,7 @@ fn effects() -> Vec<Effect> {
             ticket: None,
         },
         Effect::Hook { on: true },
+        Effect::Detach { tab: 0 },
         Effect::Execute {
             port: 0,
             id: 0,
@@ -163,6 +164,7 @@ fn effects() -> Vec<Effect> {
             | Effect::Wait { .. }
             | Effect::Write { .. }
             | Effect::Hook { .. }
+            | Effect::Detach { .. }
             | Effect::Execute { .. } => {}
         }
     }

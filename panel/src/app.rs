@@ -56,6 +56,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
     let options_error = RwSignal::new(None::<String>);
     let findings_badge = crate::findings::badge(store);
     settings_sync::keep(settings, settings_loaded, options_error, port, store);
+    let undelivered = crate::undelivered::keep(tab, settings, settings_loaded, port);
 
     let filter_text = RwSignal::new(String::new());
     let toggles = RwSignal::new(Toggles::default());
@@ -128,6 +129,7 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
             show_export=show_export
             show_settings=show_settings
             on_clear=clear
+            undelivered=undelivered
         />
         <Show when=move || show_export.get()>
             <ExportDialog store=store open=show_export/>

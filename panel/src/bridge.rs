@@ -154,6 +154,9 @@ struct PortState {
     attempts: Cell<u32>,
     on_message: RefCell<Box<dyn FnMut(JsValue)>>,
     on_disconnect: RefCell<Box<dyn FnMut()>>,
+    /// Told again after each subscribe: what a restarted background must
+    /// learn anew (which debugger this panel attached).
+    standing: RefCell<Vec<wire::PanelToBackground>>,
 }
 
 /// Posts one message of the contract to the background: through JSON text
@@ -163,6 +166,15 @@ pub fn post(port: &Port, message: &wire::PanelToBackground) {
     if let Ok(value) = js_sys::JSON::parse(&text) {
         let _ = call(&port.0.current.borrow(), "postMessage", &[value]);
     }
+}
+
+/// Posts `message` now and again after every reconnect, in place of the
+/// standing message `same` says it replaces.
+pub fn post_standing(port: &Port, message: wire::PanelToBackground, same: impl Fn(&wire::PanelToBackground) -> bool) {
+    post(port, &message);
+    let mut standing = port.0.standing.borrow_mut();
+    standing.retain(|m| !same(m));
+    standing.push(message);
 }
 
 /// Connects to the background for `tab`. The port lives as long as the
@@ -176,6 +188,7 @@ pub fn connect(tab: TabId, on_message: impl FnMut(JsValue) + 'static, on_disconn
         attempts: Cell::new(0),
         on_message: RefCell::new(Box::new(on_message)),
         on_disconnect: RefCell::new(Box::new(on_disconnect)),
+        standing: RefCell::new(Vec::new()),
     });
     open(&state);
     Port(state)
@@ -205,6 +218,9 @@ fn open(state: &Rc<PortState>) {
     let port = Port(state.clone());
     post(&port, &hello);
     post(&port, &subscribe);
+    for message in state.standing.borrow().iter() {
+        post(&port, message);
+    }
     let pinging = Closure::<dyn FnMut()>::new(move || post(&port, &wire::PanelToBackground::Ping));
     *state.ping.borrow_mut() = set_timer("setInterval", &pinging, PING_MS);
     pinging.forget();
@@ -225,4 +241,93 @@ fn reconnect(state: &Rc<PortState>) {
     } else {
         (state.on_disconnect.borrow_mut())();
     }
+}
+
+// ---- the browser's debugger (Chromium; the "Show undelivered messages" switch) ----
+
+/// Whether the browser gives extensions a debugger (`chrome.debugger`:
+/// Chromium yes, Firefox no).
+pub fn debugger_available() -> bool {
+    at(&api(), "debugger.attach").is_function()
+}
+
+fn debuggee(tab: TabId, session: Option<&str>) -> JsValue {
+    let mut entries = vec![("tabId", JsValue::from(tab.0))];
+    if let Some(session) = session {
+        entries.push(("sessionId", JsValue::from_str(session)));
+    }
+    object(&entries)
+}
+
+fn error_text(error: &JsValue) -> String {
+    get(error, "message").as_string().or_else(|| error.as_string()).unwrap_or_else(|| "unknown error".into())
+}
+
+/// Sends one DevTools-protocol command to the tab (or to a session of a
+/// frame target in it); the result, or the browser's error in words.
+pub async fn debugger_command(tab: TabId, session: Option<&str>, method: &str, params: JsValue) -> Result<JsValue, String> {
+    let sent = call(&at(&api(), "debugger"), "sendCommand", &[debuggee(tab, session), JsValue::from_str(method), params]);
+    settle(sent).await.map_err(|e| error_text(&e))
+}
+
+/// Attaches the debugger to the tab (protocol 1.3).
+pub async fn debugger_attach(tab: TabId) -> Result<(), String> {
+    let attached = call(&at(&api(), "debugger"), "attach", &[debuggee(tab, None), JsValue::from_str("1.3")]);
+    settle(attached).await.map(|_| ()).map_err(|e| error_text(&e))
+}
+
+/// Detaches it; an error when it was not attached.
+pub async fn debugger_detach(tab: TabId) -> Result<(), String> {
+    settle(call(&at(&api(), "debugger"), "detach", &[debuggee(tab, None)])).await.map(|_| ()).map_err(|e| error_text(&e))
+}
+
+/// Listens, for the page's life, to the debugger's events of `tab`:
+/// `on_event(session, method, params)` (session `None` for the tab's own)
+/// and `on_detach(reason)`.
+pub fn on_debugger(tab: TabId, mut on_event: impl FnMut(Option<String>, String, JsValue) + 'static, mut on_detach: impl FnMut(String) + 'static) {
+    let debugger = at(&api(), "debugger");
+    let ours = move |source: &JsValue| get(source, "tabId").as_f64() == Some(f64::from(tab.0));
+    let events = Closure::<dyn FnMut(JsValue, JsValue, JsValue)>::new(move |source: JsValue, method: JsValue, params: JsValue| {
+        if ours(&source) {
+            on_event(get(&source, "sessionId").as_string(), method.as_string().unwrap_or_default(), params);
+        }
+    });
+    let _ = call(&get(&debugger, "onEvent"), "addListener", &[events.as_ref().clone()]);
+    events.forget();
+    let detaches = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |source: JsValue, reason: JsValue| {
+        if ours(&source) {
+            on_detach(reason.as_string().unwrap_or_default());
+        }
+    });
+    let _ = call(&get(&debugger, "onDetach"), "addListener", &[detaches.as_ref().clone()]);
+    detaches.forget();
+}
+
+/// The URL of the tab's top document, as the browser has it now.
+pub async fn tab_url(tab: TabId) -> Option<String> {
+    let info = settle(call(&at(&api(), "tabs"), "get", &[JsValue::from(tab.0)])).await.ok()?;
+    get(&info, "url").as_string()
+}
+
+/// Calls `on_url` with the tab's new URL whenever its top document changes.
+pub fn on_tab_url(tab: TabId, mut on_url: impl FnMut(String) + 'static) {
+    let updated = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |id: JsValue, change: JsValue| {
+        if id.as_f64() == Some(f64::from(tab.0)) {
+            if let Some(url) = get(&change, "url").as_string() {
+                on_url(url);
+            }
+        }
+    });
+    let _ = call(&at(&api(), "tabs.onUpdated"), "addListener", &[updated.as_ref().clone()]);
+    updated.forget();
+}
+
+/// JSON of a JS value (protocol events are plain JSON).
+pub fn to_json(value: &JsValue) -> serde_json::Value {
+    js_sys::JSON::stringify(value).ok().and_then(|t| t.as_string()).and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+}
+
+/// A plain JS object from JSON.
+pub fn from_json(value: &serde_json::Value) -> JsValue {
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
 }

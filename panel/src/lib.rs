@@ -37,6 +37,7 @@ mod toolbar;
 #[cfg(test)]
 mod testing;
 mod trace;
+mod undelivered;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

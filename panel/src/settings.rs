@@ -33,6 +33,10 @@ pub struct Settings {
     /// restart); beyond it the oldest are dropped and counted. The engine
     /// reads it (`recordBudgetMb`).
     pub record_budget_mb: u64,
+    /// Sites (origins of the inspected tab's top document) whose panel
+    /// attaches the browser's debugger to show the posts it refused
+    /// (`undelivered.rs`; Chromium only): off unless turned on there.
+    pub undelivered_sites: Vec<String>,
 }
 
 impl Default for Settings {
@@ -46,6 +50,7 @@ impl Default for Settings {
             columns: Default::default(),
             send_side: false,
             record_budget_mb: wwe_core::wire::DEFAULT_RECORD_BUDGET_MB,
+            undelivered_sites: Vec::new(),
         }
     }
 }
@@ -75,6 +80,7 @@ impl Settings {
             columns: if early.columns != default.columns { early.columns.clone() } else { self.columns },
             send_side: if early.send_side != default.send_side { early.send_side } else { self.send_side },
             record_budget_mb: if early.record_budget_mb != default.record_budget_mb { early.record_budget_mb } else { self.record_budget_mb },
+            undelivered_sites: if early.undelivered_sites != default.undelivered_sites { early.undelivered_sites.clone() } else { self.undelivered_sites },
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn Toolbar(
     show_export: RwSignal<bool>,
     show_settings: RwSignal<bool>,
     on_clear: Callback<()>,
+    undelivered: crate::undelivered::Switch,
 ) -> impl IntoView {
     view! {
         <header class="toolbar">
@@ -56,6 +57,7 @@ pub fn Toolbar(
                 />
                 "Preserve log"
             </label>
+            <crate::undelivered::UndeliveredSwitch switch=undelivered settings=settings/>
             <span class="sep"></span>
             <nav class="views">
                 <button class="view-tab" class:on=move || view.get() == View::Messages data-testid="view-messages" on:click=move |_| view.set(View::Messages)>"Messages"</button>

@@ -631,6 +631,113 @@ fn wrong_target_origin_cross_site(browser: Browser) {
     let _ = s.screenshot(&wwe_e2e::artifacts_dir().join(format!("simulator-{}-wrong-target-origin.png", s.browser())));
 }
 
+/// What `chrome.debugger.detach` from an extension page says for the tab:
+/// "detached" when this extension had the debugger attached, else the
+/// browser's error (which names the tab as not attached).
+fn detach_from_panel(s: &Session, tab: i64) -> String {
+    let got = s
+        .execute_async(&format!("chrome.debugger.detach({{tabId: {tab}}}).then(() => done('detached'), (e) => done(String(e && e.message)));"), &[])
+        .unwrap();
+    got.as_str().unwrap_or_default().to_owned()
+}
+
+/// The panel's switch state (`data-state` of the undelivered switch).
+fn switch_state(s: &Session, want: &str) -> String {
+    s.wait_for(&format!("the undelivered switch to be {want}"), scaled(DEFAULT_TIMEOUT), || {
+        let found = s.snapshot("[data-testid=undelivered-switch]", &["data-state"]).map_err(|e| e.to_string())?;
+        let state = found.first().map(|r| field(r, "data-state")).ok_or("no switch")?;
+        if state == want { Ok(state) } else { Err(format!("state {state}")) }
+    })
+    .unwrap()
+}
+
+/// Issue 19, item 1: a client on a same-site origin posting with a wrong
+/// `targetOrigin`. Chromium reports each refused post to a debugger; with
+/// the panel's switch on, the panel shows them as `undelivered` rows (the
+/// two origins, the caller's stack), the sending frame, and the finding
+/// that says what to change; with it off, nothing is attached. Firefox
+/// gives extensions no debugger: the switch says so and stays off.
+fn undelivered_same_site(browser: Browser) {
+    let sim = Sim::open_apps(browser, "service-client-api.accepted-web-content-origins={{SAME_SITE}}\n", |origins| {
+        let same_site = origins.same_site.clone().expect("same-site origin");
+        vec![App::hidden("Same", format!("{same_site}/console.html?name=Same&targetOrigin=https%3A%2F%2Fwrong.example"))]
+    });
+    let s = &sim.session;
+    let (service, same_site) = (sim.origins.service.clone(), sim.origins.same_site.clone().unwrap());
+    s.switch_to_frame(None).unwrap();
+    let panel = s.open_extension_page(&format!("panel.html?tabId={}", sim.tab)).unwrap();
+    if browser == Browser::Firefox {
+        assert_eq!(switch_state(s, "unavailable"), "unavailable");
+        let disabled = s.execute("return document.querySelector('[data-testid=undelivered-toggle]').disabled;", &[]).unwrap();
+        assert_eq!(disabled, json!(true), "Firefox has no debugger to attach");
+        return;
+    }
+    switch_state(s, "off");
+    assert!(detach_from_panel(s, sim.tab).contains("not attached"), "off by default: nothing attached");
+
+    let toggle = s.find_all("[data-testid=undelivered-toggle]").unwrap();
+    s.click(&toggle[0]).unwrap();
+    switch_state(s, "on");
+
+    s.switch_to_window(&sim.service_window).unwrap();
+    sim.enter("Same");
+    let got = sim.js("c.call('agent.get', []); c.call('agent.get', []); return c.service.targetOrigin;");
+    assert_eq!(got, json!("https://wrong.example"));
+
+    s.switch_to_frame(None).unwrap();
+    s.switch_to_window(&panel).unwrap();
+    let rows = s
+        .wait_for("the refused posts as undelivered rows", scaled(DEFAULT_TIMEOUT), || {
+            let rows = s.snapshot("[data-testid=message]", &["data-id", "data-status", "data-origin", "data-receiver-origin"]).map_err(|e| e.to_string())?;
+            let refused: Vec<Row> = rows.into_iter().filter(|r| field(r, "data-status") == "undelivered").collect();
+            if refused.len() >= 2 { Ok(refused) } else { Err(format!("{} undelivered rows", refused.len())) }
+        })
+        .unwrap();
+    assert!(rows.iter().all(|r| field(r, "data-origin") == same_site && field(r, "data-receiver-origin") == service), "{rows:?}");
+    s.click(&s.find_all("[data-testid=message][data-status=undelivered]").unwrap()[0]).unwrap();
+    let target = s.wait_for("the detail's Not delivered section", scaled(DEFAULT_TIMEOUT), || {
+        let found = s.snapshot("[data-testid=detail-undelivered-target]", &[]).map_err(|e| e.to_string())?;
+        found.first().map(|r| field(r, "text")).ok_or_else(|| "no section yet".to_owned())
+    });
+    assert_eq!(target.unwrap(), "https://wrong.example");
+    let recipient = s.snapshot("[data-testid=detail-undelivered-recipient]", &[]).unwrap();
+    assert_eq!(field(&recipient[0], "text"), service);
+    let stack = s.snapshot("[data-testid=detail-undelivered-stack]", &[]).unwrap();
+    assert!(field(&stack[0], "text").contains("wwe-client.js"), "the caller's stack: {stack:?}");
+    // The sending frame: the same-site client, named in the Frames sidebar.
+    let frames = s.snapshot("[data-testid=frame]", &["data-origin", "data-undelivered"]).unwrap();
+    assert!(
+        frames.iter().any(|f| field(f, "data-origin") == same_site && field(f, "data-undelivered").parse::<u32>().unwrap_or(0) >= 2),
+        "{frames:?}"
+    );
+    sim.panel_view("findings");
+    let finding = s
+        .wait_for("E025 in the Findings view", scaled(DEFAULT_TIMEOUT), || {
+            let found = s.snapshot("[data-testid=finding][data-code=E025]", &[]).map_err(|e| e.to_string())?;
+            found.into_iter().next().ok_or_else(|| "no E025 yet".to_owned())
+        })
+        .unwrap();
+    let text = field(&finding, "text");
+    assert!(text.contains("https://wrong.example") && text.contains(&service), "{text}");
+
+    // Off: detached, and the browser confirms nothing is attached.
+    sim.panel_view("messages");
+    s.click(&s.find_all("[data-testid=undelivered-toggle]").unwrap()[0]).unwrap();
+    switch_state(s, "off");
+    assert!(detach_from_panel(s, sim.tab).contains("not attached"), "switched off: detached");
+    let _ = s.screenshot(&wwe_e2e::artifacts_dir().join(format!("simulator-{}-undelivered.png", s.browser())));
+}
+
+#[test]
+fn undelivered_same_site_in_chromium() {
+    undelivered_same_site(Browser::Chromium);
+}
+
+#[test]
+fn undelivered_same_site_in_firefox() {
+    undelivered_same_site(Browser::Firefox);
+}
+
 #[test]
 fn wrong_target_origin_cross_site_in_chromium() {
     wrong_target_origin_cross_site(Browser::Chromium);

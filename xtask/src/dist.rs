@@ -156,6 +156,11 @@ pub fn manifest_for(browser: Browser, manifest: &Value) -> Result<Value> {
             // Firefox runs `scripts` as an event page; `key` is Chromium's id.
             background.remove("service_worker");
             object.remove("key");
+            // Firefox has no `debugger` API (the panel's "Show undelivered
+            // messages" switch is Chromium's): asking for it only warns.
+            if let Some(permissions) = object.get_mut("permissions").and_then(Value::as_array_mut) {
+                permissions.retain(|p| p != "debugger");
+            }
         }
     }
     Ok(manifest)
@@ -182,6 +187,7 @@ mod tests {
         assert!(m.get("browser_specific_settings").is_none());
         assert_eq!(m["background"]["service_worker"], "background.js");
         assert!(m["background"].get("scripts").is_none());
+        assert!(m["permissions"].as_array().unwrap().contains(&json!("debugger")), "the undelivered-posts switch needs it");
     }
 
     #[test]
@@ -195,6 +201,7 @@ mod tests {
         assert_eq!(m["background"]["scripts"], json!(["background.js"]));
         assert_eq!(m["background"]["type"], "module", "background.js imports the engine's glue");
         assert!(m["background"].get("service_worker").is_none());
+        assert!(!m["permissions"].as_array().unwrap().contains(&json!("debugger")), "Firefox has no debugger API");
     }
 
     /// Every file the manifest names must be copied into dist, or the

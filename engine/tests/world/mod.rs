@@ -72,6 +72,10 @@ pub struct World {
     pub relays: Vec<Relay>,
     /// Frame trees: tab -> [(frame, parent)].
     pub trees: BTreeMap<i64, Vec<(i64, i64)>>,
+    /// Each frame's document URL: (tab, frame) -> URL.
+    pub frame_urls: BTreeMap<(i64, i64), String>,
+    /// Tabs the engine asked to detach the debugger from, in order.
+    pub detached: Vec<i64>,
     pub top_urls: BTreeMap<i64, String>,
     pub panels: BTreeMap<u32, Panel>,
     pub next_port: u32,
@@ -183,6 +187,7 @@ impl World {
                 }
             }
             Effect::Hook { on } => self.hook = on,
+            Effect::Detach { tab } => self.detached.push(tab),
             Effect::Frames { tab, ticket } => self.frame_asks.push_back((tab, ticket)),
             Effect::Wait { ticket, .. } => self.timers.push_back(ticket),
             Effect::Write {
@@ -241,6 +246,7 @@ impl World {
             return false;
         };
         let frames = self.trees.get(&tab).cloned().unwrap_or_default();
+        let frames = frames.into_iter().map(|(frame, parent)| (frame, parent, self.frame_urls.get(&(tab, frame)).cloned().unwrap_or_default())).collect();
         self.input(Input::Frames {
             tab,
             ticket,
@@ -254,10 +260,12 @@ impl World {
     pub fn add_tab(&mut self, tab: i64, url: &str, children: usize) {
         let mut tree = vec![(0, -1)];
         self.top_urls.insert(tab, url.into());
+        self.frame_urls.insert((tab, 0), url.into());
         self.add_relay(tab, 0, vec![]);
         for i in 0..children {
             let frame = tab * 100 + i as i64 + 1;
             tree.push((frame, 0));
+            self.frame_urls.insert((tab, frame), format!("{url}frame{frame}"));
             self.add_relay(tab, frame, vec![i as u32]);
         }
         self.trees.insert(tab, tree);
