@@ -232,8 +232,7 @@ impl Engine {
     // ---- settings ----
 
     /// Reads the panel's settings: the store's budget, what relays apply
-    /// and whether the send-side hook is registered (the hook follows
-    /// every reading).
+    /// and whether the send-side hook is registered.
     fn read_settings(&mut self, text: Option<&str>, out: &mut Vec<Effect>) {
         let settings: EngineSettings = text
             .and_then(|t| serde_json::from_str(t).ok())
@@ -249,8 +248,13 @@ impl Engine {
             .map_or(wire::DEFAULT_SIZE_CAP, |c| c as u64);
         let relay = wire::RelaySettings { size_cap, send_side: settings.send_side };
         let changed = self.relay_settings.is_some_and(|before| before != relay);
+        // The hook's registration follows the first reading (a restarted
+        // worker does not know what the browser has) and each change;
+        // `setHook` in the JS checks and retries by itself.
+        if self.relay_settings.is_none_or(|before| before.send_side != relay.send_side) {
+            out.push(Effect::Hook { on: relay.send_side });
+        }
         self.relay_settings = Some(relay);
-        out.push(Effect::Hook { on: relay.send_side });
         if changed {
             // Relays of armed tabs hear of it at once.
             let mut tabs: BTreeSet<i64> = self.tabs.keys().copied().collect();

@@ -248,3 +248,19 @@ fn an_always_recorded_tab_stays_armed_when_a_child_speaks_first_after_a_restart(
     assert!(world.relays[1].armed, "the child's relay was told its tab is not armed");
     assert_eq!(world.fresh_view(1).0.len(), 3);
 }
+
+/// The hook's registration is asked for at the first reading of the
+/// settings and when `sendSide` changes, not on every save (a column
+/// resize saves the settings too).
+#[test]
+fn only_a_change_of_send_side_touches_the_hook() {
+    use wwe_engine::{Effect, Engine};
+    let hooks = |effects: Vec<Effect>| effects.into_iter().filter_map(|e| match e { Effect::Hook { on } => Some(on), _ => None }).collect::<Vec<_>>();
+    let mut engine = Engine::new();
+    let boot = Input::Boot { boot: "b".into(), extension_url: "chrome-extension://x/".into(), build: None, fresh: true, stored: Default::default() };
+    assert_eq!(hooks(engine.handle(boot)), [false]);
+    assert_eq!(hooks(engine.handle(Input::Settings { settings: Some(r#"{"sizeCap": 4096}"#.into()) })), Vec::<bool>::new());
+    assert_eq!(hooks(engine.handle(Input::Settings { settings: Some(r#"{"sendSide": true}"#.into()) })), [true]);
+    assert_eq!(hooks(engine.handle(Input::Settings { settings: Some(r#"{"sendSide": true, "sizeCap": 9000}"#.into()) })), Vec::<bool>::new());
+    assert_eq!(hooks(engine.handle(Input::Settings { settings: None })), [false]);
+}
