@@ -454,6 +454,12 @@ impl Session {
         Ok(())
     }
 
+    /// Closes the current window (tab); switch to another one next.
+    pub fn close_window(&self) -> Result<()> {
+        self.cmd("DELETE", "/window", Value::Null)?;
+        Ok(())
+    }
+
     /// Opens a new tab, switches to it and returns its handle.
     pub fn new_tab(&self) -> Result<String> {
         let value = self.cmd("POST", "/window/new", json!({ "type": "tab" }))?;

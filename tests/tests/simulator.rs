@@ -726,6 +726,25 @@ fn undelivered_same_site(browser: Browser) {
     switch_state(s, "off");
     assert!(detach_from_panel(s, sim.tab).contains("not attached"), "switched off: detached");
     let _ = s.screenshot(&wwe_e2e::artifacts_dir().join(format!("simulator-{}-undelivered.png", s.browser())));
+
+    // On again, then the panel closes: the background detaches what that
+    // panel attached. Checked from another extension page: attaching there
+    // fails while anything of this extension is still attached.
+    s.click(&s.find_all("[data-testid=undelivered-toggle]").unwrap()[0]).unwrap();
+    switch_state(s, "on");
+    s.close_window().unwrap();
+    s.switch_to_window(&sim.service_window).unwrap();
+    s.open_extension_page("panel.html").unwrap();
+    let script = format!(
+        "const tab = {{tabId: {}}};\n\
+         const until = Date.now() + 10000;\n\
+         const poll = () => chrome.debugger.attach(tab, '1.3').then(\n\
+           () => chrome.debugger.detach(tab).then(() => done('was detached')),\n\
+           (e) => Date.now() < until ? setTimeout(poll, 200) : done('still attached: ' + e.message));\n\
+         poll();",
+        sim.tab
+    );
+    assert_eq!(s.execute_async(&script, &[]).unwrap(), json!("was detached"), "closing the panel detaches the debugger");
 }
 
 #[test]
