@@ -176,6 +176,9 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                         <p class="empty" data-testid="list-empty">
                             "No messages yet. Traffic appears here as the page posts messages. If an app should be talking to WWE and nothing shows, what usually causes it: "
                             <span data-testid="silence-causes">{wwe_core::lint::SILENCE_CAUSES}</span> "."
+                            {move || matches!(undelivered.attachment.get(), crate::undelivered::Attachment::Off).then(|| view! {
+                                " Turn on " <strong>"Undelivered"</strong> " in the toolbar to see the posts Chromium refused between frames of this site."
+                            })}
                         </p>
                     })}
                 </section>
