@@ -93,6 +93,18 @@ impl Sim {
         self.session.click(&tab[0]).unwrap();
     }
 
+    /// In the panel (already open), the Findings view's first finding of
+    /// `code`, once it shows.
+    fn finding(&self, code: &str) -> Row {
+        self.panel_view("findings");
+        let s = &self.session;
+        s.wait_for(&format!("{code} in the Findings view"), scaled(DEFAULT_TIMEOUT), || {
+            let found = s.snapshot(&format!("[data-testid=finding][data-code={code}]"), &[]).map_err(|e| e.to_string())?;
+            found.into_iter().next().ok_or_else(|| format!("no {code} yet"))
+        })
+        .unwrap()
+    }
+
     /// In the panel's Policy view, types `text` as the WWE options and
     /// leaves the box, which applies them.
     fn panel_policy_options(&self, text: &str) {
@@ -619,14 +631,7 @@ fn wrong_target_origin_cross_site(browser: Browser) {
         rows.iter().all(|r| !matches!(field(r, "data-kind").as_str(), "request" | "subscribe" | "reply" | "frame-id")),
         "nothing of the API was delivered: {rows:?}"
     );
-    sim.panel_view("findings");
-    let silence = s
-        .wait_for("W026 in the Findings view", scaled(DEFAULT_TIMEOUT), || {
-            let found = s.snapshot("[data-testid=finding][data-code=W026]", &[]).map_err(|e| e.to_string())?;
-            found.into_iter().next().ok_or_else(|| "no W026 yet".to_owned())
-        })
-        .unwrap();
-    let text = field(&silence, "text");
+    let text = field(&sim.finding("W026"), "text");
     assert!(text.contains("targetOrigin") && text.contains("accepted-web-content-origins"), "{text}");
     let _ = s.screenshot(&wwe_e2e::artifacts_dir().join(format!("simulator-{}-wrong-target-origin.png", s.browser())));
 }
@@ -710,14 +715,7 @@ fn undelivered_same_site(browser: Browser) {
         frames.iter().any(|f| field(f, "data-origin") == same_site && field(f, "data-undelivered").parse::<u32>().unwrap_or(0) >= 2),
         "{frames:?}"
     );
-    sim.panel_view("findings");
-    let finding = s
-        .wait_for("E025 in the Findings view", scaled(DEFAULT_TIMEOUT), || {
-            let found = s.snapshot("[data-testid=finding][data-code=E025]", &[]).map_err(|e| e.to_string())?;
-            found.into_iter().next().ok_or_else(|| "no E025 yet".to_owned())
-        })
-        .unwrap();
-    let text = field(&finding, "text");
+    let text = field(&sim.finding("E025"), "text");
     assert!(text.contains("https://wrong.example") && text.contains(&service), "{text}");
 
     // Off: detached, and the browser confirms nothing is attached.
