@@ -122,6 +122,8 @@ fn diff() {
     case("diff-changed", &["diff", "assets/samples/call-flow.jsonl", "cli/tests/golden/inputs/call-flow-changed.jsonl"], 1);
     case("diff-redacted-export", &["diff", "assets/samples/call-flow.jsonl", "assets/samples/call-flow.har"], 1);
     case("diff-same", &["diff", "assets/samples/rate-limit.jsonl", "assets/samples/rate-limit.har"], 0);
+    // A value JSON cannot hold shows as the panel shows it (issue 15).
+    case("diff-tagged", &["diff", "assets/samples/call-flow.jsonl", "cli/tests/golden/inputs/call-flow-tagged.jsonl"], 1);
 }
 
 #[test]

@@ -224,13 +224,18 @@ fn first_difference<'v>(a: &'v Value, b: &'v Value, at: String) -> Option<(Strin
     }
 }
 
+/// A value as the panel shows it: values JSON cannot hold (`NaN`, `12n`,
+/// `Map(2) {…}`) through the core's one renderer, the rest as JSON; cut
+/// after 60 characters.
 fn show(v: Option<&Value>) -> String {
+    const MAX: usize = 60;
     match v {
         None => "(absent)".to_owned(),
+        Some(v) if wwe_core::tagged::contains_tags(v) => wwe_core::tagged::render_short(v, MAX),
         Some(v) => {
             let s = v.to_string();
-            if s.chars().count() > 60 {
-                format!("{}…", s.chars().take(60).collect::<String>())
+            if s.chars().count() > MAX {
+                format!("{}…", s.chars().take(MAX).collect::<String>())
             } else {
                 s
             }
