@@ -686,14 +686,6 @@ fn integer(v: &Value) -> Option<i64> {
 }
 
 fn malformed(field: &str, expected: &str, found: &Value) -> Issue {
-    let mut shown = found.to_string();
-    if shown.len() > 60 {
-        let mut cut = 57;
-        while !shown.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        shown.truncate(cut);
-        shown.push_str("...");
-    }
+    let shown = crate::tagged::quoted(found, 60);
     Issue::new(Code::MalformedMessage, format!("{field} should be {expected}, found {shown}"))
 }

@@ -188,16 +188,7 @@ fn check_params(spec: &catalog::RequestSpec, params: &[crate::decode::Param], is
 }
 
 fn short(value: &Value) -> String {
-    let mut s = value.to_string();
-    if s.len() > 40 {
-        let mut cut = 37;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push_str("...");
-    }
-    s
+    crate::tagged::quoted(value, 40)
 }
 
 /// Checks a request against the WWE options: whether

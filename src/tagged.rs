@@ -62,6 +62,21 @@ pub fn render_short(value: &Value, max_chars: usize) -> String {
     w.out
 }
 
+/// A value quoted in a sentence or a column (a finding's "found …", a
+/// diff): values JSON cannot hold as [`render_short`] shows them, any other
+/// value as its JSON text; either cut after `max_chars` characters, ending
+/// in `…`.
+pub fn quoted(value: &Value, max_chars: usize) -> String {
+    if contains_tags(value) {
+        return render_short(value, max_chars);
+    }
+    let text = value.to_string();
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
 /// Levels rendered before the rest of a value shows as `…`: deep enough to
 /// read, shallow enough for a browser's stack.
 pub const MAX_DEPTH: usize = 200;
@@ -350,6 +365,27 @@ impl Writer<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// In a sentence: tags as the panel shows them, plain JSON as JSON,
+    /// both cut by characters (not bytes) with `…`.
+    #[test]
+    fn a_quoted_value_reads_as_the_panel_shows_it() {
+        assert_eq!(quoted(&json!({"$wwe": "number", "value": "NaN"}), 60), "NaN");
+        assert_eq!(quoted(&json!({"$wwe": "bigint", "value": "12"}), 60), "12n");
+        assert_eq!(quoted(&json!({"a": 1}), 60), r#"{"a":1}"#);
+        assert_eq!(quoted(&json!("ééééé"), 3), "\"éé…");
+        assert_eq!(quoted(&json!([1, 2]), 5), "[1,2]");
+        // A page's own object with a "$wwe" key is no tag.
+        assert_eq!(quoted(&json!({"$wwe": "object", "value": {"$wwe": "mine"}}), 60), r#"{"$wwe": "mine"}"#);
+    }
+
+    /// A finding quotes a value JSON cannot hold as a developer reads it.
+    #[test]
+    fn a_finding_quotes_nan_as_nan() {
+        let decoded = crate::decode::decode(&json!({"request": {"$wwe": "number", "value": "NaN"}, "referenceId": "1", "userAgent": "WWE Client", "protocolVersion": 2}));
+        let texts: Vec<String> = decoded.issues.iter().map(|i| i.message.clone()).collect();
+        assert!(texts.iter().any(|t| t.ends_with("found NaN")), "{texts:?}");
+    }
 
     fn check(value: Value, expected: &str) {
         assert_eq!(render(&value), expected, "rendering {value}");

@@ -228,17 +228,5 @@ fn first_difference<'v>(a: &'v Value, b: &'v Value, at: String) -> Option<(Strin
 /// `Map(2) {…}`) through the core's one renderer, the rest as JSON; cut
 /// after 60 characters.
 fn show(v: Option<&Value>) -> String {
-    const MAX: usize = 60;
-    match v {
-        None => "(absent)".to_owned(),
-        Some(v) if wwe_core::tagged::contains_tags(v) => wwe_core::tagged::render_short(v, MAX),
-        Some(v) => {
-            let s = v.to_string();
-            if s.chars().count() > MAX {
-                format!("{}…", s.chars().take(MAX).collect::<String>())
-            } else {
-                s
-            }
-        }
-    }
+    v.map_or_else(|| "(absent)".to_owned(), |v| wwe_core::tagged::quoted(v, 60))
 }
