@@ -647,15 +647,16 @@ fn capture_figures(value: &Value) -> Result<Section> {
             let last = keys["final"].as_f64().unwrap_or(f64::NAN);
             let arriving = counts.iter().filter(|&&c| c < last).count();
             if !ms.is_empty() {
+                // Any keystroke counts: the goal is on the slowest.
                 section.figures.push(figure(
-                    format!("{browser}: panel filter keystroke → painted while a burst arrives, median"),
-                    median(&ms),
+                    format!("{browser}: panel filter keystroke → painted while a burst arrives, slowest"),
+                    ms.iter().copied().fold(0.0, f64::max),
                     "ms",
                     Some(Goal::AtMost(CAPTURE_KEYSTROKE_GOAL_MS)),
                     format!(
-                        "{} keystrokes, slowest {:.1} ms; {arriving} of them while the panel's count was still growing ({} → {} messages shown; the whole burst shown {:.0} ms after the first records)",
+                        "{} keystrokes, median {:.1} ms; {arriving} of them while the panel's count was still growing ({} → {} messages shown; the whole burst shown {:.0} ms after the first records)",
                         ms.len(),
-                        ms.iter().copied().fold(0.0, f64::max),
+                        median(&ms),
                         keys["start"],
                         keys["final"],
                         keys["caughtUpMs"].as_f64().unwrap_or(f64::NAN)
@@ -992,7 +993,8 @@ mod tests {
         assert!(!s.figures[1].goal.unwrap().met(s.figures[1].value), "the panel's round trip misses 1.2");
         assert!(!s.figures[2].goal.unwrap().met(s.figures[2].value));
         assert!(s.figures[2].context.contains("20004 messages"), "{}", s.figures[2].context);
-        assert_eq!(s.figures[4].value, 30.0, "the keystroke median");
+        assert_eq!(s.figures[4].value, 150.0, "the slowest keystroke");
+        assert!(!s.figures[4].goal.unwrap().met(150.0));
         assert!(s.figures[4].context.contains("2 of them while"), "{}", s.figures[4].context);
         assert_eq!(s.figures[5].value, 12.0, "CPU beyond without: pages +5, extension +7");
         assert!(labels[6].contains("encoding") && s.figures[6].value == 1.5, "{labels:?}");
