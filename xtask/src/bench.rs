@@ -684,6 +684,7 @@ fn capture_figures(value: &Value) -> Result<Section> {
         if let Some(stages) = b.get("stages").and_then(Value::as_object) {
             for (config, runs) in stages {
                 for (workload, run) in runs.as_object().into_iter().flatten() {
+                    let profiled = run["runs"].as_u64().unwrap_or(1);
                     for (target, per) in [("page", &run["page"]), ("panel", &run["panel"])] {
                         for (stage, us) in per.as_object().into_iter().flatten() {
                             let Some(us) = us.as_f64() else { continue };
@@ -695,7 +696,10 @@ fn capture_figures(value: &Value) -> Result<Section> {
                                 us,
                                 "µs",
                                 None,
-                                if target == "page" { "per message the top frame received" } else { "per message of the burst" },
+                                format!(
+                                    "{}, median of {profiled} profiled runs",
+                                    if target == "page" { "per message the top frame received" } else { "per message of the burst" }
+                                ),
                             ));
                         }
                     }
@@ -736,7 +740,7 @@ fn capture_figures(value: &Value) -> Result<Section> {
         bail!("the capture benchmark returned no browser's figures: {value}");
     }
     section.notes.push(
-        "Three browsers of a kind take turns: without the extension; armed through the \"always record\" list with no panel; and with `panel.html?tabId=N` open on the page's tab in a window of its own. That every burst message reaches the panel's store is asserted by the capture end-to-end test (tests/tests/capture.rs), not timed here. CPU per message: user + system time of the browser's processes from /proc during each burst until idle again, beyond the same burst without the extension. Profile rows: Chromium's sampling profiler (100 µs) on the top frame (and the panel) in extra runs, each sample given to the innermost function with a script URL; \"native outside any script\" is V8's `(program)`.".into(),
+        "Three browsers of a kind take turns: without the extension; armed through the \"always record\" list with no panel; and with `panel.html?tabId=N` open on the page's tab in a window of its own. That every burst message reaches the panel's store is asserted by the capture end-to-end test (tests/tests/capture.rs), not timed here. CPU per message: user + system time of the browser's processes from /proc during each burst until idle again, beyond the same burst without the extension. Profile rows: Chromium's sampling profiler (100 µs) on the top frame (and the panel) in extra runs (each stage the median of three), each sample given to the innermost function with a script URL; \"native outside any script\" is V8's `(program)`.".into(),
     );
     Ok(section)
 }

@@ -50,6 +50,10 @@ const BURST: u32 = 20_000;
 const TYPED: &str = "pppppppppp";
 /// The profiler's sampling interval, µs.
 const SAMPLING_US: u64 = 100;
+/// Profiled runs of each workload per configuration (stage by stage, the
+/// median is kept: the profiler samples wall time, so a run in which the
+/// page was descheduled by load from elsewhere inflates what ran then).
+const PROFILE_RUNS: usize = 3;
 /// The configurations, in the order they take turns.
 const CONFIGS: [&str; 3] = ["without", "armed", "panel"];
 
@@ -171,13 +175,22 @@ fn bench_browser(browser: Browser, server: &Server) -> Result<Value> {
 
     if browser == Browser::Chromium {
         // Extra runs under the sampling profiler (not in the medians above).
-        let mut stages = serde_json::Map::new();
-        for (i, c) in configs.iter().enumerate() {
-            let mut per = serde_json::Map::new();
-            if i < 2 {
-                per.insert("round_trip".into(), profiled_round_trip(c, &bench_url)?);
+        let mut runs: Vec<[Vec<Value>; 2]> = vec![[Vec::new(), Vec::new()]; 3];
+        for _ in 0..PROFILE_RUNS {
+            for (i, c) in configs.iter().enumerate() {
+                if i < 2 {
+                    runs[i][0].push(profiled_round_trip(c, &bench_url)?);
+                }
+                runs[i][1].push(burst(c, &burst_url, &Probe::Profile)?.profile.unwrap_or(Value::Null));
             }
-            per.insert("burst".into(), burst(c, &burst_url, &Probe::Profile)?.profile.unwrap_or(Value::Null));
+        }
+        let mut stages = serde_json::Map::new();
+        for (i, [round_trips, bursts]) in runs.iter().enumerate() {
+            let mut per = serde_json::Map::new();
+            if !round_trips.is_empty() {
+                per.insert("round_trip".into(), median_stages(round_trips));
+            }
+            per.insert("burst".into(), median_stages(bursts));
             stages.insert(CONFIGS[i].to_owned(), Value::Object(per));
         }
         figures["stages"] = Value::Object(stages);
@@ -376,6 +389,27 @@ window.wweKeys = keys;
   keys.done = true;
 })().catch((e) => { keys.error = String(e); keys.done = true; });
 "#;
+
+/// Profiled runs' figures with each number the median over the runs (a
+/// stage missing from a run counts as 0 there).
+fn median_stages(runs: &[Value]) -> Value {
+    fn merge(values: &[&Value]) -> Value {
+        if values.iter().any(|v| v.is_object()) {
+            let keys: std::collections::BTreeSet<&String> = values.iter().filter_map(|v| v.as_object()).flat_map(|o| o.keys()).collect();
+            let mut out = serde_json::Map::new();
+            for key in keys {
+                let inner: Vec<&Value> = values.iter().map(|v| v.get(key.as_str()).unwrap_or(&Value::Null)).collect();
+                out.insert(key.clone(), merge(&inner));
+            }
+            Value::Object(out)
+        } else {
+            json!(median(values.iter().map(|v| v.as_f64().unwrap_or(0.0)).collect()))
+        }
+    }
+    let mut merged = merge(&runs.iter().collect::<Vec<_>>());
+    merged["runs"] = json!(runs.len());
+    merged
+}
 
 fn start_profiler(s: &Session) -> Result<()> {
     s.cdp("Profiler.enable", json!({})).map_err(e)?;
