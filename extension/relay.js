@@ -9,9 +9,9 @@
 (() => {
   "use strict";
   const api = globalThis.browser ?? globalThis.chrome;
-  // Flush 16 ms after the first queued record, or at once at 500: one
-  // extension message per record triples the page's cost (browser-facts.md).
-  const FLUSH_MS = 16;
+  // Flush 100 ms after the first queued record, or at once at 500: each
+  // extension message has a fixed cost in the page (BENCHMARKS.md).
+  const FLUSH_MS = 100;
   const FLUSH_RECORDS = 500;
   const MAX_BATCH = 5000; // records per extension message
   // Kept while the background does not answer (worker restart); older ones
@@ -75,39 +75,35 @@
     return null;
   }
 
-  // The sender of a message, relative to this frame, as
-  // [{ rel, path, openerPath? }, null] or [null, reason].
+  // The sender of a message, relative to this frame: { rel, path,
+  // openerPath? }, or why it is unknown (a string). A child is found among
+  // this frame's own before any of the sender's (cross-origin) properties.
   function classify(s) {
-    if (s === null || s === undefined) {
-      return [null, "event.source is null: the sending window was closed or navigated before delivery"];
-    }
+    if (s === null || s === undefined) return "event.source is null: the sending window was closed or navigated before delivery";
     try {
-      if (s === window) return [{ rel: "self", path: myPath }, null];
-      if (s === parent) return [{ rel: "parent", path: myPath.slice(0, -1) }, null];
-      if (s === top) return [{ rel: "top", path: [] }, null];
+      if (s === window) return { rel: "self", path: myPath };
+      if (s === parent) return { rel: "parent", path: myPath.slice(0, -1) };
+      if (s === top) return { rel: "top", path: [] };
+      for (let i = 0, n = window.length; i < n; i++) if (window[i] === s) return { rel: "child", path: myPath.concat(i) };
       const sTop = s.top;
       if (sTop === top) {
-        if (s.parent === window) {
-          const n = window.length;
-          for (let i = 0; i < n; i++) if (window[i] === s) return [{ rel: "child", path: myPath.concat(i) }, null];
-        }
         const path = pathOf(s);
-        return path ? [{ rel: "frame", path }, null] : [null, "the sending frame is in this tab but not reachable from top"];
+        return path ? { rel: "frame", path } : "the sending frame is in this tab but not reachable from top";
       }
       const opener = top.opener;
       if (opener && sTop === opener.top) {
         const path = pathOf(s);
-        return path ? [{ rel: "opener", path }, null] : [null, "the sending frame is in the opener tab but not reachable from its top"];
+        return path ? { rel: "opener", path } : "the sending frame is in the opener tab but not reachable from its top";
       }
       const theirOpener = sTop.opener;
       if (theirOpener && theirOpener.top === top) {
         const path = pathOf(s);
         const openerPath = pathOf(theirOpener);
-        return path ? [{ rel: "popup", path, openerPath }, null] : [null, "the sending frame is in a popup but not reachable from its top"];
+        return path ? { rel: "popup", path, openerPath } : "the sending frame is in a popup but not reachable from its top";
       }
-      return [null, "the sender is a window in another tab, not linked to this one by window.opener"];
+      return "the sender is a window in another tab, not linked to this one by window.opener";
     } catch (error) {
-      return [null, "the sending window could not be inspected: " + String(error && error.message)];
+      return "the sending window could not be inspected: " + String(error && error.message);
     }
   }
 
@@ -301,8 +297,9 @@
   }
 
   // One JSON.stringify for plain JSON (the fast path) plus an early-exit
-  // check that it was exact; the tagged encoder otherwise.
-  function encode(data) {
+  // check that it was exact; the tagged encoder otherwise. Sets `json`,
+  // `marker` and `size` of the record.
+  function encode(data, record) {
     let json;
     let marker = null;
     try {
@@ -325,7 +322,7 @@
       json = truncated(json, size);
       marker = "truncated";
     }
-    return { json, marker, size };
+    record.json = json; record.marker = marker; record.size = size;
   }
 
   function truncated(json, size) {
@@ -465,8 +462,10 @@
     // the page's, never as a message from that origin.
     if (!event.isTrusted) return onPageEvent(event, time);
     const data = event.data;
-    const [src, srcUnknown] = classify(event.source);
-    const record = { seq: seq++, time, sourceOrigin: String(event.origin), ...encode(data), src, srcUnknown };
+    const src = classify(event.source);
+    const unknown = typeof src === "string";
+    const record = { seq: seq++, time, sourceOrigin: String(event.origin), json: "", marker: null, size: 0, src: unknown ? null : src, srcUnknown: unknown ? src : null };
+    encode(data, record);
     const ports = event.ports;
     if (ports && ports.length > 0) record.ports = ports.length;
     // While the send-side setting may be on (or is not known yet: a page's
@@ -494,10 +493,11 @@
       data = undefined;
     }
     const record = {
-      seq: seq++, time, sourceOrigin: "", ...encode(data), src: null,
+      seq: seq++, time, sourceOrigin: "", json: "", marker: null, size: 0, src: null,
       srcUnknown: "dispatched by page script (isTrusted false), not delivered: its origin and source are only claims",
       dispatchedByPage: true, eventClass, claimedOrigin,
     };
+    encode(data, record);
     enqueue(record);
   }
 

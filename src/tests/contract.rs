@@ -231,12 +231,11 @@ fn the_javascript_speaks_the_rust_contract() {
         ..Default::default()
     });
     let mut written = literals_after(r"const record = \{", relay);
-    // `...encode(data)`: the fields encode returns.
-    written.extend(literals_after(r"return \{ json", relay));
+    // `encode(data, record)` sets its fields as `record.json = …`.
     written.extend(captures(r"\brecord\.(\w+)\s*=", relay));
     written.extend(captures(r"\br\.(\w+)", relay));
     report.same("relay record fields (relay.js)", &written, &relay_record);
-    let source = literals_after(r"\[\{ rel:", relay);
+    let source = literals_after(r"\{ rel:", relay);
     report.same("sender fields (relay.js)", &source, &names(&wire::Source { opener_path: Some(Vec::new()), ..Default::default() }));
 
     // The background's JS neither reads the relay's records nor writes its

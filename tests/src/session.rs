@@ -340,6 +340,13 @@ impl Session {
         self.browser
     }
 
+    /// The process group of the driver and of the browser it started
+    /// (every browser process inherits it): `cargo xtask bench` reads their
+    /// CPU time from /proc.
+    pub fn process_group(&self) -> u32 {
+        self.processes.id()
+    }
+
     /// Wall time from `launch` to a ready session (extension loaded).
     pub fn startup_time(&self) -> Duration {
         self.started_in
@@ -463,6 +470,14 @@ impl Session {
     /// Opens a new tab, switches to it and returns its handle.
     pub fn new_tab(&self) -> Result<String> {
         let value = self.cmd("POST", "/window/new", json!({ "type": "tab" }))?;
+        let handle = value["handle"].as_str().ok_or_else(|| Error::new("no handle from window/new"))?.to_owned();
+        self.switch_to_window(&handle)?;
+        Ok(handle)
+    }
+
+    /// Opens a new top-level window, switches to it and returns its handle.
+    pub fn new_window(&self) -> Result<String> {
+        let value = self.cmd("POST", "/window/new", json!({ "type": "window" }))?;
         let handle = value["handle"].as_str().ok_or_else(|| Error::new("no handle from window/new"))?.to_owned();
         self.switch_to_window(&handle)?;
         Ok(handle)
