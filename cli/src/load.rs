@@ -85,6 +85,17 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// What the session keeps of each record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every record whole: for writing, redacting and comparing.
+    Everything,
+    /// What the findings and counts need ([`Session::lean`]): the messages
+    /// are dropped once decoded, so memory grows by a few hundred bytes a
+    /// record, not by the records.
+    Analysis,
+}
+
 /// At most this many skipped lines are listed one by one.
 const LISTED_LINES: usize = 20;
 
@@ -94,7 +105,7 @@ const LISTED_LINES: usize = 20;
 ///
 /// Any size is read: the core's size limit protects the panel, and this
 /// tool must read back whatever it writes.
-pub fn load(path: &Path, options: Option<Options>, strict: bool) -> Result<Loaded> {
+pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> Result<Loaded> {
     let name = path.display().to_string();
     let (mut input, len) = open(path)?;
     let bar = progress(len, len >= PROGRESS_BYTES, "reading");
@@ -112,7 +123,7 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool) -> Result<Loade
         }
     }
     let format = detect(&head.concat()).map_err(|e| import_error(&name, &e, strict))?;
-    let mut session = Session::new();
+    let mut session = if keep == Keep::Analysis { Session::lean() } else { Session::new() };
     session.set_options(options);
     let trace = match format {
         Format::JsonLines => {
