@@ -42,6 +42,18 @@ pub struct HarOptions<'a> {
 /// order; redact them first (see [`crate::redact::redact`]) and pass the
 /// session built from the redacted records.
 pub fn to_har(session: &Session, options: &HarOptions<'_>) -> String {
+    let mut out = Vec::with_capacity(session.messages().len() * 1024 + 4096);
+    write_har(session, options, &mut out).expect("writing JSON to memory cannot fail: every key is a string");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Like [`to_har`], written to `out` as it is made (a file's text is never
+/// held whole); buffer `out` for speed.
+///
+/// # Errors
+///
+/// What `out` fails with.
+pub fn write_har<W: std::io::Write>(session: &Session, options: &HarOptions<'_>, mut out: W) -> std::io::Result<()> {
     let messages = session.messages();
     let pages = Pages::of(messages);
     let mut findings: HashMap<u64, Vec<usize>> = HashMap::new();
@@ -68,14 +80,12 @@ pub fn to_har(session: &Session, options: &HarOptions<'_>) -> String {
             wwe_redactions: options.redactions,
         },
     };
-    let mut out = Vec::with_capacity(messages.len() * 1024 + 4096);
     let written = if options.pretty {
         serde_json::to_writer_pretty(&mut out, &file)
     } else {
         serde_json::to_writer(&mut out, &file)
     };
-    written.expect("writing JSON to memory cannot fail: every key is a string");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    written.map_err(std::io::Error::from)
 }
 
 #[derive(Serialize)]

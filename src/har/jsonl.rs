@@ -9,11 +9,22 @@ use crate::{Error, ErrorKind};
 /// Writes records as JSON Lines, each line ending in `\n`.
 pub fn to_jsonl<'a>(records: impl IntoIterator<Item = &'a Record>) -> String {
     let mut out = Vec::new();
-    for r in records {
-        serde_json::to_writer(&mut out, r).expect("a record always serializes");
-        out.push(b'\n');
-    }
+    write_jsonl(records, &mut out).expect("a record always serializes");
     String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Like [`to_jsonl`], written to `out` a record at a time; buffer `out`
+/// for speed.
+///
+/// # Errors
+///
+/// What `out` fails with.
+pub fn write_jsonl<'a, W: std::io::Write>(records: impl IntoIterator<Item = &'a Record>, mut out: W) -> std::io::Result<()> {
+    for r in records {
+        serde_json::to_writer(&mut out, r).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// The fields every record the relay and [`to_jsonl`] write carries; a line
