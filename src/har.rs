@@ -76,7 +76,7 @@ mod tests;
 
 pub use export::{to_har, write_har, HarOptions};
 pub use depth::MAX_MESSAGE_DEPTH;
-pub use import::{detect, import, import_with, ImportOptions, DETECT_LINES};
+pub use import::{detect, import, import_har_each, import_with, ImportOptions, DETECT_LINES};
 pub use jsonl::{parse_jsonl, to_jsonl, write_jsonl, JsonlReader};
 
 use crate::options::Options;

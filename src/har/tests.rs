@@ -220,6 +220,28 @@ fn har_round_trips_records() {
 }
 
 #[test]
+fn a_har_is_read_a_record_at_a_time() {
+    // `wwe-trace summary` of a HAR holds its text and what the session
+    // keeps, never a tree of the file or a list of its records: each record
+    // goes out as soon as it is parsed, before the file's end is reached.
+    let records = sample();
+    let text = export(&records);
+    let mut seen = Vec::new();
+    let trace = import_har_each(&text, &mut |r| seen.push(r)).unwrap();
+    assert_eq!((seen.as_slice(), trace.records.len()), (records.as_slice(), 0));
+    assert_eq!(trace.creator.as_deref(), Some("wwe-devtools test"));
+    // Cut inside the third message: the first two were already given.
+    let messages = text.find("\"_wweMessages\"").unwrap();
+    let third = text[messages..].match_indices("\"_record\"").nth(2).unwrap().0 + messages;
+    let mut seen = Vec::new();
+    let e = import_har_each(&text[..third], &mut |r| seen.push(r)).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Json { .. }), "{e}");
+    assert_eq!(seen.as_slice(), &records[..2]);
+    // What is not a HAR is refused as before.
+    assert!(matches!(import_har_each(&to_jsonl(&records), &mut |_| ()).unwrap_err().kind(), ErrorKind::NotATrace { .. }));
+}
+
+#[test]
 fn jsonl_round_trips_records() {
     let records = sample();
     let text = to_jsonl(&records);
