@@ -393,7 +393,7 @@ pub(crate) fn status(state: ExchangeState) -> (u16, &'static str) {
 }
 
 fn json_text(v: &Value) -> String {
-    serde_json::to_string(v).expect("a JSON value always serializes")
+    serde_json::to_string(&crate::bignum::Exact(v)).expect("a JSON value always serializes")
 }
 
 fn entry<'a>(e: &'a Exchange, request: &'a Record, reply: Option<&'a Record>, page: usize, found: &[&'a Finding]) -> Entry<'a> {
@@ -503,7 +503,7 @@ struct WireMessage<'a> {
     kind: &'static str,
     time: f64,
     opcode: u8,
-    data: &'a Value,
+    data: crate::bignum::Exact<'a>,
     #[serde(rename = "_direction")]
     direction: &'static str,
     #[serde(rename = "_kind")]
@@ -523,7 +523,7 @@ impl Serialize for Messages<'_> {
                 kind: if direction == Direction::ToService { "send" } else { "receive" },
                 time: m.record.time / 1000.0,
                 opcode: 1,
-                data: &m.record.data,
+                data: crate::bignum::Exact(&m.record.data),
                 direction: direction.as_str(),
                 message_kind: m.decoded.message.kind_str(),
                 entry: m.exchange,

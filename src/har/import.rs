@@ -205,7 +205,9 @@ pub fn import_har_each(text: &str, each: &mut dyn FnMut(Record)) -> Result<Trace
         let (line, column) = depth::line_column(text, offset);
         return Err(Error::new(ErrorKind::TooDeep { line, column, limit: MAX_MESSAGE_DEPTH }));
     }
-    let mut de = serde_json::Deserializer::from_str(text);
+    // Integers beyond 64 bits keep their digits (crate::bignum).
+    let text = crate::bignum::protect(text);
+    let mut de = serde_json::Deserializer::from_str(&text);
     de.disable_recursion_limit();
     let log = FileSeed { each }.deserialize(&mut de).map_err(json_error)?;
     de.end().map_err(json_error)?;

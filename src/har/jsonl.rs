@@ -155,7 +155,8 @@ impl JsonlReader {
 fn parse_line(text: &str, line: usize, record: usize) -> Result<Record, Error> {
     let bad = |column: usize, message: String| Error::new(ErrorKind::BadRecordLine { line, record, column, message });
     // One level for the record around the message.
-    match depth::from_str::<Record>(text, MAX_MESSAGE_DEPTH + 1) {
+    // Integers beyond 64 bits keep their digits (crate::bignum).
+    match depth::from_str::<Record>(&crate::bignum::protect(text), MAX_MESSAGE_DEPTH + 1) {
         Ok(r) => match missing_fields(text) {
             Some(missing) => Err(bad(1, format!("not a capture record: missing {missing}"))),
             None => Ok(r),

@@ -242,6 +242,26 @@ fn a_har_is_read_a_record_at_a_time() {
 }
 
 #[test]
+fn integers_beyond_64_bits_keep_every_digit_in_both_formats() {
+    // Issue 17: a trace's numbers are written back as they were read.
+    let line = r#"{"id":1,"seq":1,"tabId":1,"frameId":0,"frameUrl":"https://wwe.example/","frameOrigin":"https://wwe.example","sourceOrigin":"https://crm.example","sourceFrameId":5,"time":1700000000000.0,"data":{"request":"voice.dial","parameters":[123456789012345678901234567890,-98765432109876543210],"referenceId":"1","userAgent":"WWE Client","protocolVersion":2,"n":18446744073709551616},"marker":null,"size":0,"targetOrigin":null,"newerField":[340282366920938463463374607431768211457]}"#;
+    let digits = ["123456789012345678901234567890", "-98765432109876543210", "18446744073709551616", "340282366920938463463374607431768211457"];
+    let trace = import(line).unwrap();
+    let jsonl = to_jsonl(&trace.records);
+    for d in digits {
+        assert_eq!(jsonl.matches(d).count(), 1, "{d} in {jsonl}");
+    }
+    let har = to_har(&session_of(trace.records.clone(), None), &HarOptions::default());
+    for d in digits {
+        assert!(har.contains(&format!("{d}]")) || har.contains(&format!("{d},")) || har.contains(&format!("{d}}}")), "{d} in the HAR");
+    }
+    let back = import(&har).unwrap();
+    assert_eq!(to_jsonl(&back.records), jsonl);
+    // The request's body in the HAR entry (JSON text in a string) too.
+    assert_eq!(har.matches("[123456789012345678901234567890,-98765432109876543210]").count(), 2, "{har}");
+}
+
+#[test]
 fn jsonl_round_trips_records() {
     let records = sample();
     let text = to_jsonl(&records);
