@@ -166,7 +166,7 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
             let trace = import_har_each(&text, &mut |r| {
                 session.push(r);
                 n += 1;
-                if n % 4096 == 0 {
+                if n.is_multiple_of(4096) {
                     spinner.set_message(format!("analysing: {n} records"));
                 }
             })
