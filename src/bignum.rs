@@ -28,11 +28,7 @@ const LONG: usize = 19;
 /// into a [`MARK`] string; borrowed when there is none.
 pub fn protect(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let mut run = 0;
-    if !bytes.iter().any(|b| {
-        run = if b.is_ascii_digit() { run + 1 } else { 0 };
-        run >= LONG
-    }) {
+    if !has_long_run(bytes) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 64);
@@ -86,6 +82,25 @@ pub fn protect(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[last..]);
     Cow::Owned(out)
+}
+
+/// Whether `bytes` has [`LONG`] digits in a row. Such a run covers a
+/// multiple of `LONG - 1`, so only those bytes are looked at first, and
+/// the run measured around a digit found there (every record has numbers,
+/// few have long ones: this is the only cost on a usual trace).
+fn has_long_run(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = bytes[..i].iter().rposition(|b| !b.is_ascii_digit()).map_or(0, |p| p + 1);
+            let end = bytes[i..].iter().position(|b| !b.is_ascii_digit()).map_or(bytes.len(), |p| i + p);
+            if end - start >= LONG {
+                return true;
+            }
+        }
+        i += LONG - 1;
+    }
+    false
 }
 
 /// Whether an integer literal fits 64 bits (serde_json keeps it exactly).
@@ -153,6 +168,18 @@ mod tests {
         assert!(matches!(protect("[1.2345678901234567890123e5]"), Cow::Borrowed(_)) || serde_json::from_str::<Value>(&protect("[1.2345678901234567890123e5]")).unwrap()[0].is_f64());
         assert_eq!(serde_json::to_string(&Exact(&v)).unwrap(), text);
         assert!(matches!(protect(r#"{"a":1,"b":"x"}"#), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_long_integer_is_found_wherever_it_starts() {
+        for pad in 0..40 {
+            for n in ["12345678901234567890123", "-9223372036854775809", "18446744073709551616"] {
+                let text = format!("[{}{n}]", "1,".repeat(pad));
+                assert!(matches!(protect(&text), Cow::Owned(_)), "{text}");
+            }
+            let fits = format!("[{}18446744073709551615,-9223372036854775808,123456789012345678]", "1,".repeat(pad));
+            assert_eq!(protect(&fits), fits.as_str());
+        }
     }
 
     #[test]
