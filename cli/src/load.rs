@@ -159,18 +159,32 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
                 text.push_str(&line);
             }
             bar.finish_and_clear();
-            // Each record goes into the session as it is parsed: no tree
-            // of the file, no list of its records.
             let spinner = spinner(text.len() as u64, "analysing");
             let mut n = 0u64;
-            let trace = import_har_each(&text, &mut |r| {
-                session.push(r);
+            let mut each = |r| {
                 n += 1;
                 if n.is_multiple_of(4096) {
                     spinner.set_message(format!("analysing: {n} records"));
                 }
-            })
-            .map_err(|e| import_error(&name, &e, strict))?;
+                r
+            };
+            let trace = if keep == Keep::Analysis {
+                // Each record goes into the lean session as it is parsed:
+                // no tree of the file, no list of its records.
+                import_har_each(&text, &mut |r| session.push(each(r))).map_err(|e| import_error(&name, &e, strict))?
+            } else {
+                // A full session holds every record anyway: they are
+                // listed and the text dropped before the session is built,
+                // so that text and session are never held together.
+                let mut records = Vec::new();
+                let trace =
+                    import_har_each(&text, &mut |r| records.push(each(r))).map_err(|e| import_error(&name, &e, strict))?;
+                drop(text);
+                for r in records {
+                    session.push(r);
+                }
+                trace
+            };
             spinner.finish_and_clear();
             trace
         }
