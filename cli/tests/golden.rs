@@ -101,6 +101,13 @@ fn ratelimit() {
         &["ratelimit", "assets/samples/call-flow.jsonl", "--options", "assets/samples/rate-limit.options.properties"],
         0,
     );
+    // A `message` event the page made itself reached no rate limit: the
+    // prediction counts the requests WWE received (the session's exchanges).
+    case(
+        "ratelimit-page-made",
+        &["ratelimit", "cli/tests/golden/inputs/page-made-dials.jsonl", "--options", "assets/samples/rate-limit.options.properties"],
+        0,
+    );
 }
 
 #[test]
