@@ -74,10 +74,10 @@ mod without_data;
 #[cfg(test)]
 mod tests;
 
-pub use export::{to_har, HarOptions};
+pub use export::{to_har, write_har, HarOptions};
 pub use depth::MAX_MESSAGE_DEPTH;
-pub use import::{detect, import, import_with, ImportOptions, DETECT_LINES};
-pub use jsonl::{parse_jsonl, to_jsonl, JsonlReader};
+pub use import::{detect, import, import_har_each, import_with, ImportOptions, DETECT_LINES};
+pub use jsonl::{parse_jsonl, to_jsonl, write_jsonl, JsonlReader};
 
 use crate::options::Options;
 use crate::record::Record;
@@ -171,11 +171,41 @@ pub fn export(session: &Session, rules: &Rules, format: Format, pretty: bool) ->
 /// JSON Lines file has no place for the history: a note says it is left
 /// out.
 pub fn export_with(session: &Session, rules: &Rules, format: Format, pretty: bool, history: &[Summary]) -> Exported {
+    let mut text = Vec::new();
+    let Written { hits, notes } = export_to(session, rules, format, pretty, history, &mut text)
+        .expect("writing JSON to memory cannot fail: every key is a string");
+    Exported { text: String::from_utf8(text).expect("serde_json writes UTF-8"), hits, notes }
+}
+
+/// What [`export_to`] wrote besides the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// What was redacted, as in [`Exported::hits`].
+    pub hits: Vec<Hit>,
+    /// What the user should know about the file, as in [`Exported::notes`].
+    pub notes: Vec<String>,
+}
+
+/// Like [`export_with`], written to `out` as it is made, so that a big
+/// trace's file text is never held whole (`wwe-trace convert`); buffer
+/// `out` for speed.
+///
+/// # Errors
+///
+/// What `out` fails with; what was written by then is incomplete.
+pub fn export_to<W: std::io::Write>(
+    session: &Session,
+    rules: &Rules,
+    format: Format,
+    pretty: bool,
+    history: &[Summary],
+    out: W,
+) -> std::io::Result<Written> {
     let (hits, redacted) = redact::redact_if_needed(session, rules);
     let summary = redact::merge(history, &redact::summarize(&hits));
-    let write = |s: &Session| match format {
-        Format::Har => to_har(s, &HarOptions { pretty, redactions: &summary, ..HarOptions::default() }),
-        Format::JsonLines => to_jsonl(s.messages().iter().map(|m| &m.record)),
+    let write = |s: &Session, out: W| match format {
+        Format::Har => write_har(s, &HarOptions { pretty, redactions: &summary, ..HarOptions::default() }, out),
+        Format::JsonLines => write_jsonl(s.messages().iter().map(|m| &m.record), out),
     };
     let mut notes = Vec::new();
     if format == Format::JsonLines && !history.is_empty() {
@@ -193,7 +223,8 @@ pub fn export_with(session: &Session, rules: &Rules, format: Format, pretty: boo
         ));
     }
     let Some(records) = redacted else {
-        return Exported { text: write(session), hits, notes };
+        write(session, out)?;
+        return Ok(Written { hits, notes });
     };
     let mut clean = Session::new();
     for r in records {
@@ -202,7 +233,8 @@ pub fn export_with(session: &Session, rules: &Rules, format: Format, pretty: boo
     if let Some(t) = session.latest_time() {
         clean.advance_to(t);
     }
-    Exported { text: write(&clean), hits, notes }
+    write(&clean, out)?;
+    Ok(Written { hits, notes })
 }
 
 /// Builds a finished session from records (see [`Trace::session`]),

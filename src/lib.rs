@@ -5,6 +5,7 @@
 //! simulator).
 
 pub mod admission;
+pub mod bignum;
 pub mod catalog;
 pub mod compose;
 pub mod decode;

@@ -34,7 +34,9 @@ pub struct Record {
     /// sub-millisecond precision.
     pub time: f64,
     /// The message (`event.data`), or what could be kept of it (see
-    /// [`Record::marker`]).
+    /// [`Record::marker`]). An integer beyond 64 bits read from a trace is
+    /// a [`crate::bignum::MARK`] string, written back as the integer.
+    #[serde(serialize_with = "crate::bignum::serialize_value")]
     pub data: Value,
     /// Why `data` is not the exact message: `"cyclic"`, `"truncated"`,
     /// `"unserializable"`, ...; `None` when it is exact.
@@ -109,7 +111,7 @@ pub struct Record {
     /// Fields this version does not know (from a newer extension or another
     /// tool), kept as they were so that a trace read and written again
     /// loses nothing.
-    #[serde(flatten)]
+    #[serde(flatten, serialize_with = "crate::bignum::serialize_map")]
     pub extra: serde_json::Map<String, Value>,
 }
 

@@ -258,6 +258,38 @@ impl RateObservation {
     }
 }
 
+/// Counts over every message of a session, also of those a
+/// [`Session::lean`] one no longer holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Messages pushed.
+    pub messages: u64,
+    /// The earliest and the latest record time, once a message was pushed.
+    pub time_range: Option<(f64, f64)>,
+    /// How many messages of each kind ([`Message::kind_str`], or
+    /// `"undelivered"` for a post the browser refused), in the order first
+    /// seen.
+    pub kinds: Vec<(&'static str, u64)>,
+}
+
+impl Tally {
+    fn add(&mut self, time: f64, kind: &'static str) {
+        self.messages += 1;
+        self.time_range = Some(match self.time_range {
+            Some((first, last)) => (first.min(time), last.max(time)),
+            None => (time, time),
+        });
+        match self.kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => self.kinds.push((kind, 1)),
+        }
+    }
+}
+
+/// A lean session drops the messages pairing no longer needs once it holds
+/// at least this many.
+const LEAN_WINDOW: usize = 4096;
+
 /// The exchanges of one (client, referenceId).
 #[derive(Debug, Default)]
 struct Slot {
@@ -311,12 +343,46 @@ pub struct Session {
     /// (tab, origin) of delivered client messages whose sending frame the
     /// capture could not name: such a frame may have been heard from.
     client_origins_unframed: std::collections::HashSet<(i64, String)>,
+    /// Keep only what pairing and the findings need of each record (see
+    /// [`Session::lean`]).
+    lean: bool,
+    /// How many messages a lean session dropped from the front of
+    /// `messages`: message index `i` is `messages[i - dropped]`.
+    dropped: usize,
+    /// Times of unsubscribe messages by record id, for when a lean session
+    /// no longer holds them.
+    ended_at: HashMap<u64, f64>,
+    /// Counts over every message pushed.
+    tally: Tally,
+    /// A lean session compacts once it holds this many messages, at
+    /// least twice `lean_window`.
+    next_compact: usize,
+    lean_window: usize,
 }
 
 impl Session {
     /// An empty session.
     pub fn new() -> Session {
         Session { latest_time: f64::NEG_INFINITY, ..Session::default() }
+    }
+
+    /// An empty session that keeps, of each record pushed, only what
+    /// pairing, the findings and the counts need: the message itself
+    /// (`data`), unknown fields (`extra`) and caller stacks are dropped once
+    /// the message is decoded and checked, so a session of a large trace
+    /// holds a few hundred bytes a message instead of the message's tree
+    /// (`wwe-trace summary`, `lint`, `ratelimit`). [`Captured::decoded`] is
+    /// kept whole; [`Captured::record`]`.data` is `null`. Not for a session
+    /// that is exported, redacted or shown.
+    pub fn lean() -> Session {
+        Session::lean_with_window(LEAN_WINDOW)
+    }
+
+    /// A [`Session::lean`] one that looks for messages to drop once it
+    /// holds `2 * window` (tests use a tiny window).
+    #[doc(hidden)]
+    pub fn lean_with_window(window: usize) -> Session {
+        Session { lean: true, lean_window: window.max(1), ..Session::new() }
     }
 
     /// Checks later requests against these WWE options (lint
@@ -340,7 +406,12 @@ impl Session {
         let by_path = self.resolve_sender_by_path(&record);
         let sender_frame_id = record.source_frame_id.or(by_path);
         let decoded = decode(&record.data);
-        let index = self.messages.len();
+        let kind = if record.undelivered.is_some() { "undelivered" } else { decoded.message.kind_str() };
+        self.tally.add(time, kind);
+        if self.lean {
+            self.compact();
+        }
+        let index = self.dropped + self.messages.len();
         let id = record.id;
         self.by_id.entry(id).or_insert(index);
 
@@ -373,22 +444,72 @@ impl Session {
                     }
                 }
             }
-            self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id });
+            self.messages.push(Captured { record: self.kept(record), decoded, exchange: None, sender_frame_id });
             return;
         }
         // A `message` event page script made itself is no delivery: what it
         // claims (origin, source) is not a sender, so it neither counts for
         // a frame nor pairs with a request (issue 15).
         if record.dispatched_by_page {
-            self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id: None });
+            self.messages.push(Captured { record: self.kept(record), decoded, exchange: None, sender_frame_id: None });
             return;
         }
         let learned_url = self.note_frames(&record, sender_frame_id, &decoded);
-        self.messages.push(Captured { record, decoded, exchange: None, sender_frame_id });
+        self.messages.push(Captured { record: self.kept(record), decoded, exchange: None, sender_frame_id });
         if let Some(frame) = learned_url {
             self.recheck_app_policy(frame);
         }
         self.relate(index, time);
+    }
+
+    /// What is kept of a record once it is decoded and checked: all of it,
+    /// or in a [`Session::lean`] one its addresses and times only (what
+    /// happens later reads the decoding and those, never the message).
+    fn kept(&self, mut record: Record) -> Record {
+        if self.lean {
+            record.data = serde_json::Value::Null;
+            record.extra = Default::default();
+            record.stack = None;
+            if let Some(u) = record.undelivered.as_mut() {
+                u.stack = None;
+            }
+        }
+        record
+    }
+
+    /// A lean session's memory: drops the oldest messages that no pairing,
+    /// orphan or event check refers to any more (and, when options are
+    /// checked, none whose sending frame's URL is still unknown: when it
+    /// becomes known its requests are checked again).
+    fn compact(&mut self) {
+        if self.messages.len() < self.next_compact.max(2 * self.lean_window) {
+            return;
+        }
+        let mut cut = self.dropped + self.messages.len();
+        for &(_, i, _, _) in &self.orphans {
+            cut = cut.min(i);
+        }
+        for &(_, i, _) in &self.event_checks {
+            cut = cut.min(i);
+        }
+        if self.options.is_some() {
+            let unknown = self.messages.iter().position(|m| {
+                m.sender_frame_id.is_some_and(|f| self.frame(m.record.sender_tab_id(), f).is_none_or(|fr| fr.url.is_empty()))
+            });
+            if let Some(i) = unknown {
+                cut = cut.min(self.dropped + i);
+            }
+        }
+        self.messages.drain(..cut - self.dropped);
+        self.dropped = cut;
+        // What is still needed stays; look again when it has doubled.
+        self.next_compact = 2 * self.messages.len();
+    }
+
+    /// Counts over every message pushed: how many, their time range and
+    /// kinds (also in a [`Session::lean`] one).
+    pub fn tally(&self) -> &Tally {
+        &self.tally
     }
 
     /// The frame `frame_id` of tab `tab_id`, once it sent or received a
@@ -499,13 +620,17 @@ impl Session {
     }
 
     /// Every message, in the order pushed.
+    ///
+    /// A [`Session::lean`] one holds only the latest messages, those
+    /// pairing still needs: [`Session::len`] counts all, and
+    /// [`Session::tally`] sums them up.
     pub fn messages(&self) -> &[Captured] {
         &self.messages
     }
 
     /// The message with this record id (the first, if ids repeat).
     pub fn message(&self, id: u64) -> Option<&Captured> {
-        self.by_id.get(&id).map(|&i| &self.messages[i])
+        self.by_id.get(&id).and_then(|&i| self.messages.get(i.checked_sub(self.dropped)?))
     }
 
     /// Every request or subscription, in the order their requests were
@@ -587,14 +712,14 @@ impl Session {
         origins.all(|o| o == first).then_some(first)
     }
 
-    /// How many messages.
+    /// How many messages were pushed.
     pub fn len(&self) -> usize {
-        self.messages.len()
+        self.dropped + self.messages.len()
     }
 
     /// Whether no message was pushed.
     pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
+        self.len() == 0
     }
 
     /// The latest record time seen (or given to [`Session::advance_to`]).
@@ -736,7 +861,7 @@ impl Session {
     }
 
     fn relate(&mut self, index: usize, time: f64) {
-        let m = &self.messages[index];
+        let m = &self.messages[index - self.dropped];
         let id = m.record.id;
         match &m.decoded.message {
             Message::Request(r) => {
@@ -766,6 +891,7 @@ impl Session {
                         let sub = &mut self.subscriptions[s];
                         if sub.ended_by.is_none() && sub.subscription_id.as_deref() == Some(sid.as_str()) {
                             sub.ended_by = Some(id);
+                            self.ended_at.entry(id).or_insert(time);
                         }
                     }
                 }
@@ -786,8 +912,8 @@ impl Session {
     }
 
     fn open_exchange(&mut self, index: usize, name: Name, rid: Option<String>, time: f64, sub: Option<usize>) {
-        let record = &self.messages[index].record;
-        let client = Self::sender_key(record, self.messages[index].sender_frame_id);
+        let record = &self.messages[index - self.dropped].record;
+        let client = Self::sender_key(record, self.messages[index - self.dropped].sender_frame_id);
         let ex = self.exchanges.len();
         self.exchanges.push(Exchange {
             request: record.id,
@@ -801,7 +927,7 @@ impl Session {
             latency_ms: None,
             subscription: sub,
         });
-        self.messages[index].exchange = Some(ex);
+        self.messages[index - self.dropped].exchange = Some(ex);
         insert_sorted(&mut self.timeouts, (time + REQUEST_TIMEOUT_MS, ex), |x| x.0);
         let Some(rid) = rid else {
             self.judge_due();
@@ -844,10 +970,10 @@ impl Session {
     }
 
     fn receive_reply(&mut self, index: usize, time: f64) {
-        let record = &self.messages[index].record;
-        let Some(rid) = self.messages[index].decoded.message.reference_id().map(str::to_owned) else {
+        let record = &self.messages[index - self.dropped].record;
+        let Some(rid) = self.messages[index - self.dropped].decoded.message.reference_id().map(str::to_owned) else {
             let id = record.id;
-            if let Message::RateLimitError { request, quarantine_seconds, .. } = &self.messages[index].decoded.message {
+            if let Message::RateLimitError { request, quarantine_seconds, .. } = &self.messages[index - self.dropped].decoded.message {
                 // G161-170: the guide's own example error has no referenceId;
                 // the quarantine is known from the error itself.
                 let (named, seconds) = (request.clone(), *quarantine_seconds);
@@ -892,7 +1018,7 @@ impl Session {
                     e.name,
                     time - e.request_time
                 );
-                let id = self.messages[index].record.id;
+                let id = self.messages[index - self.dropped].record.id;
                 self.report(Issue::new(Code::LateReply, msg), id);
             }
             _ => {
@@ -900,7 +1026,7 @@ impl Session {
                 // its own request may still be in another frame's batch.
                 // Park it under the frame that received it, where that
                 // request (or, by origin, a sender-less one) will find it.
-                let record = &self.messages[index].record;
+                let record = &self.messages[index - self.dropped].record;
                 let frame = ClientKey::Frame { tab_id: record.tab_id, frame_id: record.frame_id };
                 self.park_orphan(index, frame, rid)
             }
@@ -912,9 +1038,9 @@ impl Session {
     /// take such a reply (same tab, receiving origin and referenceId).
     fn adopt_orphan_by_origin(&mut self, client: &ClientKey, rid: &str) -> Option<usize> {
         let ClientKey::Origin { tab_id, origin } = client else { return None };
-        let messages = &self.messages;
+        let (messages, dropped) = (&self.messages, self.dropped);
         let (key, msg) = self.orphans.iter().find_map(|(_, msg, key, r)| {
-            let record = &messages[*msg].record;
+            let record = &messages[*msg - dropped].record;
             (r == rid && record.tab_id == *tab_id && record.frame_origin == *origin).then(|| (key.clone(), *msg))
         })?;
         let slot = self.slots.get_mut(&key)?.get_mut(rid)?;
@@ -925,7 +1051,7 @@ impl Session {
 
     fn park_orphan(&mut self, index: usize, key: ClientKey, rid: String) {
         self.slots.entry(key.clone()).or_default().entry(rid.clone()).or_default().orphans.push(index);
-        let due = self.messages[index].record.time + ORPHAN_GRACE_MS;
+        let due = self.messages[index - self.dropped].record.time + ORPHAN_GRACE_MS;
         insert_sorted(&mut self.orphans, (due, index, key, rid), |x| x.0);
         self.judge_due();
     }
@@ -937,7 +1063,7 @@ impl Session {
         let Some(pos) = slot.orphans.iter().position(|&o| o == msg) else { return };
         slot.orphans.remove(pos);
         let answered = slot.last.map(|ex| self.exchanges[ex].request);
-        let id = self.messages[msg].record.id;
+        let id = self.messages[msg - self.dropped].record.id;
         let issue = match answered {
             Some(request) => {
                 let issue = Issue::new(
@@ -959,7 +1085,7 @@ impl Session {
     }
 
     fn pair(&mut self, ex: usize, reply_index: usize) {
-        let reply = &self.messages[reply_index];
+        let reply = &self.messages[reply_index - self.dropped];
         let reply_id = reply.record.id;
         let reply_time = reply.record.time;
         let e = &mut self.exchanges[ex];
@@ -985,7 +1111,7 @@ impl Session {
             e.state = state;
         }
         let (request_id, request_time, name, sub) = (e.request, e.request_time, e.name.clone(), e.subscription);
-        self.messages[reply_index].exchange = Some(ex);
+        self.messages[reply_index - self.dropped].exchange = Some(ex);
         if let (Some(s), Some(sid)) = (sub, subscription_id) {
             self.subscriptions[s].subscription_id = Some(sid);
         }
@@ -1080,7 +1206,7 @@ impl Session {
     /// error came) when there is one, which then counts as rate-limited, not
     /// timed out; either way the quarantine starts.
     fn rate_limit_without_reference(&mut self, index: usize, named: Option<Name>, seconds: Option<u32>, time: f64) {
-        let record = &self.messages[index].record;
+        let record = &self.messages[index - self.dropped].record;
         let reply_id = record.id;
         // Only a request of the frame that received the error (or, its frame
         // unknown, of that frame's origin in the tab): another client's
@@ -1141,11 +1267,11 @@ impl Session {
     }
 
     fn check_subscribed(&mut self, index: usize, name: &str) {
-        let record = &self.messages[index].record;
+        let record = &self.messages[index - self.dropped].record;
         let (subs_by_client, subscriptions) = (&self.subs_by_client, &self.subscriptions);
         // Judged after a grace period, so the subscription must have been
         // in force when the event came, not now.
-        let time_of = |id: u64| self.by_id.get(&id).map(|&i| self.messages[i].record.time);
+        let time_of = |id: u64| self.message(id).map(|m| m.record.time).or_else(|| self.ended_at.get(&id).copied());
         let event_time = record.time;
         let subscribed = Self::receiver_key(record, |k| {
             subs_by_client.get(k).is_some_and(|subs| {

@@ -13,7 +13,7 @@ use wwe_core::redact::{Rule, Rules};
 
 use crate::flags::{Command, DenyLevel, Flags, To};
 use crate::hinted;
-use crate::load::{load, read_text, Loaded};
+use crate::load::{load, read_text, Keep, Loaded};
 
 /// Where a command writes its file.
 #[derive(Debug)]
@@ -71,16 +71,19 @@ impl Config {
     /// Loads and checks everything the flags name.
     pub fn from_flags(flags: Flags) -> Result<Config> {
         let strict = flags.strict;
-        let load = |path: &Path, options: Option<Options>| load(path, options, strict);
+        let load = |path: &Path, options: Option<Options>| load(path, options, strict, Keep::Everything);
+        // Summary, lint and ratelimit read the decoding, never a message:
+        // their sessions keep a few hundred bytes a record.
+        let analyse = |path: &Path, options: Option<Options>| crate::load::load(path, options, strict, Keep::Analysis);
         Ok(match flags.command {
-            Command::Summary(f) => Config::Summary { trace: load(&f.trace, None)?, deny: deny(f.deny) },
+            Command::Summary(f) => Config::Summary { trace: analyse(&f.trace, None)?, deny: deny(f.deny) },
             Command::Lint(f) => {
                 let options = f.options.as_deref().map(options_file).transpose()?;
-                Config::Lint { trace: load(&f.trace, options)?, deny: deny(f.deny), json: f.json }
+                Config::Lint { trace: analyse(&f.trace, options)?, deny: deny(f.deny), json: f.json }
             }
             Command::Ratelimit(f) => {
                 let options = options_file(&f.options)?;
-                Config::Ratelimit { limits: options.rate_limits.clone(), trace: load(&f.trace, None)? }
+                Config::Ratelimit { limits: options.rate_limits.clone(), trace: analyse(&f.trace, None)? }
             }
             Command::Convert(f) => Config::Convert {
                 trace: load(&f.trace, None)?,

@@ -2,8 +2,9 @@
 //! on a terminal. JSON Lines stream in a line at a time (the core's
 //! `JsonlReader`): the file's text is never held, and each record goes
 //! straight into the session. A HAR is one JSON document: its text is read
-//! whole, imported, and dropped before the records move into the session
-//! (never copied). Errors name the file, say where in it, and how to fix it.
+//! whole (at most the file's size), and its records go into the session one
+//! at a time as they are parsed (no tree of the file, no list of records).
+//! Errors name the file, say where in it, and how to fix it.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use wwe_core::har::{detect, import_with, Format, ImportOptions, JsonlReader, Trace, DETECT_LINES};
+use wwe_core::har::{detect, import_har_each, Format, JsonlReader, Trace, DETECT_LINES};
 use wwe_core::options::Options;
 use wwe_core::session::{Session, REQUEST_TIMEOUT_MS};
 use wwe_core::ErrorKind;
@@ -33,9 +34,6 @@ pub struct Loaded {
     /// end count as timed out).
     pub session: Session,
 }
-
-/// Records at least this many get a progress bar while analysed.
-const PROGRESS_RECORDS: usize = 50_000;
 
 fn progress(len: u64, show: bool, message: &'static str) -> ProgressBar {
     if !show || !std::io::stderr().is_terminal() {
@@ -85,6 +83,17 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// What the session keeps of each record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every record whole: for writing, redacting and comparing.
+    Everything,
+    /// What the findings and counts need ([`Session::lean`]): the messages
+    /// are dropped once decoded, so memory grows by a few hundred bytes a
+    /// record, not by the records.
+    Analysis,
+}
+
 /// At most this many skipped lines are listed one by one.
 const LISTED_LINES: usize = 20;
 
@@ -94,11 +103,11 @@ const LISTED_LINES: usize = 20;
 ///
 /// Any size is read: the core's size limit protects the panel, and this
 /// tool must read back whatever it writes.
-pub fn load(path: &Path, options: Option<Options>, strict: bool) -> Result<Loaded> {
+pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> Result<Loaded> {
     let name = path.display().to_string();
     let (mut input, len) = open(path)?;
     let bar = progress(len, len >= PROGRESS_BYTES, "reading");
-    let mut lines = Lines { input: &mut input, name: &name, offset: 0, bar: &bar };
+    let mut lines = Lines { input: &mut input, name: &name, offset: 0, bar: &bar, len };
     // The first lines say which format it is.
     let mut head: Vec<String> = Vec::new();
     if let Some(first) = lines.next()? {
@@ -111,8 +120,13 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool) -> Result<Loade
             None => break,
         }
     }
-    let format = detect(&head.concat()).map_err(|e| import_error(&name, &e, strict))?;
-    let mut session = Session::new();
+    // One line (a HAR without indentation is all of it) is not copied.
+    let format = match head.as_slice() {
+        [one] => detect(one),
+        _ => detect(&head.concat()),
+    }
+    .map_err(|e| import_error(&name, &e, strict))?;
+    let mut session = if keep == Keep::Analysis { Session::lean() } else { Session::new() };
     session.set_options(options);
     let trace = match format {
         Format::JsonLines => {
@@ -134,26 +148,44 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool) -> Result<Loade
             Trace { format, records: Vec::new(), creator: None, redactions: Vec::new(), skipped }
         }
         Format::Har => {
-            let mut text = head.concat();
+            // At most the file's size: a HAR written without indentation is
+            // one line, read once into a buffer sized to the file (see
+            // `Lines::next`) and moved here, never copied; an indented
+            // one's lines are appended to text sized to the file.
+            let mut text = if head.len() == 1 { head.pop().unwrap_or_default() } else { head.concat() };
             drop(head);
+            text.reserve(usize::try_from(len).unwrap_or(0).saturating_sub(text.len()));
             while let Some(line) = lines.next()? {
                 text.push_str(&line);
             }
             bar.finish_and_clear();
-            let spinner = spinner(text.len() as u64, "parsing");
-            let mut trace =
-                import_with(&text, &ImportOptions { strict, max_bytes: None }).map_err(|e| import_error(&name, &e, strict))?;
-            spinner.finish_and_clear();
-            drop(text);
-            let records = std::mem::take(&mut trace.records);
-            let bar = progress(records.len() as u64, records.len() >= PROGRESS_RECORDS, "analysing");
-            for (i, r) in records.into_iter().enumerate() {
-                session.push(r);
-                if i % 4096 == 0 {
-                    bar.set_position(i as u64);
+            let spinner = spinner(text.len() as u64, "analysing");
+            let mut n = 0u64;
+            let mut each = |r| {
+                n += 1;
+                if n.is_multiple_of(4096) {
+                    spinner.set_message(format!("analysing: {n} records"));
                 }
-            }
-            bar.finish_and_clear();
+                r
+            };
+            let trace = if keep == Keep::Analysis {
+                // Each record goes into the lean session as it is parsed:
+                // no tree of the file, no list of its records.
+                import_har_each(&text, &mut |r| session.push(each(r))).map_err(|e| import_error(&name, &e, strict))?
+            } else {
+                // A full session holds every record anyway: they are
+                // listed and the text dropped before the session is built,
+                // so that text and session are never held together.
+                let mut records = Vec::new();
+                let trace =
+                    import_har_each(&text, &mut |r| records.push(each(r))).map_err(|e| import_error(&name, &e, strict))?;
+                drop(text);
+                for r in records {
+                    session.push(r);
+                }
+                trace
+            };
+            spinner.finish_and_clear();
             trace
         }
     };
@@ -209,11 +241,17 @@ struct Lines<'a> {
     /// Bytes read so far.
     offset: u64,
     bar: &'a ProgressBar,
+    /// The file's length, when known (0 otherwise).
+    len: u64,
 }
 
 impl Lines<'_> {
     fn next(&mut self) -> Result<Option<String>> {
-        let mut bytes = Vec::new();
+        // The first line may be the whole file (a HAR without
+        // indentation): room for all of it at once, so that it is not
+        // copied while it grows (the pages a shorter line leaves untouched
+        // take no memory).
+        let mut bytes = if self.offset == 0 { Vec::with_capacity(usize::try_from(self.len).unwrap_or(0)) } else { Vec::new() };
         let n = self.input.read_until(b'\n', &mut bytes).map_err(|e| {
             let what = if self.name == "-" { "standard input".to_owned() } else { self.name.to_owned() };
             hinted(format!("cannot read {what}: {e}"), "check the file is readable")

@@ -101,6 +101,13 @@ fn ratelimit() {
         &["ratelimit", "assets/samples/call-flow.jsonl", "--options", "assets/samples/rate-limit.options.properties"],
         0,
     );
+    // A `message` event the page made itself reached no rate limit: the
+    // prediction counts the requests WWE received (the session's exchanges).
+    case(
+        "ratelimit-page-made",
+        &["ratelimit", "cli/tests/golden/inputs/page-made-dials.jsonl", "--options", "assets/samples/rate-limit.options.properties"],
+        0,
+    );
 }
 
 #[test]
@@ -115,6 +122,23 @@ fn redact() {
         &["redact", "assets/samples/call-flow.har", "--rule", "key:CustomerEmail", "--rule", "pattern:phone", "--to", "jsonl"],
         0,
     );
+}
+
+#[test]
+fn integers_beyond_64_bits_keep_every_digit() {
+    // Issue 17: JSON Lines -> HAR -> JSON Lines writes every digit back.
+    let input = "cli/tests/golden/inputs/big-integers.jsonl";
+    let har = std::env::temp_dir().join(format!("wwe-trace-big-integers-{}.har", std::process::id()));
+    let har = har.to_str().expect("a UTF-8 temporary path");
+    let (_, stderr, code) = run(&["convert", "--no-redact", "--to", "har", input, "-o", har]);
+    assert_eq!(code, 0, "{stderr}");
+    let (jsonl, stderr, code) = run(&["convert", "--no-redact", "--to", "jsonl", har]);
+    let _ = std::fs::remove_file(har);
+    assert_eq!(code, 0, "{stderr}");
+    for digits in ["123456789012345678901234567890", "-98765432109876543210", "340282366920938463463374607431768211457"] {
+        assert!(jsonl.contains(digits), "{digits} lost: {jsonl}");
+    }
+    golden(&root().join("cli/tests/golden/convert-big-integers.txt"), &jsonl);
 }
 
 #[test]

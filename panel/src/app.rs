@@ -152,6 +152,12 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
                 <button class="link" on:click=move |_| store.trace_error.set(None)>"dismiss"</button>
             </div>
         })}
+        {move || store.trace_note.get().map(|text| view! {
+            <div class="problem" role="status" data-testid="import-note">
+                {text} " "
+                <button class="link" on:click=move |_| store.trace_note.set(None)>"dismiss"</button>
+            </div>
+        })}
         {move || (tab.is_none() && store.trace.get().is_none()).then(|| view! { <TabPicker/> })}
         <Show when=move || show_settings.get()>
             <SettingsDrawer settings=settings options_error=options_error/>

@@ -8,6 +8,7 @@ use wwe_core::interactions::Interactions;
 use wwe_core::options::Options;
 use wwe_core::query::{Facts, Query};
 use wwe_core::record::Record;
+use wwe_core::redact::Summary;
 use wwe_core::session::{Captured, Exchange, Session};
 
 use crate::feed::Parsed;
@@ -105,6 +106,12 @@ pub struct Store {
     pub trace: RwSignal<Option<String>>,
     /// Why the last trace file could not be opened.
     pub trace_error: RwSignal<Option<String>>,
+    /// What the user should know about the trace file shown (lines that
+    /// are not records, skipped and counted).
+    pub trace_note: RwSignal<Option<String>>,
+    /// What earlier exports of the trace shown redacted: written again,
+    /// with what a new export redacts, when it is exported.
+    redactions: StoredValue<Vec<Summary>, LocalStorage>,
 }
 
 impl Store {
@@ -121,6 +128,8 @@ impl Store {
             problem: RwSignal::new(None),
             trace: RwSignal::new(None),
             trace_error: RwSignal::new(None),
+            trace_note: RwSignal::new(None),
+            redactions: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -174,13 +183,23 @@ impl Store {
         self.cache.set_value(Cache::default());
         self.interactions.set_value(Interactions::new());
         self.last_arrival.set_value(None);
+        self.redactions.set_value(Vec::new());
+        self.trace_note.set(None);
         self.version.update(|v| *v += 1);
     }
 
+    /// What earlier exports of the trace shown redacted (nothing for live
+    /// capture).
+    pub fn redaction_history(&self) -> Vec<Summary> {
+        self.redactions.get_value()
+    }
+
     /// Shows a trace instead of live capture: a finished capture, so
-    /// requests left without a reply count as timed out.
-    pub fn load_trace(&self, name: String, records: Vec<Record>) {
+    /// requests left without a reply count as timed out. `redactions` is
+    /// what earlier exports of it redacted ([`wwe_core::har::Trace::redactions`]).
+    pub fn load_trace(&self, name: String, records: Vec<Record>, redactions: Vec<Summary>) {
         self.clear();
+        self.redactions.set_value(redactions);
         self.push(records.into_iter().map(Parsed::from_record));
         self.session.update_value(|s| {
             if let Some(last) = s.latest_time() {

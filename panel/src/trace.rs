@@ -36,8 +36,10 @@ pub fn ExportDialog(store: Store, open: RwSignal<bool>) -> impl IntoView {
             _ => (har::Format::Har, "wwe-trace.har", "application/json"),
         };
         // The core copies nothing when no rule matches and keeps the live
-        // session's clock, so pending requests are saved as pending.
-        let text = store.read_untracked_session(|session| har::export(session, &rules, format, true).text);
+        // session's clock, so pending requests are saved as pending; what
+        // earlier exports of an opened trace redacted stays on record.
+        let history = store.redaction_history();
+        let text = store.read_untracked_session(|session| export_text(session, &rules, format, &history));
         if let Some(url) = download(&text, name, mime) {
             link.set(Some((url, name.to_string())));
         }
@@ -123,15 +125,41 @@ pub fn open_file(store: Store, file: web_sys::File) {
                 return;
             }
         };
-        match har::import(&text) {
-            Ok(trace) => {
+        match read_trace(&name, &text) {
+            Ok((trace, note)) => {
                 // The toolbar shows the trace's name; the console stays quiet.
-                store.load_trace(name.clone(), trace.records);
+                store.load_trace(name.clone(), trace.records, trace.redactions);
                 store.trace_error.set(None);
+                store.trace_note.set(note);
             }
-            Err(error) => store.trace_error.set(Some(format!("{name}: {error}"))),
+            Err(error) => store.trace_error.set(Some(error)),
         }
     });
+}
+
+/// Lines that are not records listed one by one in the note, at most.
+const LISTED_LINES: usize = 3;
+
+/// Reads a trace file as `wwe-trace` does: JSON Lines lines that are not
+/// records are skipped, and the note says how many and which (a file with
+/// no record at all is refused); at most [`har::MAX_TRACE_BYTES`].
+fn read_trace(name: &str, text: &str) -> Result<(har::Trace, Option<String>), String> {
+    let options = har::ImportOptions { strict: false, max_bytes: Some(har::MAX_TRACE_BYTES) };
+    let trace = har::import_with(text, &options).map_err(|e| format!("{name}: {e}"))?;
+    let note = (!trace.skipped.is_empty()).then(|| {
+        let n = trace.skipped.len();
+        let lines = if n == 1 { "1 line that is not a record".to_owned() } else { format!("{n} lines that are not records") };
+        let listed: Vec<String> = trace.skipped.iter().take(LISTED_LINES).map(ToString::to_string).collect();
+        let more = if n > LISTED_LINES { format!("; and {} more", n - LISTED_LINES) } else { String::new() };
+        format!("{name}: skipped {lines}: {}{more}", listed.join("; "))
+    });
+    Ok((trace, note))
+}
+
+/// The export's text: the session redacted by `rules`, with `history` (what
+/// earlier exports redacted) and what these rules remove in its record.
+fn export_text(session: &wwe_core::session::Session, rules: &Rules, format: har::Format, history: &[redact::Summary]) -> String {
+    har::export_with(session, rules, format, true, history).text
 }
 
 /// The first file of an `<input type=file>` change or a drop.
@@ -153,4 +181,45 @@ pub fn open_dropped_files(store: Store) {
         drag_over.remove();
         drop.remove();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use wwe_core::record::Record;
+
+    fn records() -> Vec<Record> {
+        let at = |id: u64, data: serde_json::Value| Record { id, tab_id: 1, time: 1_000.0 + id as f64, data, ..Record::default() };
+        vec![
+            at(1, json!({"request": "voice.dial", "parameters": ["5001"], "referenceId": "0", "userAgent": "WWE Client", "protocolVersion": 2})),
+            at(2, json!({"referenceId": "0", "data": {"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"}, "userAgent": "WWE"})),
+        ]
+    }
+
+    #[test]
+    fn a_trace_with_lines_that_are_not_records_opens_and_says_so() {
+        // As wwe-trace reads it: the records are shown, the bad lines
+        // counted and named, never silently dropped.
+        let text = format!("{}not json\n{{\"traceEvents\": []}}\n", har::to_jsonl(&records()));
+        let (trace, note) = read_trace("t.jsonl", &text).unwrap();
+        assert_eq!(trace.records.len(), 2);
+        let note = note.unwrap();
+        assert!(note.starts_with("t.jsonl: skipped 2 lines that are not records: line 3"), "{note}");
+        assert!(note.contains("line 4"), "{note}");
+        // A file with no record at all is still refused, naming the file.
+        assert!(read_trace("x.jsonl", "not json\n").unwrap_err().starts_with("x.jsonl: "));
+    }
+
+    #[test]
+    fn exporting_an_opened_trace_again_keeps_its_redaction_history() {
+        let session = har::session_of(records(), None);
+        let first = export_text(&session, &Rules::parse("jwt").unwrap(), har::Format::Har, &[]);
+        let (trace, note) = read_trace("t.har", &first).unwrap();
+        assert_eq!(note, None);
+        assert_eq!(trace.redactions.len(), 1, "{first}");
+        let again = export_text(&har::session_of(trace.records, None), &Rules::none(), har::Format::Har, &trace.redactions);
+        let (back, _) = read_trace("t2.har", &again).unwrap();
+        assert_eq!(back.redactions, trace.redactions);
+    }
 }

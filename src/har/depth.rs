@@ -54,7 +54,7 @@ fn is_recursion_limit(e: &serde_json::Error) -> bool {
 
 /// The offset of the first `[` or `{` (outside strings) that opens level
 /// `max_depth + 1`, if any.
-fn past(text: &str, max_depth: usize) -> Option<usize> {
+pub(super) fn past(text: &str, max_depth: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;

@@ -42,6 +42,18 @@ pub struct HarOptions<'a> {
 /// order; redact them first (see [`crate::redact::redact`]) and pass the
 /// session built from the redacted records.
 pub fn to_har(session: &Session, options: &HarOptions<'_>) -> String {
+    let mut out = Vec::with_capacity(session.messages().len() * 1024 + 4096);
+    write_har(session, options, &mut out).expect("writing JSON to memory cannot fail: every key is a string");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Like [`to_har`], written to `out` as it is made (a file's text is never
+/// held whole); buffer `out` for speed.
+///
+/// # Errors
+///
+/// What `out` fails with.
+pub fn write_har<W: std::io::Write>(session: &Session, options: &HarOptions<'_>, mut out: W) -> std::io::Result<()> {
     let messages = session.messages();
     let pages = Pages::of(messages);
     let mut findings: HashMap<u64, Vec<usize>> = HashMap::new();
@@ -68,14 +80,12 @@ pub fn to_har(session: &Session, options: &HarOptions<'_>) -> String {
             wwe_redactions: options.redactions,
         },
     };
-    let mut out = Vec::with_capacity(messages.len() * 1024 + 4096);
     let written = if options.pretty {
         serde_json::to_writer_pretty(&mut out, &file)
     } else {
         serde_json::to_writer(&mut out, &file)
     };
-    written.expect("writing JSON to memory cannot fail: every key is a string");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    written.map_err(std::io::Error::from)
 }
 
 #[derive(Serialize)]
@@ -383,7 +393,7 @@ pub(crate) fn status(state: ExchangeState) -> (u16, &'static str) {
 }
 
 fn json_text(v: &Value) -> String {
-    serde_json::to_string(v).expect("a JSON value always serializes")
+    serde_json::to_string(&crate::bignum::Exact(v)).expect("a JSON value always serializes")
 }
 
 fn entry<'a>(e: &'a Exchange, request: &'a Record, reply: Option<&'a Record>, page: usize, found: &[&'a Finding]) -> Entry<'a> {
@@ -493,7 +503,7 @@ struct WireMessage<'a> {
     kind: &'static str,
     time: f64,
     opcode: u8,
-    data: &'a Value,
+    data: crate::bignum::Exact<'a>,
     #[serde(rename = "_direction")]
     direction: &'static str,
     #[serde(rename = "_kind")]
@@ -513,7 +523,7 @@ impl Serialize for Messages<'_> {
                 kind: if direction == Direction::ToService { "send" } else { "receive" },
                 time: m.record.time / 1000.0,
                 opcode: 1,
-                data: &m.record.data,
+                data: crate::bignum::Exact(&m.record.data),
                 direction: direction.as_str(),
                 message_kind: m.decoded.message.kind_str(),
                 entry: m.exchange,

@@ -2,10 +2,14 @@
 //! records. Every failure is an [`Error`] that says what and where; nothing
 //! here panics on any input.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::depth::{self, DeepError, MAX_MESSAGE_DEPTH};
+use super::depth::{self, MAX_MESSAGE_DEPTH};
 use super::{jsonl, Format, Trace, FORMAT, MAX_TRACE_BYTES};
 use crate::record::Record;
 use crate::redact::Summary;
@@ -148,22 +152,6 @@ fn looks_like_jsonl(body: &str) -> bool {
 }
 
 #[derive(Deserialize)]
-struct HarFile {
-    log: Option<HarLog>,
-}
-
-#[derive(Deserialize)]
-struct HarLog {
-    creator: Option<Creator>,
-    #[serde(rename = "_wweFormat")]
-    format: Option<u64>,
-    #[serde(rename = "_wweMessages")]
-    messages: Option<Vec<WireMessage>>,
-    #[serde(rename = "_wweRedactions", default)]
-    redactions: Vec<Summary>,
-}
-
-#[derive(Deserialize)]
 struct Creator {
     name: Option<String>,
     version: Option<String>,
@@ -178,24 +166,52 @@ struct WireMessage {
 }
 
 fn import_har(text: &str) -> Result<Trace, Error> {
-    let file: HarFile = depth::from_str(text, MAX_MESSAGE_DEPTH + HAR_LEVELS).map_err(|e| match e {
-        DeepError::TooDeep { offset, .. } => {
-            let (line, column) = depth::line_column(text, offset);
-            Error::new(ErrorKind::TooDeep { line, column, limit: MAX_MESSAGE_DEPTH })
+    let mut records = Vec::new();
+    let trace = import_har_each(text, &mut |r| records.push(r))?;
+    Ok(Trace { records, ..trace })
+}
+
+/// Reads a HAR like [`import`], giving each record to `each` as it is
+/// read instead of collecting them: `log._wweMessages` is visited one
+/// message at a time, so no tree of the file is built and a caller that
+/// keeps little of each record (`wwe-trace summary` of a HAR) needs little
+/// more than the text. The [`Trace`] returned has no records.
+///
+/// On an error, `each` may have had the records before it.
+///
+/// # Errors
+///
+/// As [`import`] for a HAR; [`ErrorKind::NotATrace`] for JSON Lines.
+pub fn import_har_each(text: &str, each: &mut dyn FnMut(Record)) -> Result<Trace, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if detect(text)? != Format::Har {
+        return Err(ErrorKind::NotATrace { found: "JSON Lines, not a HAR".to_owned() }.into());
+    }
+    let json_error = |e: serde_json::Error| {
+        if e.is_data() {
+            return Error::new(ErrorKind::BadTraceData { line: e.line(), column: e.column(), message: super::json_message(&e) });
         }
-        DeepError::Json(e) if e.is_data() => {
-            Error::new(ErrorKind::BadTraceData { line: e.line(), column: e.column(), message: super::json_message(&e) })
-        }
-        DeepError::Json(e) => {
-            let message = if e.is_eof() {
-                format!("{}: the file is truncated (was it still being written, or cut by a size limit?)", super::json_message(&e))
-            } else {
-                super::json_message(&e)
-            };
-            Error::new(ErrorKind::Json { line: e.line(), column: e.column(), message })
-        }
-    })?;
-    let Some(log) = file.log else {
+        let message = if e.is_eof() {
+            format!("{}: the file is truncated (was it still being written, or cut by a size limit?)", super::json_message(&e))
+        } else {
+            super::json_message(&e)
+        };
+        Error::new(ErrorKind::Json { line: e.line(), column: e.column(), message })
+    };
+    // The depth is measured first (records go out as they are read, so a
+    // second pass after serde_json's own limit is no option); within the
+    // bound, recursion is finite.
+    if let Some(offset) = depth::past(text, MAX_MESSAGE_DEPTH + HAR_LEVELS) {
+        let (line, column) = depth::line_column(text, offset);
+        return Err(Error::new(ErrorKind::TooDeep { line, column, limit: MAX_MESSAGE_DEPTH }));
+    }
+    // Integers beyond 64 bits keep their digits (crate::bignum).
+    let text = crate::bignum::protect(text);
+    let mut de = serde_json::Deserializer::from_str(&text);
+    de.disable_recursion_limit();
+    let log = FileSeed { each }.deserialize(&mut de).map_err(json_error)?;
+    de.end().map_err(json_error)?;
+    let Some(log) = log else {
         return Err(ErrorKind::NotATrace { found: "a JSON object without `log`".to_owned() }.into());
     };
     let creator = log.creator.map(|c| match (c.name, c.version) {
@@ -204,21 +220,151 @@ fn import_har(text: &str) -> Result<Trace, Error> {
         (None, Some(v)) => format!("an unnamed tool, version {v}"),
         (None, None) => "an unnamed tool".to_owned(),
     });
-    let Some(messages) = log.messages else {
+    if !log.messages {
         return Err(ErrorKind::NoWweData { creator }.into());
-    };
+    }
     let format = log.format.unwrap_or(FORMAT);
     if format > FORMAT {
         return Err(ErrorKind::UnsupportedTraceFormat { found: format, supported: FORMAT }.into());
     }
-    Ok(Trace {
-        format: Format::Har,
-        records: messages
-            .into_iter()
-            .map(|m| Record { data: m.data, ..m.record })
-            .collect(),
-        creator,
-        redactions: log.redactions,
-        skipped: Vec::new(),
-    })
+    Ok(Trace { format: Format::Har, records: Vec::new(), creator, redactions: log.redactions, skipped: Vec::new() })
+}
+
+/// What a HAR's `log` says besides its records.
+struct LogHead {
+    creator: Option<Creator>,
+    format: Option<u64>,
+    /// Whether it has `_wweMessages` (not `null`).
+    messages: bool,
+    redactions: Vec<Summary>,
+}
+
+/// The file: an object whose `log` is read by [`LogSeed`]; `None` without
+/// `log`.
+struct FileSeed<'f> {
+    each: &'f mut dyn FnMut(Record),
+}
+
+impl<'de> DeserializeSeed<'de> for FileSeed<'_> {
+    type Value = Option<LogHead>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FileSeed<'_> {
+    type Value = Option<LogHead>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct HarFile")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut log = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "log" {
+                log = map.next_value_seed(OptionSeed(LogSeed { each: &mut *self.each }))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(log)
+    }
+}
+
+/// `null` as `None`, anything else read by the seed inside.
+struct OptionSeed<S>(S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for OptionSeed<S> {
+    type Value = Option<S::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for OptionSeed<S> {
+    type Value = Option<S::Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.deserialize(d).map(Some)
+    }
+}
+
+/// A HAR's `log`: its records go to `each` as `_wweMessages` is read.
+struct LogSeed<'f> {
+    each: &'f mut dyn FnMut(Record),
+}
+
+impl<'de> DeserializeSeed<'de> for LogSeed<'_> {
+    type Value = LogHead;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LogSeed<'_> {
+    type Value = LogHead;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct HarLog")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut head = LogHead { creator: None, format: None, messages: false, redactions: Vec::new() };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "creator" => head.creator = map.next_value()?,
+                "_wweFormat" => head.format = map.next_value()?,
+                "_wweMessages" => head.messages = map.next_value_seed(OptionSeed(MessagesSeed { each: &mut *self.each }))?.is_some(),
+                "_wweRedactions" => head.redactions = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// `_wweMessages`: each message's record to `each`, one at a time.
+struct MessagesSeed<'f> {
+    each: &'f mut dyn FnMut(Record),
+}
+
+impl<'de> DeserializeSeed<'de> for MessagesSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessagesSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(m) = seq.next_element::<WireMessage>()? {
+            (self.each)(Record { data: m.data, ..m.record });
+        }
+        Ok(())
+    }
 }

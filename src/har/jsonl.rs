@@ -9,11 +9,22 @@ use crate::{Error, ErrorKind};
 /// Writes records as JSON Lines, each line ending in `\n`.
 pub fn to_jsonl<'a>(records: impl IntoIterator<Item = &'a Record>) -> String {
     let mut out = Vec::new();
-    for r in records {
-        serde_json::to_writer(&mut out, r).expect("a record always serializes");
-        out.push(b'\n');
-    }
+    write_jsonl(records, &mut out).expect("a record always serializes");
     String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Like [`to_jsonl`], written to `out` a record at a time; buffer `out`
+/// for speed.
+///
+/// # Errors
+///
+/// What `out` fails with.
+pub fn write_jsonl<'a, W: std::io::Write>(records: impl IntoIterator<Item = &'a Record>, mut out: W) -> std::io::Result<()> {
+    for r in records {
+        serde_json::to_writer(&mut out, r).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// The fields every record the relay and [`to_jsonl`] write carries; a line
@@ -144,7 +155,8 @@ impl JsonlReader {
 fn parse_line(text: &str, line: usize, record: usize) -> Result<Record, Error> {
     let bad = |column: usize, message: String| Error::new(ErrorKind::BadRecordLine { line, record, column, message });
     // One level for the record around the message.
-    match depth::from_str::<Record>(text, MAX_MESSAGE_DEPTH + 1) {
+    // Integers beyond 64 bits keep their digits (crate::bignum).
+    match depth::from_str::<Record>(&crate::bignum::protect(text), MAX_MESSAGE_DEPTH + 1) {
         Ok(r) => match missing_fields(text) {
             Some(missing) => Err(bad(1, format!("not a capture record: missing {missing}"))),
             None => Ok(r),

@@ -220,6 +220,48 @@ fn har_round_trips_records() {
 }
 
 #[test]
+fn a_har_is_read_a_record_at_a_time() {
+    // `wwe-trace summary` of a HAR holds its text and what the session
+    // keeps, never a tree of the file or a list of its records: each record
+    // goes out as soon as it is parsed, before the file's end is reached.
+    let records = sample();
+    let text = export(&records);
+    let mut seen = Vec::new();
+    let trace = import_har_each(&text, &mut |r| seen.push(r)).unwrap();
+    assert_eq!((seen.as_slice(), trace.records.len()), (records.as_slice(), 0));
+    assert_eq!(trace.creator.as_deref(), Some("wwe-devtools test"));
+    // Cut inside the third message: the first two were already given.
+    let messages = text.find("\"_wweMessages\"").unwrap();
+    let third = text[messages..].match_indices("\"_record\"").nth(2).unwrap().0 + messages;
+    let mut seen = Vec::new();
+    let e = import_har_each(&text[..third], &mut |r| seen.push(r)).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Json { .. }), "{e}");
+    assert_eq!(seen.as_slice(), &records[..2]);
+    // What is not a HAR is refused as before.
+    assert!(matches!(import_har_each(&to_jsonl(&records), &mut |_| ()).unwrap_err().kind(), ErrorKind::NotATrace { .. }));
+}
+
+#[test]
+fn integers_beyond_64_bits_keep_every_digit_in_both_formats() {
+    // Issue 17: a trace's numbers are written back as they were read.
+    let line = r#"{"id":1,"seq":1,"tabId":1,"frameId":0,"frameUrl":"https://wwe.example/","frameOrigin":"https://wwe.example","sourceOrigin":"https://crm.example","sourceFrameId":5,"time":1700000000000.0,"data":{"request":"voice.dial","parameters":[123456789012345678901234567890,-98765432109876543210],"referenceId":"1","userAgent":"WWE Client","protocolVersion":2,"n":18446744073709551616},"marker":null,"size":0,"targetOrigin":null,"newerField":[340282366920938463463374607431768211457]}"#;
+    let digits = ["123456789012345678901234567890", "-98765432109876543210", "18446744073709551616", "340282366920938463463374607431768211457"];
+    let trace = import(line).unwrap();
+    let jsonl = to_jsonl(&trace.records);
+    for d in digits {
+        assert_eq!(jsonl.matches(d).count(), 1, "{d} in {jsonl}");
+    }
+    let har = to_har(&session_of(trace.records.clone(), None), &HarOptions::default());
+    for d in digits {
+        assert!(har.contains(&format!("{d}]")) || har.contains(&format!("{d},")) || har.contains(&format!("{d}}}")), "{d} in the HAR");
+    }
+    let back = import(&har).unwrap();
+    assert_eq!(to_jsonl(&back.records), jsonl);
+    // The request's body in the HAR entry (JSON text in a string) too.
+    assert_eq!(har.matches("[123456789012345678901234567890,-98765432109876543210]").count(), 2, "{har}");
+}
+
+#[test]
 fn jsonl_round_trips_records() {
     let records = sample();
     let text = to_jsonl(&records);

@@ -155,6 +155,32 @@ proptest! {
     }
 
     #[test]
+    fn a_lean_session_judges_as_a_full_one(records in prop::collection::vec(arb_record(), 0..80), window in 1usize..4) {
+        // A lean session (wwe-trace summary, lint, ratelimit) drops the
+        // messages pairing no longer needs; what it finds must not change.
+        let mut full = Session::new();
+        let mut lean = Session::lean_with_window(window);
+        for (i, mut r) in records.into_iter().enumerate() {
+            r.id = i as u64 + 1;
+            full.push(r.clone());
+            lean.push(r);
+        }
+        if let Some(latest) = full.latest_time() {
+            full.advance_to(latest + REQUEST_TIMEOUT_MS);
+            lean.advance_to(latest + REQUEST_TIMEOUT_MS);
+        }
+        prop_assert_eq!(full.exchanges(), lean.exchanges());
+        prop_assert_eq!(full.findings(), lean.findings());
+        prop_assert_eq!(full.silence(), lean.silence());
+        prop_assert_eq!(full.frames(), lean.frames());
+        prop_assert_eq!(full.subscriptions(), lean.subscriptions());
+        prop_assert_eq!(full.rate_observations(), lean.rate_observations());
+        prop_assert_eq!(full.tally(), lean.tally());
+        prop_assert_eq!(full.len(), lean.len());
+        prop_assert!(lean.messages().iter().all(|m| m.record.data.is_null()), "a lean session keeps no message");
+    }
+
+    #[test]
     fn session_accepts_arbitrary_records(records in prop::collection::vec(
         (arb_json(), any::<u64>(), any::<i64>(), proptest::option::of(any::<i64>()), any::<f64>()), 0..20)) {
         let mut s = Session::new();

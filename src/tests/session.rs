@@ -287,6 +287,32 @@ fn subscriptions_and_events() {
 }
 
 #[test]
+fn a_lean_session_knows_when_a_subscription_ended_after_dropping_the_unsubscribe() {
+    // A lean session (wwe-trace summary, lint) drops messages once paired;
+    // an event after an unsubscribe it no longer holds is still judged
+    // against the time the subscription ended.
+    let sub = json!({"event": "subscribe", "data": ["agent"], "referenceId": "0", "userAgent": "WWE Client", "protocolVersion": 2});
+    let sub_reply = json!({"referenceId": "0", "data": null, "subscriptionId": "s1", "userAgent": "WWE"});
+    let unsub = json!({"event": "unsubscribe", "data": "s1", "referenceId": "1", "userAgent": "WWE Client", "protocolVersion": 2});
+    let agent = json!({"event": "agent", "data": {"eventType": "STATE_CHANGED"}, "userAgent": "WWE"});
+    let mut records = vec![to_service(1, 0.0, sub), to_client(2, 2.0, sub_reply), to_service(3, 20.0, unsub), to_client(4, 21.0, ok("1"))];
+    for i in 0..6 {
+        records.push(to_service(5 + i, 22.0 + i as f64, req("agent.get", &format!("r{i}"))));
+    }
+    records.push(to_client(20, 30.0, agent));
+    let (mut full, mut lean) = (Session::new(), Session::lean_with_window(1));
+    for r in records {
+        full.push(r.clone());
+        lean.push(r);
+    }
+    full.advance_to(T0 + 60_000.0);
+    lean.advance_to(T0 + 60_000.0);
+    assert!(lean.message(3).is_none(), "the unsubscribe was dropped");
+    assert!(full.findings().iter().any(|f| f.code == Code::EventWithoutSubscription && f.messages == [20]));
+    assert_eq!(lean.findings(), full.findings());
+}
+
+#[test]
 fn unknown_sender_frame_pairs_by_origin() {
     let mut request = to_service(1, 0.0, req("agent.get", "0"));
     request.source_frame_id = None;

@@ -4,9 +4,11 @@
 //! `--preview`, list what would be redacted.
 
 use std::fmt::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
 
 use anyhow::Result;
-use wwe_core::har::{export_with, Format};
+use wwe_core::har::{export_to, Format};
 use wwe_core::redact::{preview as preview_hits, summarize, Rules};
 
 use crate::config::Output;
@@ -27,24 +29,36 @@ pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules,
         return Ok(Outcome::Clean);
     }
     // What earlier exports redacted stays on record in the new file.
+    // Written as it is made: the file's text is never held whole.
     let big = t.session.messages().len() as u64 * 512;
-    let spinner = crate::load::spinner(big, "redacting and converting");
-    let exported = export_with(&t.session, rules, to, pretty, &t.trace.redactions);
+    let spinner = crate::load::spinner(big, "redacting and writing");
+    let written = match output {
+        Output::Stdout => {
+            let mut w = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            match export_to(&t.session, rules, to, pretty, &t.trace.redactions, &mut w).and_then(|r| w.flush().map(|()| r)) {
+                Ok(written) => written,
+                // The reader stopped reading (`| head`): nothing to say.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Outcome::Clean),
+                Err(e) => return Err(hinted(format!("cannot write standard output: {e}"), "check where the output goes")),
+            }
+        }
+        Output::File(path) => {
+            let cannot = |e: std::io::Error| {
+                hinted(format!("cannot write {}: {e}", path.display()), "check the folder exists and is writable")
+            };
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(path).map_err(cannot)?);
+            export_to(&t.session, rules, to, pretty, &t.trace.redactions, &mut w)
+                .and_then(|r| w.flush().map(|()| r))
+                .map_err(cannot)?
+        }
+    };
     spinner.finish_and_clear();
-    for note in &exported.notes {
+    for note in &written.notes {
         eprintln!("wwe-trace: note: {note}");
     }
-    if !exported.hits.is_empty() {
-        eprintln!("wwe-trace: redacted {}{}", count(exported.hits.len(), "value", "values"), by_rule(&exported.hits));
+    if !written.hits.is_empty() {
+        eprintln!("wwe-trace: redacted {}{}", count(written.hits.len(), "value", "values"), by_rule(&written.hits));
     }
-    let spinner = crate::load::spinner(exported.text.len() as u64, "writing");
-    match output {
-        Output::Stdout => out.push_str(&exported.text),
-        Output::File(path) => std::fs::write(path, &exported.text).map_err(|e| {
-            hinted(format!("cannot write {}: {e}", path.display()), "check the folder exists and is writable")
-        })?,
-    }
-    spinner.finish_and_clear();
     Ok(Outcome::Clean)
 }
 

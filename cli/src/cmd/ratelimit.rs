@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use anyhow::Result;
-use wwe_core::decode::Message;
+use wwe_core::session::ExchangeState;
 use wwe_core::options::RateLimits;
 use wwe_core::ratelimit::{predict, summarize, Verdict};
 
@@ -17,15 +17,16 @@ use crate::Outcome;
 /// Writes the predictions.
 pub fn run(t: &Loaded, limits: &RateLimits, out: &mut String) -> Result<Outcome> {
     let s = &t.session;
-    let requests: Vec<(u64, f64, &str)> = s
-        .messages()
+    // The requests WWE received, from the exchanges: the session keeps no
+    // message it no longer needs (`Session::lean`), and a post the browser
+    // refused, or an event the page made itself, reached no limit.
+    let requests: Vec<(u64, f64, &str, ExchangeState)> = s
+        .exchanges()
         .iter()
-        .filter_map(|m| match &m.decoded.message {
-            Message::Request(r) => Some((m.record.id, m.record.time, r.name.as_ref())),
-            _ => None,
-        })
+        .filter(|e| e.subscription.is_none())
+        .map(|e| (e.request, e.request_time, e.name.as_ref(), e.state))
         .collect();
-    let predictions = predict(limits, requests.iter().map(|&(_, time, name)| (time, name)));
+    let predictions = predict(limits, requests.iter().map(|&(_, time, name, _)| (time, name)));
 
     let mut described = Vec::new();
     if let Some(g) = limits.global {
@@ -43,8 +44,8 @@ pub fn run(t: &Loaded, limits: &RateLimits, out: &mut String) -> Result<Outcome>
 
     let mut limited = 0;
     for p in &predictions {
-        let (id, _, _) = requests[p.index];
-        let observed = s.exchange_of(id).map_or("-", |e| e.state.as_str());
+        let (id, _, _, state) = requests[p.index];
+        let observed = state.as_str();
         let what = match p.verdict {
             Verdict::Allowed => continue,
             Verdict::LimitReached { quarantine_seconds, until_ms } => {

@@ -24,8 +24,10 @@ const STATES: [ExchangeState; 6] = [
 /// `lint` (the exit codes are the same for every subcommand).
 pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outcome> {
     let s = &t.session;
-    let messages = s.messages();
-    let _ = writeln!(out, "trace: {} ({}, {})", t.name, t.trace.format.as_str(), count(messages.len(), "record", "records"));
+    // Counted as the records streamed by: the session holds only what
+    // pairing still needs (`Session::lean`).
+    let tally = s.tally();
+    let _ = writeln!(out, "trace: {} ({}, {})", t.name, t.trace.format.as_str(), count(s.len(), "record", "records"));
     if !t.trace.skipped.is_empty() {
         let lines = count(t.trace.skipped.len(), "line that is not a record", "lines that are not records");
         let _ = writeln!(out, "skipped: {lines} (listed on standard error)");
@@ -33,9 +35,7 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
     if let Some(c) = &t.trace.creator {
         let _ = writeln!(out, "saved by: {c}");
     }
-    let first = messages.iter().map(|m| m.record.time).fold(f64::INFINITY, f64::min);
-    let last = messages.iter().map(|m| m.record.time).fold(f64::NEG_INFINITY, f64::max);
-    if first.is_finite() {
+    if let Some((first, last)) = tally.time_range {
         let _ = writeln!(out, "time: {} to {} UTC ({})", time(first), time(last), duration(last - first));
     }
 
@@ -61,16 +61,7 @@ pub fn run(t: &Loaded, deny: Option<Severity>, out: &mut String) -> Result<Outco
         );
     }
 
-    let mut kinds: Vec<(&str, usize)> = Vec::new();
-    for m in messages {
-        // A refused post carries no message the decoder could name.
-        let k = if m.record.undelivered.is_some() { "undelivered" } else { m.decoded.message.kind_str() };
-        match kinds.iter_mut().find(|(name, _)| *name == k) {
-            Some((_, n)) => *n += 1,
-            None => kinds.push((k, 1)),
-        }
-    }
-    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let kinds: Vec<String> = tally.kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
     let _ = writeln!(out, "messages: {}", if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") });
 
     if !s.undelivered().is_empty() {

@@ -1,0 +1,190 @@
+//! Integers beyond 64 bits, kept to the last digit.
+//!
+//! serde_json reads an integer that fits neither `i64` nor `u64` as a
+//! float, losing digits, unless its `arbitrary_precision` feature is on;
+//! that feature applies to every crate of the workspace and breaks the
+//! panel's internally tagged wire enum (see `Cargo.toml`). So a trace's
+//! text is read through [`protect`], which turns each such integer into a
+//! string carrying [`MARK`] and its digits, and records are written through
+//! [`Exact`], which writes such a string back as the bare integer. Nothing
+//! else changes: a trace without such integers is read as it is (one scan
+//! for long runs of digits), and the value written for any other string or
+//! number is serde_json's own.
+
+use std::borrow::Cow;
+
+use serde::ser::{Error as _, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// What a string holding an integer beyond 64 bits starts with, in memory
+/// only (a private-use character no capture writes).
+pub const MARK: &str = "\u{e000}wwe-int:";
+
+/// Digits from which an integer may not fit 64 bits (`i64::MIN` has 19).
+const LONG: usize = 19;
+
+/// `text` (JSON) with every integer beyond 64 bits outside strings turned
+/// into a [`MARK`] string; borrowed when there is none.
+pub fn protect(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if !has_long_run(bytes) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let (mut last, mut i) = (0, 0);
+    let (mut in_string, mut escaped) = (false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                if b == b'-' {
+                    i += 1;
+                }
+                let digits = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i < bytes.len() && matches!(bytes[i], b'.' | b'e' | b'E') {
+                    // A fraction or an exponent: a float, read as one.
+                    while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                        i += 1;
+                    }
+                    continue;
+                }
+                let token = &text[start..i];
+                if i - digits >= LONG && bytes[digits] != b'0' && !fits(token) {
+                    out.push_str(&text[last..start]);
+                    out.push('"');
+                    out.push_str(MARK);
+                    out.push_str(token);
+                    out.push('"');
+                    last = i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
+/// Whether `bytes` has [`LONG`] digits in a row. Such a run covers a
+/// multiple of `LONG - 1`, so only those bytes are looked at first, and
+/// the run measured around a digit found there (every record has numbers,
+/// few have long ones: this is the only cost on a usual trace).
+fn has_long_run(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = bytes[..i].iter().rposition(|b| !b.is_ascii_digit()).map_or(0, |p| p + 1);
+            let end = bytes[i..].iter().position(|b| !b.is_ascii_digit()).map_or(bytes.len(), |p| i + p);
+            if end - start >= LONG {
+                return true;
+            }
+        }
+        i += LONG - 1;
+    }
+    false
+}
+
+/// Whether an integer literal fits 64 bits (serde_json keeps it exactly).
+fn fits(token: &str) -> bool {
+    token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok()
+}
+
+/// The integer a [`MARK`] string stands for, if it is one.
+pub fn marked(text: &str) -> Option<&str> {
+    let token = text.strip_prefix(MARK)?;
+    let digits = token.strip_prefix('-').unwrap_or(token);
+    let valid = digits.len() >= LONG
+        && !digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !fits(token);
+    valid.then_some(token)
+}
+
+/// A value written as serde_json writes it, except that a [`MARK`] string
+/// is the integer it stands for.
+#[derive(Debug, Clone, Copy)]
+pub struct Exact<'a>(pub &'a Value);
+
+impl Serialize for Exact<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::String(text) => match marked(text) {
+                Some(token) => RawValue::from_string(token.to_owned()).map_err(S::Error::custom)?.serialize(s),
+                None => s.serialize_str(text),
+            },
+            Value::Array(items) => s.collect_seq(items.iter().map(Exact)),
+            Value::Object(map) => s.collect_map(map.iter().map(|(k, v)| (k, Exact(v)))),
+            other => other.serialize(s),
+        }
+    }
+}
+
+/// `serialize_with` for a value field ([`crate::record::Record::data`]).
+pub fn serialize_value<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
+    Exact(v).serialize(s)
+}
+
+/// `serialize_with` for a flattened map of values
+/// ([`crate::record::Record::extra`]).
+pub fn serialize_map<S: Serializer>(m: &Map<String, Value>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(m.iter().map(|(k, v)| (k, Exact(v))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_integers_beyond_64_bits_outside_strings_are_marked() {
+        let text = r#"{"a":123456789012345678901234567890,"b":-9223372036854775809,"c":18446744073709551615,"d":-9223372036854775808,"e":"12345678901234567890123","f":1.5,"g":[340282366920938463463374607431768211457]}"#;
+        let protected = protect(text);
+        let v: Value = serde_json::from_str(&protected).unwrap();
+        assert_eq!(v["a"], Value::String(format!("{MARK}123456789012345678901234567890")));
+        assert_eq!(v["b"], Value::String(format!("{MARK}-9223372036854775809")));
+        assert_eq!(v["c"], serde_json::json!(18446744073709551615u64));
+        assert_eq!(v["d"], serde_json::json!(i64::MIN));
+        assert_eq!(v["e"], "12345678901234567890123");
+        assert_eq!(v["f"], 1.5);
+        // A float with many digits stays a float.
+        assert!(matches!(protect("[1.2345678901234567890123e5]"), Cow::Borrowed(_)) || serde_json::from_str::<Value>(&protect("[1.2345678901234567890123e5]")).unwrap()[0].is_f64());
+        assert_eq!(serde_json::to_string(&Exact(&v)).unwrap(), text);
+        assert!(matches!(protect(r#"{"a":1,"b":"x"}"#), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_long_integer_is_found_wherever_it_starts() {
+        for pad in 0..40 {
+            for n in ["12345678901234567890123", "-9223372036854775809", "18446744073709551616"] {
+                let text = format!("[{}{n}]", "1,".repeat(pad));
+                assert!(matches!(protect(&text), Cow::Owned(_)), "{text}");
+            }
+            let fits = format!("[{}18446744073709551615,-9223372036854775808,123456789012345678]", "1,".repeat(pad));
+            assert_eq!(protect(&fits), fits.as_str());
+        }
+    }
+
+    #[test]
+    fn invalid_json_stays_invalid() {
+        // Leading zeros are no JSON number: not turned into a string.
+        assert!(serde_json::from_str::<Value>(&protect("[00000000000000000000001]")).is_err());
+    }
+}
