@@ -4,12 +4,16 @@
 //! float, losing digits, unless its `arbitrary_precision` feature is on;
 //! that feature applies to every crate of the workspace and breaks the
 //! panel's internally tagged wire enum (see `Cargo.toml`). So a trace's
-//! text is read through [`protect`], which turns each such integer into a
-//! string carrying [`MARK`] and its digits, and records are written through
-//! [`Exact`], which writes such a string back as the bare integer. Nothing
-//! else changes: a trace without such integers is read as it is (one scan
-//! for long runs of digits), and the value written for any other string or
-//! number is serde_json's own.
+//! text is read through [`protect`], which turns each such integer into the
+//! tagged value `{"$wwe": "integer", "value": "<digits>"}`
+//! ([`crate::tagged::TRACE_TAGS`]: shown as the digits), and records are
+//! written through [`Exact`], which writes that tag back as the bare
+//! integer. A tag, not a marked string: a page can send any string, but a
+//! page's own object with a `$wwe` key is wrapped by the relay (`object`),
+//! so nothing a page sends can become a number. Nothing else changes: a
+//! trace without such integers is read as it is (one scan for long runs of
+//! digits), and the value written for any other string or number is
+//! serde_json's own.
 
 use std::borrow::Cow;
 
@@ -17,15 +21,14 @@ use serde::ser::{Error as _, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// What a string holding an integer beyond 64 bits starts with, in memory
-/// only (a private-use character no capture writes).
-pub const MARK: &str = "\u{e000}wwe-int:";
+/// The tag of an integer beyond 64 bits.
+pub const TAG: &str = "integer";
 
 /// Digits from which an integer may not fit 64 bits (`i64::MIN` has 19).
 const LONG: usize = 19;
 
 /// `text` (JSON) with every integer beyond 64 bits outside strings turned
-/// into a [`MARK`] string; borrowed when there is none.
+/// into its tag; borrowed when there is none.
 pub fn protect(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     if !has_long_run(bytes) {
@@ -70,10 +73,9 @@ pub fn protect(text: &str) -> Cow<'_, str> {
                 let token = &text[start..i];
                 if i - digits >= LONG && bytes[digits] != b'0' && !fits(token) {
                     out.push_str(&text[last..start]);
-                    out.push('"');
-                    out.push_str(MARK);
+                    out.push_str(r#"{"$wwe":"integer","value":""#);
                     out.push_str(token);
-                    out.push('"');
+                    out.push_str(r#""}"#);
                     last = i;
                 }
             }
@@ -108,9 +110,12 @@ fn fits(token: &str) -> bool {
     token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok()
 }
 
-/// The integer a [`MARK`] string stands for, if it is one.
-pub fn marked(text: &str) -> Option<&str> {
-    let token = text.strip_prefix(MARK)?;
+/// The integer an `integer` tag stands for, if the value is one.
+pub fn marked(value: &Value) -> Option<&str> {
+    if crate::tagged::tag_of(value) != Some(TAG) {
+        return None;
+    }
+    let token = value.get("value")?.as_str()?;
     let digits = token.strip_prefix('-').unwrap_or(token);
     let valid = digits.len() >= LONG
         && !digits.starts_with('0')
@@ -119,7 +124,7 @@ pub fn marked(text: &str) -> Option<&str> {
     valid.then_some(token)
 }
 
-/// A value written as serde_json writes it, except that a [`MARK`] string
+/// A value written as serde_json writes it, except that an `integer` tag
 /// is the integer it stands for.
 #[derive(Debug, Clone, Copy)]
 pub struct Exact<'a>(pub &'a Value);
@@ -127,13 +132,30 @@ pub struct Exact<'a>(pub &'a Value);
 impl Serialize for Exact<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Value::String(text) => match marked(text) {
-                Some(token) => RawValue::from_string(token.to_owned()).map_err(S::Error::custom)?.serialize(s),
-                None => s.serialize_str(text),
-            },
             Value::Array(items) => s.collect_seq(items.iter().map(Exact)),
-            Value::Object(map) => s.collect_map(map.iter().map(|(k, v)| (k, Exact(v)))),
+            Value::Object(map) => match marked(self.0) {
+                Some(token) => RawValue::from_string(token.to_owned()).map_err(S::Error::custom)?.serialize(s),
+                // A page's own object (its `$wwe` key wrapped by the relay)
+                // is no tag itself; what it holds may be.
+                None if crate::tagged::tag_of(self.0) == Some("object") => {
+                    s.collect_map(map.iter().map(|(k, v)| (k, Own(v))))
+                }
+                None => s.collect_map(map.iter().map(|(k, v)| (k, Exact(v)))),
+            },
             other => other.serialize(s),
+        }
+    }
+}
+
+/// A page's own object (the `value` of an `object` wrapper): its keys as
+/// they are, whatever its `$wwe` key says, its values [`Exact`].
+struct Own<'a>(&'a Value);
+
+impl Serialize for Own<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(map) => s.collect_map(map.iter().map(|(k, v)| (k, Exact(v)))),
+            other => Exact(other).serialize(s),
         }
     }
 }
@@ -158,8 +180,8 @@ mod tests {
         let text = r#"{"a":123456789012345678901234567890,"b":-9223372036854775809,"c":18446744073709551615,"d":-9223372036854775808,"e":"12345678901234567890123","f":1.5,"g":[340282366920938463463374607431768211457]}"#;
         let protected = protect(text);
         let v: Value = serde_json::from_str(&protected).unwrap();
-        assert_eq!(v["a"], Value::String(format!("{MARK}123456789012345678901234567890")));
-        assert_eq!(v["b"], Value::String(format!("{MARK}-9223372036854775809")));
+        assert_eq!(v["a"], serde_json::json!({"$wwe": "integer", "value": "123456789012345678901234567890"}));
+        assert_eq!(v["b"], serde_json::json!({"$wwe": "integer", "value": "-9223372036854775809"}));
         assert_eq!(v["c"], serde_json::json!(18446744073709551615u64));
         assert_eq!(v["d"], serde_json::json!(i64::MIN));
         assert_eq!(v["e"], "12345678901234567890123");
@@ -180,6 +202,19 @@ mod tests {
             let fits = format!("[{}18446744073709551615,-9223372036854775808,123456789012345678]", "1,".repeat(pad));
             assert_eq!(protect(&fits), fits.as_str());
         }
+    }
+
+    /// What a page sends never becomes a number: a string (any string)
+    /// stays a string, and a page's own object that looks like the tag is
+    /// wrapped by the relay, and written back as that object.
+    #[test]
+    fn nothing_a_page_sends_becomes_a_number() {
+        let page = serde_json::json!({
+            "s": "\u{e000}wwe-int:123456789012345678901234567890",
+            "o": {"$wwe": "object", "value": {"$wwe": "integer", "value": "123456789012345678901234567890"}}
+        });
+        let written = serde_json::to_string(&Exact(&page)).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&written).unwrap(), page, "{written}");
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub struct Record {
     pub time: f64,
     /// The message (`event.data`), or what could be kept of it (see
     /// [`Record::marker`]). An integer beyond 64 bits read from a trace is
-    /// a [`crate::bignum::MARK`] string, written back as the integer.
+    /// an `integer` tag (`crate::bignum`), written back as the integer.
     #[serde(serialize_with = "crate::bignum::serialize_value")]
     pub data: Value,
     /// Why `data` is not the exact message: `"cyclic"`, `"truncated"`,

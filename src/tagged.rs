@@ -18,6 +18,12 @@ pub const TAGS: &[&str] = &[
     "truncated", "object", "budget-exceeded",
 ];
 
+/// Tags only a trace reader writes, never the relay: `integer`, an
+/// integer beyond 64 bits read from a trace file (`crate::bignum`), which
+/// JavaScript cannot send. A page's own object with a `$wwe` key is
+/// wrapped by the relay (`object`), so it can never pass for one.
+pub const TRACE_TAGS: &[&str] = &["integer"];
+
 /// The tag of a value, when it is a tagged object.
 pub fn tag_of(value: &Value) -> Option<&str> {
     value.as_object()?.get(TAG_KEY)?.as_str()
@@ -253,7 +259,7 @@ impl Writer<'_> {
     fn tagged(&mut self, tag: &str, value: &Value, depth: usize) {
         match tag {
             "undefined" => self.push("undefined"),
-            "number" => self.push(&text(value, "value")),
+            "number" | "integer" => self.push(&text(value, "value")),
             "bigint" => {
                 self.push(&text(value, "value"));
                 self.push("n");
@@ -372,6 +378,7 @@ mod tests {
     fn a_quoted_value_reads_as_the_panel_shows_it() {
         assert_eq!(quoted(&json!({"$wwe": "number", "value": "NaN"}), 60), "NaN");
         assert_eq!(quoted(&json!({"$wwe": "bigint", "value": "12"}), 60), "12n");
+        assert_eq!(quoted(&json!({"$wwe": "integer", "value": "123456789012345678901234567890"}), 60), "123456789012345678901234567890");
         assert_eq!(quoted(&json!({"a": 1}), 60), r#"{"a":1}"#);
         assert_eq!(quoted(&json!("ééééé"), 3), "\"éé…");
         assert_eq!(quoted(&json!([1, 2]), 5), "[1,2]");
