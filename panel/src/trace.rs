@@ -28,6 +28,7 @@ pub fn ExportDialog(store: Store, open: RwSignal<bool>) -> impl IntoView {
         store.read(|session| redact::preview(session, &rules))
     });
     let link = RwSignal::new(None::<(String, String)>);
+    let too_large = RwSignal::new(None::<String>);
 
     let save = move |_| {
         let Ok(rules) = rules.get_untracked() else { return };
@@ -40,8 +41,21 @@ pub fn ExportDialog(store: Store, open: RwSignal<bool>) -> impl IntoView {
         // earlier exports of an opened trace redacted stays on record.
         let history = store.redaction_history();
         let text = store.read_untracked_session(|session| export_text(session, &rules, format, &history));
-        if let Some(url) = download(&text, name, mime) {
-            link.set(Some((url, name.to_string())));
+        // Nothing is saved that the panel could not open again.
+        match parts(&text, format, har::MAX_TRACE_BYTES) {
+            Ok(parts) => {
+                too_large.set(None);
+                let named = part_names(name, parts.len());
+                let mut last = None;
+                for (part, name) in parts.iter().zip(&named) {
+                    last = download(part, name, mime).map(|url| (url, name.clone()));
+                }
+                link.set(last);
+            }
+            Err(why) => {
+                link.set(None);
+                too_large.set(Some(why));
+            }
         }
     };
 
@@ -92,6 +106,7 @@ pub fn ExportDialog(store: Store, open: RwSignal<bool>) -> impl IntoView {
                     {move || link.get().map(|(url, name)| view! {
                         <a data-testid="export-link" href=url download=name.clone()>{format!("saved as {name}")}</a>
                     })}
+                    {move || too_large.get().map(|why| view! { <div class="problem" data-testid="export-too-large">{why}</div> })}
                 </span>
             </div>
         </section>
@@ -162,6 +177,48 @@ fn export_text(session: &wwe_core::session::Session, rules: &Rules, format: har:
     har::export_with(session, rules, format, true, history).text
 }
 
+/// The export in files the panel opens again (each at most `limit`
+/// bytes): JSON Lines split between records, a HAR whole or refused, with
+/// what to do instead (a HAR cannot be cut: each file must be a whole log).
+fn parts(text: &str, format: har::Format, limit: usize) -> Result<Vec<&str>, String> {
+    if text.len() <= limit {
+        return Ok(vec![text]);
+    }
+    let mib = |n: usize| n.div_ceil(1 << 20);
+    if format == har::Format::Har {
+        return Err(format!(
+            "Not saved: this HAR would be {} MiB, more than the {} MiB the panel opens again. Save it as JSON Lines, which is split into files the panel opens, or open it with wwe-trace, which reads any size.",
+            mib(text.len()),
+            limit >> 20
+        ));
+    }
+    let mut out = Vec::new();
+    let mut rest = text;
+    while rest.len() > limit {
+        // The last line end within the limit; a record longer than the
+        // limit alone cannot be split.
+        // (Bytes: a line end is always a character boundary.)
+        let Some(cut) = rest.as_bytes()[..limit].iter().rposition(|&b| b == b'\n').map(|i| i + 1) else {
+            return Err(format!("Not saved: one record is more than the {} MiB the panel opens.", limit >> 20));
+        };
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    Ok(out)
+}
+
+/// `wwe-trace.jsonl`, or `wwe-trace-1-of-3.jsonl` … when it is split.
+fn part_names(name: &str, count: usize) -> Vec<String> {
+    if count <= 1 {
+        return vec![name.to_owned()];
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    (1..=count).map(|i| format!("{stem}-{i}-of-{count}.{ext}")).collect()
+}
+
 /// The first file of an `<input type=file>` change or a drop.
 pub fn first_file(files: Option<web_sys::FileList>) -> Option<web_sys::File> {
     files.and_then(|list| list.get(0))
@@ -209,6 +266,29 @@ mod tests {
         assert!(note.contains("line 4"), "{note}");
         // A file with no record at all is still refused, naming the file.
         assert!(read_trace("x.jsonl", "not json\n").unwrap_err().starts_with("x.jsonl: "));
+    }
+
+    /// Nothing is saved that the panel would refuse to open again: JSON
+    /// Lines is split between records into files each within the limit,
+    /// each a trace of its own; a HAR over it is refused, saying what to do.
+    #[test]
+    fn an_export_over_the_limit_is_split_or_refused_before_it_is_saved() {
+        let session = har::session_of(records(), None);
+        let jsonl = export_text(&session, &Rules::none(), har::Format::JsonLines, &[]);
+        let limit = jsonl.len() / 2 + 10;
+        let split = parts(&jsonl, har::Format::JsonLines, limit).unwrap();
+        assert_eq!(split.len(), 2);
+        assert!(split.iter().all(|p| p.len() <= limit && p.ends_with('\n')));
+        assert_eq!(split.concat(), jsonl);
+        let read: usize = split.iter().enumerate().map(|(i, p)| read_trace(&format!("p{i}.jsonl"), p).unwrap().0.records.len()).sum();
+        assert_eq!(read, 2, "every part opens, and together they hold every record");
+        assert_eq!(part_names("wwe-trace.jsonl", 2), ["wwe-trace-1-of-2.jsonl", "wwe-trace-2-of-2.jsonl"]);
+
+        let har_text = export_text(&session, &Rules::none(), har::Format::Har, &[]);
+        let why = parts(&har_text, har::Format::Har, har_text.len() - 1).unwrap_err();
+        assert!(why.starts_with("Not saved") && why.contains("JSON Lines"), "{why}");
+        assert_eq!(parts(&har_text, har::Format::Har, har_text.len()).unwrap(), [har_text.as_str()]);
+        assert!(parts(&jsonl, har::Format::JsonLines, 10).unwrap_err().contains("one record"));
     }
 
     #[test]
