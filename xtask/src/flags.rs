@@ -150,8 +150,9 @@ enum CommandFlags {
         /// Messages loaded into the panel.
         #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = positive_count)]
         records: usize,
-        /// Run one section only, without the browsers.
-        #[arg(long, value_name = "SECTION", value_parser = ["size", "core", "har", "trace", "capture"])]
+        /// Run one section only, without the browsers (`panel`: the
+        /// release build and the panel in the browsers).
+        #[arg(long, value_name = "SECTION", value_parser = ["size", "core", "har", "trace", "capture", "panel"])]
         only: Option<String>,
     },
     /// Release zips for the Chrome Web Store and addons.mozilla.org in
