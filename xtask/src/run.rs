@@ -31,7 +31,7 @@ pub fn run(options: &RunOptions) -> Result<()> {
     let (chromium, _driver) = browsers.chromium.clone().context("chromium is required")?;
     let dist = dist::build(&BuildOptions { browsers: vec![Browser::Chromium], release: options.release })?;
     let extension = dist.into_iter().next().context("the build produced no folder")?;
-    println!("extension {}   ({} build)", extension.display(), if options.release { "release, as users get it" } else { "debug, --dev" });
+    println!("extension {}   ({})", extension.display(), if options.release { "the release build, as users get it" } else { "a debug build (--dev)" });
 
     let options_text = match &options.options {
         Some(path) => Some(
