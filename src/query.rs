@@ -159,6 +159,37 @@ impl Query {
     pub fn matches(&self, facts: &Facts<'_>) -> bool {
         self.terms.iter().all(|term| term.test.matches(facts) != term.negated)
     }
+
+    /// True when every row this query passes is passed by `previous` too,
+    /// as typing narrows a query (`dia` → `dial`, one more term), so the
+    /// rows `previous` chose can be filtered again instead of all rows.
+    /// Conservative: false whenever that is not sure (a longer `status:`
+    /// word, a negated term, a glob, a changed comparison).
+    pub fn narrows(&self, previous: &Query) -> bool {
+        previous.terms.iter().all(|old| self.terms.iter().any(|new| new.implies(old)))
+    }
+}
+
+impl Term {
+    /// True when every row passing `self` passes `other`.
+    fn implies(&self, other: &Term) -> bool {
+        if self == other {
+            return true;
+        }
+        if self.negated || other.negated {
+            return false;
+        }
+        // Substring tests: a row containing the longer text contains the
+        // shorter one within it.
+        match (&self.test, &other.test) {
+            (Test::Text(new), Test::Text(old)) => new.contains(old.as_str()),
+            (Test::Field(new_field, new), Test::Field(old_field, old)) => {
+                let substring = matches!(new_field, Field::Name | Field::Frame | Field::Origin | Field::Interaction);
+                new_field == old_field && substring && !new.text.contains('*') && !old.text.contains('*') && new.text.contains(old.text.as_str())
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Test {
@@ -425,6 +456,28 @@ mod tests {
         assert!(glob("v*e.d*l", "voice.dial"));
         assert!(!glob("voice", "voice.dial"));
         assert!(glob("*", ""));
+    }
+
+    /// Typing that narrows a query: the panel may filter the previous
+    /// rows again only when no row the new query passes was left out.
+    #[test]
+    fn narrowing_is_recognised_only_when_sure() {
+        let narrows = |new: &str, old: &str| Query::parse(new).narrows(&Query::parse(old));
+        assert!(narrows("dial", "dia"));
+        assert!(narrows("voice.dial", "dial"), "the longer text contains the shorter");
+        assert!(narrows("dial kind:request", "dial"), "one more term");
+        assert!(narrows("name:voice.d", "name:voice"));
+        assert!(narrows("dial", ""), "from everything");
+        assert!(narrows("origin:localhost:8480", "origin:localhost"));
+        assert!(!narrows("dia", "dial"), "deleting a character widens");
+        assert!(!narrows("status:error", "status:erro"), "a status is a whole word: `erro` passed nothing");
+        assert!(!narrows("kind:requests", "kind:request"));
+        assert!(!narrows("ns:interaction", "ns:inter"));
+        assert!(!narrows("-dial", "-dia"), "a longer negated text hides fewer rows");
+        assert!(!narrows("name:voice.*l", "name:voice.*"), "globs are not compared");
+        assert!(!narrows("latency>50", "latency>5"), "comparisons are not compared");
+        assert!(!narrows("name:dial", "dial"), "another field");
+        assert!(narrows("latency>5 dial", "latency>5"), "an unchanged term is implied by itself");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::filter::FilterBar;
 use crate::findings::FindingsView;
 use crate::frames::FramesSidebar;
 use crate::interactions::InteractionsView;
-use crate::model::{visible, Store, Toggles, ViewFilter};
+use crate::model::{Listing, Store, Toggles, ViewFilter};
 use crate::options_field::OptionsField;
 use crate::policy::PolicyView;
 use crate::ratelimits::RateLimitView;
@@ -71,7 +71,8 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
 
     let query = Memo::new(move |_| Query::parse(&filter_text.get()));
     let sort = Memo::new(move |_| settings.with(|s| s.columns.sort));
-    let listing = Memo::new(move |_| {
+    // Typing that narrows the query filters the previous rows again.
+    let listing = Memo::new(move |previous: Option<&Listing>| {
         let filter = ViewFilter {
             query: query.get(),
             toggles: toggles.get(),
@@ -80,11 +81,12 @@ fn Capture(tab: Option<TabId>) -> impl IntoView {
             frame: frame_filter.get(),
             sort: sort.get(),
         };
-        store.read_with_cache(|session, cache| visible(session, cache, &filter))
+        let version = store.version();
+        store.read_with_cache(|session, cache| Listing::new(session, cache, filter, version, previous))
     });
-    let items = Memo::new(move |_| listing.with(|(items, _)| items.clone()));
-    let hidden_foreign = Signal::derive(move || listing.with(|(_, hidden)| hidden.foreign));
-    let hidden_page_made = Signal::derive(move || listing.with(|(_, hidden)| hidden.page_made));
+    let items = Memo::new(move |_| listing.with(|listing| listing.items.clone()));
+    let hidden_foreign = Signal::derive(move || listing.with(|listing| listing.hidden.foreign));
+    let hidden_page_made = Signal::derive(move || listing.with(|listing| listing.hidden.page_made));
     let shown = Signal::derive(move || items.with(Vec::len));
     let problems = Signal::derive(move || query.with(|q| q.problems().iter().map(ToString::to_string).collect()));
 

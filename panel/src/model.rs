@@ -281,6 +281,11 @@ impl Store {
         self.options.get_value()
     }
 
+    /// The session's version, bumped on every change (tracked).
+    pub fn version(&self) -> u64 {
+        self.version.get()
+    }
+
     /// The number of messages (tracked).
     pub fn len(&self) -> usize {
         self.read(Session::len)
@@ -388,6 +393,55 @@ pub struct ViewFilter {
     pub frame: Option<(i64, i64)>,
     /// The column sorting the list; `None`: time order.
     pub sort: Option<crate::columns::Sort>,
+}
+
+/// What the list shows for one filter at one version of the session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    pub items: Vec<ListItem>,
+    pub hidden: Hidden,
+    filter: ViewFilter,
+    version: u64,
+}
+
+impl Listing {
+    /// The rows for `filter` at the session's `version`: `previous`'s rows
+    /// filtered again when only the query changed and it narrows (typing
+    /// one more character), else every message from the start.
+    pub fn new(session: &Session, cache: &Cache, filter: ViewFilter, version: u64, previous: Option<&Listing>) -> Listing {
+        let narrowing = previous.filter(|p| {
+            p.version == version
+                && ViewFilter { query: filter.query.clone(), ..p.filter.clone() } == filter
+                && filter.query.narrows(&p.filter.query)
+        });
+        let (items, hidden) = match narrowing {
+            Some(previous) => (narrowed(session, cache, &previous.items, &filter.query), previous.hidden),
+            None => visible(session, cache, &filter),
+        };
+        Listing { items, hidden, filter, version }
+    }
+}
+
+/// `previous` (rows `visible` chose) filtered again by a narrower query;
+/// a nested reply stays with its request. The toggles' hidden counts are
+/// taken before the query, so they do not change.
+fn narrowed(session: &Session, cache: &Cache, previous: &[ListItem], query: &Query) -> Vec<ListItem> {
+    let frame_urls: std::collections::HashMap<(i64, i64), &str> =
+        session.frames().iter().map(|f| ((f.tab_id, f.frame_id), f.url.as_str())).collect();
+    let mut items = Vec::new();
+    let mut keep = false;
+    for &item in previous {
+        if !item.nested {
+            keep = cache.index_of(item.id).is_some_and(|index| {
+                let captured = &session.messages()[index];
+                query.matches(&facts(captured, &cache.rows[index], status_of(session, captured), &frame_urls))
+            });
+        }
+        if keep {
+            items.push(item);
+        }
+    }
+    items
 }
 
 /// The rows that pass the filter, in capture order, and how many foreign
@@ -673,6 +727,45 @@ mod tests {
         assert_eq!(ids(Some(Sort { column: Column::Latency, descending: true })), [1, 3, 5], "the pending request stays last");
         assert_eq!(ids(Some(Sort { column: Column::Name, descending: false })), [3, 5, 1]);
         assert_eq!(ids(Some(Sort { column: Column::Size, descending: true })), [5, 3, 1]);
+    }
+
+    /// Typing that narrows the query filters the previous rows again, and
+    /// gives exactly the rows a filter from the start would, grouped with
+    /// an expanded reply and sorted too; a widening keystroke, another
+    /// version or another toggle starts over.
+    #[test]
+    fn a_narrowing_keystroke_filters_the_previous_rows() {
+        use crate::columns::{Column, Sort};
+        let mut session = Session::new();
+        for (record, _) in crate::bench::synthetic_records(3_000) {
+            session.push(record);
+        }
+        let cache = cache_of(&session);
+        let expanded: Vec<u64> = session.exchanges().iter().step_by(3).map(|e| e.request).collect();
+        for (grouped, sort) in [(false, None), (true, None), (true, Some(Sort { column: Column::Name, descending: true }))] {
+            let filter = |text: &str| ViewFilter { query: Query::parse(text), toggles: Toggles::default(), grouped, expanded: expanded.clone(), frame: None, sort };
+            let mut previous = Listing::new(&session, &cache, filter(""), 1, None);
+            let typed = "status:error name:voice.p";
+            for end in 1..=typed.len() {
+                let listing = Listing::new(&session, &cache, filter(&typed[..end]), 1, Some(&previous));
+                let (items, hidden) = visible(&session, &cache, &filter(&typed[..end]));
+                assert_eq!((&listing.items, listing.hidden), (&items, hidden), "{:?}", &typed[..end]);
+                previous = listing;
+            }
+            assert!(!previous.items.is_empty() && previous.items.len() < 300, "{} rows", previous.items.len());
+        }
+        // The narrowing path really is taken: rows the previous listing had
+        // dropped stay dropped (a stale previous proves it), and a widening
+        // query, a new version or a toggle starts over.
+        let filter = |text: &str, toggles: Toggles| ViewFilter { query: Query::parse(text), toggles, grouped: false, expanded: Vec::new(), frame: None, sort: None };
+        let stale = Listing::new(&session, &cache, filter("dial", Toggles::default()), 1, None);
+        let stale = Listing { items: stale.items[..1].to_vec(), ..stale };
+        assert_eq!(Listing::new(&session, &cache, filter("dial kind:request", Toggles::default()), 1, Some(&stale)).items.len(), 1);
+        let full = visible(&session, &cache, &filter("dia", Toggles::default())).0;
+        assert_eq!(Listing::new(&session, &cache, filter("dia", Toggles::default()), 1, Some(&stale)).items, full);
+        assert!(Listing::new(&session, &cache, filter("dial kind:request", Toggles::default()), 2, Some(&stale)).items.len() > 1);
+        let requests = Toggles { requests: true, ..Toggles::default() };
+        assert!(Listing::new(&session, &cache, filter("dial kind:request", requests), 1, Some(&stale)).items.len() > 1);
     }
 
     /// A `message` event the page made itself is hidden by default and

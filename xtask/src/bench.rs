@@ -34,8 +34,8 @@ use crate::shell::{cargo, describe, output, project_root, which};
 
 /// Issue 4: decode + pair on one core.
 const NATIVE_GOAL_PER_SECOND: f64 = 2_000_000.0;
-/// Issue 10: the panel's wasm, gzip.
-const WASM_GZIP_GOAL_BYTES: f64 = 250.0 * 1024.0;
+/// Issue 18 (issue 10 asked 250 KB, now the stretch goal): the panel's wasm, gzip.
+const WASM_GZIP_GOAL_BYTES: f64 = 400.0 * 1024.0;
 /// Issue 9: HAR export and import of 100,000 messages, natively.
 const HAR_GOAL_SECONDS: f64 = 0.3;
 const HAR_MESSAGES: f64 = 100_000.0;
@@ -47,23 +47,59 @@ const TRACE_SUMMARY_GOAL_SECONDS: f64 = 3.0;
 const TRACE_SUMMARY_GOAL_MIB: f64 = 300.0;
 const TRACE_CONVERT_GOAL_SECONDS: f64 = 5.0;
 /// Issue 7: the panel with 100,000 messages.
-const FIRST_PAINT_GOAL_MS: f64 = 1000.0;
-const KEYSTROKE_GOAL_MS: f64 = 50.0;
+/// The panel at scale (issue 18): the load every full run measures, and
+/// the million-message load beside it.
+const LARGE_RECORDS: usize = 1_000_000;
+/// Issue 18: an empty panel interactive (its backlog in) after its page
+/// starts loading.
+const INTERACTIVE_GOAL_MS: f64 = 150.0;
 /// Issue 15: a filter keystroke in the panel while a burst arrives.
 const CAPTURE_KEYSTROKE_GOAL_MS: f64 = 100.0;
-const SCROLL_GOAL_FPS: f64 = 50.0;
 /// A tab id no browser hands out: the panel's backlog for it is empty.
 const UNUSED_TAB: i64 = 2_000_000_000;
 /// Typed one character at a time into the filter: 20 keystrokes of free
 /// text, each matched against the JSON of every message.
 const TYPED: &str = "interaction.setUserD";
+/// Then a field query, typed the same way (issue 18: `name:`/`status:`).
+const TYPED_FIELDS: &str = "status:error name:voice.p";
+
+/// The goals of one panel load (issue 18), by its size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PanelGoals {
+    first_paint_ms: f64,
+    /// A keystroke's time to paint beyond the idle two-frame floor.
+    keystroke_beyond_floor_ms: Option<f64>,
+    /// A keystroke's time to paint, absolute.
+    keystroke_ms: Option<f64>,
+    scroll_fps: Option<f64>,
+    /// The panel's memory (wasm linear memory).
+    memory_bytes: Option<f64>,
+}
+
+impl PanelGoals {
+    fn for_records(records: usize) -> PanelGoals {
+        if records >= LARGE_RECORDS {
+            PanelGoals { first_paint_ms: 5_000.0, keystroke_beyond_floor_ms: None, keystroke_ms: Some(100.0), scroll_fps: None, memory_bytes: Some(1.5 * 1024.0 * 1024.0 * 1024.0) }
+        } else {
+            PanelGoals { first_paint_ms: 500.0, keystroke_beyond_floor_ms: Some(16.0), keystroke_ms: None, scroll_fps: Some(55.0), memory_bytes: None }
+        }
+    }
+}
 
 pub fn run(options: &BenchOptions) -> Result<()> {
     let out = project_root().join("target/bench");
     fs::create_dir_all(&out)?;
     let mut report = Report { machine: machine(), sections: Vec::new() };
 
-    if let Some(only) = options.only.as_deref() {
+    if options.only.as_deref() == Some("panel") {
+        let built = timed_section("size", "Panel wasm size (release build)", || {
+            dist::build(&BuildOptions { browsers: options.browsers.clone(), release: true })?;
+            size_section(&project_root().join("dist").join(options.browsers[0].name()))
+        });
+        let dist_ok = built.not_run.is_none();
+        report.sections.push(built);
+        panel_sections(options, &mut report, dist_ok, None, None);
+    } else if let Some(only) = options.only.as_deref() {
         let section = match only {
             "size" => timed_section("size", "Panel wasm size (release build)", || {
                 dist::build(&BuildOptions { browsers: options.browsers.clone(), release: true })?;
@@ -105,7 +141,11 @@ fn run_all(options: &BenchOptions, report: &mut Report) {
     report.sections.push(timed_section("har", "HAR export and import of 100,000 messages, native", har_section));
     report.sections.push(timed_section("trace", "wwe-trace on a generated 300 MB JSON Lines trace, native", trace_section));
     report.sections.push(timed_section("capture", "Capture overhead and burst", capture_section));
+    panel_sections(options, report, dist_ok, native_per_second, native_workload.as_ref());
+}
 
+/// The panel in each browser, at `--records` and at a million messages.
+fn panel_sections(options: &BenchOptions, report: &mut Report, dist_ok: bool, native_per_second: Option<f64>, native_workload: Option<&Value>) {
     for &browser in &options.browsers {
         let title = format!("Panel with {} messages, {}", thousands(options.records as f64), browser.name());
         let id = format!("panel-{}", browser.name());
@@ -113,7 +153,20 @@ fn run_all(options: &BenchOptions, report: &mut Report) {
             if !dist_ok {
                 bail!("not run: The release build failed (see the size section)");
             }
-            panel_section(browser, options.records, native_per_second, native_workload.as_ref())
+            panel_section(browser, options.records, native_per_second, native_workload)
+        }));
+    }
+    for &browser in &options.browsers {
+        let title = format!("Panel with {} messages, {}", thousands(LARGE_RECORDS as f64), browser.name());
+        let id = format!("panel-large-{}", browser.name());
+        report.sections.push(timed_section(&id, &title, || {
+            if !dist_ok {
+                bail!("not run: The release build failed (see the size section)");
+            }
+            if options.records < 100_000 {
+                bail!("not run: `--records {}` asked for a quick look; the million-message load runs with the default 100,000", options.records);
+            }
+            panel_section(browser, LARGE_RECORDS, None, None)
         }));
     }
 }
@@ -354,7 +407,7 @@ fn size_section(dist: &Path) -> Result<Section> {
     if setup::wasm_opt().is_none() {
         section.notes.push("wasm-opt was not available, so this build is not optimised and is larger than a shipped one.".into());
     }
-    section.notes.push("KB = 1,024 bytes. Profile `wasm-release`: opt-level \"s\", LTO, one codegen unit, panic = abort.".into());
+    section.notes.push("KB = 1,024 bytes. Profile `wasm-release`: opt-level \"z\", LTO, one codegen unit, panic = abort; Leptos built with `--cfg erase_components` (.cargo/config.toml). Stretch goal 250 KB gzip (issue 18).".into());
     Ok(section)
 }
 
@@ -789,7 +842,10 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
         .map_err(e2e)?;
     let rows = session.execute("return document.querySelectorAll('[data-testid=message]').length;", &[]).map_err(e2e)?;
     let keys = session.execute_async(KEYSTROKE_SCRIPT, &[json!(TYPED)]).map_err(e2e)?;
+    let field_keys = session.execute_async(KEYSTROKE_SCRIPT, &[json!(TYPED_FIELDS)]).map_err(e2e)?;
     let scroll = session.execute_async(SCROLL_SCRIPT, &[]).map_err(e2e)?;
+    // Chromium's JS heap (not the wasm memory, which `data-bench` reports).
+    let js_heap = session.execute("return performance.memory ? performance.memory.usedJSHeapSize : null;", &[]).map_err(e2e)?;
     let screenshot = root.join("target/bench").join(format!("panel-{}-{}.png", records, browser.name()));
     let _ = session.screenshot(&screenshot);
     drop(session);
@@ -801,11 +857,19 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
     }
     section.figures.push(figure("messages in the panel", count_shown.unwrap_or(0) as f64, "", None, format!("{} rows in the DOM (virtualised list)", rows)));
     let num = |v: &Value, key: &str| v[key].as_f64().with_context(|| format!("no `{key}` in {v}"));
+    let goals = PanelGoals::for_records(records);
+    section.figures.push(figure(
+        "empty panel interactive",
+        num(&load, "interactive_ms")?,
+        "ms",
+        Some(Goal::AtMost(INTERACTIVE_GOAL_MS)),
+        "page starts loading → the panel mounted and its (empty) backlog in, from performance.now() in the page",
+    ));
     section.figures.push(figure(
         "first paint",
         num(&load, "paint_ms")?,
         "ms",
-        Some(Goal::AtMost(FIRST_PAINT_GOAL_MS)),
+        Some(Goal::AtMost(goals.first_paint_ms)),
         format!(
             "records handed to the store → painted (two animation frames); of which decode, pair and cache {:.0} ms. Generating them took {:.0} ms; page open to paint {:.0} ms",
             num(&load, "store_push_ms")?,
@@ -814,19 +878,11 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
         ),
     ));
 
-    let key_times = numbers(&keys["keystroke"]);
-    let idle_times = numbers(&keys["idle"]);
-    let (key, idle) = (median(&key_times), median(&idle_times));
-    section.figures.push(figure(
-        "filter keystroke → painted, median",
-        key,
-        "ms",
-        Some(Goal::AtMost(KEYSTROKE_GOAL_MS)),
-        format!("{} keystrokes typing {TYPED:?}; an idle two-frame wait beside each: median {idle:.1} ms (the floor)", key_times.len()),
-    ));
-    section.figures.push(figure("filter keystroke / idle two frames", key / idle, "×", None, "interleaved, one idle wait before each keystroke"));
-    if let Some(matched) = keys["rows"].as_f64() {
-        section.notes.push(format!("After the last keystroke the filter shows {} of the messages.", thousands(matched)));
+    for (what, typed, keys) in [("free text", TYPED, &keys), ("name:/status: query", TYPED_FIELDS, &field_keys)] {
+        section.figures.extend(keystroke_figures(what, typed, keys, &goals));
+        if let Some(matched) = keys["rows"].as_f64() {
+            section.notes.push(format!("After the last keystroke of {typed:?} the filter shows {} of the messages.", thousands(matched)));
+        }
     }
 
     let deltas = numbers(&scroll["scroll"]);
@@ -837,7 +893,7 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
         "scroll, frames per second (median frame)",
         1000.0 / frame,
         "fps",
-        Some(Goal::AtLeast(SCROLL_GOAL_FPS)),
+        goals.scroll_fps.map(Goal::AtLeast),
         format!(
             "{} frames scrolling `.grid-body` by 2,000 px per frame for 2 s; median frame {frame:.1} ms, 95th percentile {:.1} ms; idle frames beside it: {:.1} fps",
             deltas.len(),
@@ -846,6 +902,20 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
         ),
     ));
     section.figures.push(figure("scroll frame / idle frame", frame / idle_frame, "×", None, format!("idle: {} frames for 1 s before scrolling", idle_deltas.len())));
+
+    match load["wasm_memory_bytes"].as_f64() {
+        Some(bytes) => section.figures.push(figure(
+            "the panel's memory (wasm linear memory)",
+            bytes / (1024.0 * 1024.0),
+            "MiB",
+            goals.memory_bytes.map(|b| Goal::AtMost(b / (1024.0 * 1024.0))),
+            match js_heap.as_f64() {
+                Some(heap) => format!("at first paint (wasm memory only grows: its peak so far, the generator's records included); the JS heap after the keystrokes (performance.memory) {:.0} MiB", heap / (1024.0 * 1024.0)),
+                None => "at first paint (wasm memory only grows: its peak so far, the generator's records included); no JS heap size in this browser (performance.memory is Chromium's)".to_string(),
+            },
+        )),
+        None => section.notes.push("The panel's memory: not run: the page reported no wasm memory size.".into()),
+    }
 
     let push_ms = numbers(&load["workload"]["push_ms"]);
     let wasm_records = num(&load["workload"], "records")?;
@@ -873,6 +943,7 @@ fn panel_section(browser: Browser, records: usize, native_per_second: Option<f64
     section.notes.push(format!("Headless {}, window 1280×900, release build; screenshot {}.", browser.name(), screenshot.strip_prefix(&root).unwrap_or(&screenshot).display()));
     section.extra.insert("load".into(), load);
     section.extra.insert("keystrokes".into(), keys);
+    section.extra.insert("field_keystrokes".into(), field_keys);
     section.extra.insert("scroll".into(), scroll);
     Ok(section)
 }
@@ -931,6 +1002,30 @@ const frames = (ms, onFrame) => new Promise((resolve) => {
 })().catch((e) => done({ error: String(e) }));
 "#;
 
+/// A keystroke run's figures against its goals: the time to paint, and
+/// how far beyond the idle two-frame floor measured beside it.
+fn keystroke_figures(what: &str, typed: &str, keys: &Value, goals: &PanelGoals) -> Vec<Figure> {
+    let key_times = numbers(&keys["keystroke"]);
+    let idle_times = numbers(&keys["idle"]);
+    let (key, idle) = (median(&key_times), median(&idle_times));
+    vec![
+        figure(
+            format!("filter keystroke ({what}) → painted, median"),
+            key,
+            "ms",
+            goals.keystroke_ms.map(Goal::AtMost),
+            format!("{} keystrokes typing {typed:?}; an idle two-frame wait beside each: median {idle:.1} ms (the floor)", key_times.len()),
+        ),
+        figure(
+            format!("filter keystroke ({what}) beyond the idle floor"),
+            key - idle,
+            "ms",
+            goals.keystroke_beyond_floor_ms.map(Goal::AtMost),
+            format!("median keystroke {key:.1} ms − median idle two frames {idle:.1} ms; ratio {:.2}×", key / idle),
+        ),
+    ]
+}
+
 fn numbers(value: &Value) -> Vec<f64> {
     value.as_array().into_iter().flatten().filter_map(Value::as_f64).collect()
 }
@@ -977,6 +1072,26 @@ mod tests {
         assert!(md.contains("**Not run.** nothing to measure"), "{md}");
         assert!(!md.contains("| figure |"), "{md}");
         assert_eq!(report.to_json()["sections"][0]["ran"], false);
+    }
+
+    /// Issue 18's goals by load: a keystroke at 100,000 messages is judged
+    /// beyond the idle floor (16 ms), at a million by its time (100 ms);
+    /// a figure that misses its goal says so.
+    #[test]
+    fn panel_goals_follow_the_load() {
+        let small = PanelGoals::for_records(100_000);
+        let large = PanelGoals::for_records(LARGE_RECORDS);
+        assert_eq!((small.first_paint_ms, small.scroll_fps, small.memory_bytes), (500.0, Some(55.0), None));
+        assert_eq!((large.first_paint_ms, large.keystroke_ms), (5_000.0, Some(100.0)));
+        assert_eq!(large.memory_bytes, Some(1.5 * 1024.0 * 1024.0 * 1024.0));
+        let keys = json!({"keystroke": [50.0, 60.0, 55.0], "idle": [33.0, 34.0, 33.5]});
+        let small_figures = keystroke_figures("free text", "ab", &keys, &small);
+        assert_eq!(small_figures[1].value, 55.0 - 33.5);
+        assert!(!small_figures[1].goal.unwrap().met(small_figures[1].value), "21.5 ms beyond the floor is over 16 ms");
+        assert!(small_figures[0].goal.is_none());
+        let large_figures = keystroke_figures("free text", "ab", &keys, &large);
+        assert!(large_figures[0].goal.unwrap().met(55.0));
+        assert!(large_figures[1].goal.is_none());
     }
 
     #[test]

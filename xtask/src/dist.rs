@@ -63,6 +63,15 @@ pub fn build_wasm(package: &str, module: &str, release: bool) -> Result<PathBuf>
         .join(profile_dir)
         .join(format!("{module}.wasm"));
     let out = project_root().join("target/xtask/wasm").join(module).join(profile_dir);
+    // wasm-bindgen and wasm-opt take tens of seconds on a release build:
+    // skip them when cargo left the module as it was.
+    let stamp = out.join("built-from");
+    let input = input_stamp(&wasm, release && setup::wasm_opt().is_some())?;
+    let outputs = [format!("{module}.js"), format!("{module}_bg.wasm")];
+    if fs::read_to_string(&stamp).is_ok_and(|s| s == input) && outputs.iter().all(|f| out.join(f).is_file()) {
+        eprintln!("xtask: {module}: unchanged, wasm-bindgen and wasm-opt skipped");
+        return Ok(out);
+    }
     if out.exists() {
         fs::remove_dir_all(&out).with_context(|| format!("could not clear {}", out.display()))?;
     }
@@ -84,7 +93,16 @@ pub fn build_wasm(package: &str, module: &str, release: bool) -> Result<PathBuf>
     if release {
         optimize(&out.join(format!("{module}_bg.wasm")))?;
     }
+    fs::write(&stamp, input)?;
     Ok(out)
+}
+
+/// What identifies a build of a module: its size and modification time,
+/// and whether wasm-opt was there to shrink it.
+fn input_stamp(wasm: &Path, optimised: bool) -> Result<String> {
+    let meta = fs::metadata(wasm).with_context(|| format!("cargo built no {}", wasm.display()))?;
+    let modified = meta.modified()?.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Ok(format!("{} {} {optimised}", meta.len(), modified.as_nanos()))
 }
 
 fn optimize(wasm: &Path) -> Result<()> {
@@ -221,6 +239,23 @@ mod tests {
             assert!(EXTENSION_FILES.contains(&file.as_str()), "{file} is named by manifest.json but not in EXTENSION_FILES");
             assert!(project_root().join("extension").join(&file).is_file(), "extension/{file} does not exist");
         }
+    }
+
+    /// A module cargo rebuilt (new size or time) or one wasm-opt has not
+    /// shrunk yet is never taken for the one already processed.
+    #[test]
+    fn a_rebuilt_module_has_another_stamp() {
+        let dir = std::env::temp_dir().join(format!("wwe-stamp-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let wasm = dir.join("m.wasm");
+        fs::write(&wasm, b"\0asm one").unwrap();
+        let first = input_stamp(&wasm, true).unwrap();
+        assert_eq!(input_stamp(&wasm, true).unwrap(), first);
+        assert_ne!(input_stamp(&wasm, false).unwrap(), first);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(&wasm, b"\0asm two").unwrap();
+        assert_ne!(input_stamp(&wasm, true).unwrap(), first, "same size, later time");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -109,12 +109,14 @@ enum CommandFlags {
     /// Build, serve the WWE simulator on loopback origins and open Chromium
     /// with the extension and DevTools. Without a display (or with
     /// --headless): drive a call, print what was captured, screenshot
-    /// target/xtask/panel.png.
+    /// target/xtask/panel.png. The extension is the optimised release build
+    /// users get; `--dev` for a debug build.
     #[command(args_override_self = true)]
     Run {
-        /// An optimised build.
+        /// A debug build of the extension (larger and slower than what
+        /// users get) and of the simulator.
         #[arg(long)]
-        release: bool,
+        dev: bool,
         /// Drive a call headless even with a display.
         #[arg(long)]
         headless: bool,
@@ -150,8 +152,9 @@ enum CommandFlags {
         /// Messages loaded into the panel.
         #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = positive_count)]
         records: usize,
-        /// Run one section only, without the browsers.
-        #[arg(long, value_name = "SECTION", value_parser = ["size", "core", "har", "trace", "capture"])]
+        /// Run one section only, without the browsers (`panel`: the
+        /// release build and the panel in the browsers).
+        #[arg(long, value_name = "SECTION", value_parser = ["size", "core", "har", "trace", "capture", "panel"])]
         only: Option<String>,
     },
     /// Release zips for the Chrome Web Store and addons.mozilla.org in
@@ -210,8 +213,8 @@ pub fn parse(args: &[String]) -> Result<Command, clap::Error> {
         None => Command::Help,
         Some(CommandFlags::Build { browser, release }) => Command::Build(BuildOptions { browsers: browser.browsers(), release }),
         Some(CommandFlags::Test { browser, no_e2e }) => Command::Test(TestOptions { browsers: browser.browsers(), e2e: !no_e2e }),
-        Some(CommandFlags::Run { release, headless, options, web_content }) => {
-            Command::Run(RunOptions { release, headless, options, web_content })
+        Some(CommandFlags::Run { dev, headless, options, web_content }) => {
+            Command::Run(RunOptions { release: !dev, headless, options, web_content })
         }
         Some(CommandFlags::Fuzz { seconds, seed }) => Command::Fuzz(FuzzOptions { seconds, seed }),
         Some(CommandFlags::Bench { browser, records, only }) => {
@@ -249,6 +252,10 @@ mod tests {
             Ok(Command::Build(o)) => assert_eq!((o.browsers, o.release), (vec![Browser::Firefox], true)),
             other => panic!("{other:?}"),
         }
+        match parse_line("run --dev") {
+            Ok(Command::Run(o)) => assert!(!o.release),
+            other => panic!("{other:?}"),
+        }
         match parse_line("test --no-e2e") {
             Ok(Command::Test(o)) => assert_eq!((o.browsers, o.e2e), (Browser::ALL.to_vec(), false)),
             other => panic!("{other:?}"),
@@ -257,6 +264,7 @@ mod tests {
             Ok(Command::Run(o)) => {
                 assert_eq!(o.web_content, ["a", "tab|b"]);
                 assert_eq!(o.options, Some(PathBuf::from("o.txt")));
+                assert!(o.release, "`run` shows the optimised panel users get (issue 18)");
             }
             other => panic!("{other:?}"),
         }

@@ -5,7 +5,7 @@
 //! Without a display it drives a call through the sample console headless,
 //! prints what the panel captured and writes a screenshot of the panel.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -31,6 +31,7 @@ pub fn run(options: &RunOptions) -> Result<()> {
     let (chromium, _driver) = browsers.chromium.clone().context("chromium is required")?;
     let dist = dist::build(&BuildOptions { browsers: vec![Browser::Chromium], release: options.release })?;
     let extension = dist.into_iter().next().context("the build produced no folder")?;
+    println!("extension {}   ({})", extension.display(), if options.release { "the release build, as users get it" } else { "a debug build (--dev)" });
 
     let options_text = match &options.options {
         Some(path) => Some(
@@ -44,8 +45,10 @@ pub fn run(options: &RunOptions) -> Result<()> {
             bail!("{}: {e}", options.options.as_deref().unwrap_or(Path::new("")).display());
         }
     }
+    // The simulator is not what users get: its debug build is enough and
+    // skips a slow optimised wasm build.
     let site = simulator::build_site(
-        options.release,
+        false,
         &SiteConfig { options: options_text, web_content: options.web_content.clone() },
     )?;
 
@@ -125,7 +128,7 @@ fn headless_demo(extension: &Path, url: &str, screenshot: &Path) -> Result<()> {
         })
         .map_err(e2e)?;
     session.screenshot(screenshot).map_err(e2e)?;
-    println!("Captured {count} messages. Screenshot of the panel: {}", display_relative(screenshot));
+    println!("Captured {count} messages. Screenshot of the panel: {}", screenshot.display());
     Ok(())
 }
 
@@ -150,8 +153,4 @@ fn drive_call(session: &Session) -> wwe_e2e::Result<()> {
     )?;
     println!("Drove a call from the Console app: dial, setUserData, hangUp -> {steps}");
     Ok(())
-}
-
-fn display_relative(path: &Path) -> String {
-    path.strip_prefix(project_root()).map(PathBuf::from).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }

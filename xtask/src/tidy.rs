@@ -16,6 +16,7 @@ pub fn run() -> Result<()> {
     problems.extend(wasm_bindgen_versions_agree());
     problems.extend(files_say_what_they_are_for());
     problems.extend(extension_js_stays_small());
+    problems.extend(panel_wasm_stays_small());
     if problems.is_empty() {
         eprintln!("xtask: tidy: all checks passed");
         Ok(())
@@ -93,6 +94,30 @@ fn extension_js_stays_small() -> Vec<String> {
     problems
 }
 
+/// The settings that keep the panel's release wasm small (issue 18; the
+/// size bench measures their effect): Leptos type-erased on every wasm
+/// build, and the `wasm-release` profile optimised for size.
+fn panel_wasm_stays_small() -> Vec<String> {
+    let root = project_root();
+    let config = fs::read_to_string(root.join(".cargo/config.toml")).unwrap_or_default();
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    let mut problems = Vec::new();
+    let erased = config
+        .split("[target.wasm32-unknown-unknown]")
+        .nth(1)
+        .is_some_and(|table| table.split("\n[").next().unwrap_or("").contains(r#"rustflags = ["--cfg", "erase_components"]"#));
+    if !erased {
+        problems.push(".cargo/config.toml: [target.wasm32-unknown-unknown] should set rustflags = [\"--cfg\", \"erase_components\"] (about 10% of the panel's wasm)".to_string());
+    }
+    let profile = manifest.split("[profile.wasm-release]").nth(1).and_then(|t| t.split("\n[").next()).unwrap_or("");
+    for wanted in [r#"opt-level = "z""#, "lto = true", "codegen-units = 1", r#"panic = "abort""#] {
+        if !profile.lines().any(|l| l.trim() == wanted) {
+            problems.push(format!("Cargo.toml: [profile.wasm-release] should have `{wanted}` (the panel's wasm size)"));
+        }
+    }
+    problems
+}
+
 fn source_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -124,6 +149,11 @@ mod tests {
     #[test]
     fn extension_js_stays_small() {
         assert_eq!(super::extension_js_stays_small(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn panel_wasm_stays_small() {
+        assert_eq!(super::panel_wasm_stays_small(), Vec::<String>::new());
     }
 
     #[test]
