@@ -133,14 +133,16 @@ impl Serialize for Exact<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
             Value::Array(items) => s.collect_seq(items.iter().map(Exact)),
-            Value::Object(map) => match marked(self.0) {
-                Some(token) => RawValue::from_string(token.to_owned()).map_err(S::Error::custom)?.serialize(s),
+            // Most objects are no tag: one lookup tells.
+            Value::Object(map) => match map.get(crate::tagged::TAG_KEY).and_then(Value::as_str) {
+                None => s.collect_map(map.iter().map(|(k, v)| (k, Exact(v)))),
                 // A page's own object (its `$wwe` key wrapped by the relay)
                 // is no tag itself; what it holds may be.
-                None if crate::tagged::tag_of(self.0) == Some("object") => {
-                    s.collect_map(map.iter().map(|(k, v)| (k, Own(v))))
-                }
-                None => s.collect_map(map.iter().map(|(k, v)| (k, Exact(v)))),
+                Some("object") => s.collect_map(map.iter().map(|(k, v)| (k, Own(v)))),
+                Some(_) => match marked(self.0) {
+                    Some(token) => RawValue::from_string(token.to_owned()).map_err(S::Error::custom)?.serialize(s),
+                    None => s.collect_map(map.iter().map(|(k, v)| (k, Exact(v)))),
+                },
             },
             other => other.serialize(s),
         }
