@@ -122,6 +122,11 @@ pub fn keep(tab: Option<TabId>, settings: RwSignal<Settings>, loaded: RwSignal<b
             if want && !ours.get() {
                 attachment.set(Attachment::Attaching);
                 match attach(tab).await {
+                    // Switched off while attaching: detached at once.
+                    Ok(()) if !wanted.get_untracked() => {
+                        let _ = bridge::debugger_detach(tab).await;
+                        attachment.set(Attachment::Off);
+                    }
                     Ok(()) => {
                         ours.set(true);
                         tell(true);
