@@ -48,28 +48,26 @@ pub(super) fn from_str<T: DeserializeOwned>(text: &str, max_depth: usize) -> Res
     }
 }
 
-fn is_recursion_limit(e: &serde_json::Error) -> bool {
+pub(super) fn is_recursion_limit(e: &serde_json::Error) -> bool {
     e.is_syntax() && e.to_string().starts_with("recursion limit exceeded")
 }
 
 /// The offset of the first `[` or `{` (outside strings) that opens level
 /// `max_depth + 1`, if any.
 pub(super) fn past(text: &str, max_depth: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, b) in text.bytes().enumerate() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            // A string: skipped in one tight loop to its closing quote (a
+            // trace is mostly strings; this pass reads every byte of it).
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max_depth {
@@ -79,6 +77,7 @@ pub(super) fn past(text: &str, max_depth: usize) -> Option<usize> {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     None
 }
@@ -116,6 +115,17 @@ mod tests {
             }
             _ => panic!("141 levels must be refused"),
         }
+    }
+
+    /// `past` skips strings whole: escaped quotes and backslashes inside
+    /// them, brackets inside them, a string cut at the end of the text.
+    #[test]
+    fn past_reads_strings_as_json_does() {
+        assert_eq!(past(r#"["\"[[[", [[1]]]"#, 3), None);
+        assert_eq!(past(r#"["\"[[[", [[[1]]]]"#, 3), Some(12));
+        assert_eq!(past(r#"["a\\", [[[1]]]]"#, 3), Some(10), "an escaped backslash ends the escape");
+        assert_eq!(past(r#"["a\"#, 0), Some(0));
+        assert_eq!(past(r#"{"k": "[{[{"}"#, 1), None);
     }
 
     #[test]

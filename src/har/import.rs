@@ -198,19 +198,28 @@ pub fn import_har_each(text: &str, each: &mut dyn FnMut(Record)) -> Result<Trace
         };
         Error::new(ErrorKind::Json { line: e.line(), column: e.column(), message })
     };
-    // The depth is measured first (records go out as they are read, so a
-    // second pass after serde_json's own limit is no option); within the
-    // bound, recursion is finite.
-    if let Some(offset) = depth::past(text, MAX_MESSAGE_DEPTH + HAR_LEVELS) {
-        let (line, column) = depth::line_column(text, offset);
-        return Err(Error::new(ErrorKind::TooDeep { line, column, limit: MAX_MESSAGE_DEPTH }));
-    }
     // Integers beyond 64 bits keep their digits (crate::bignum).
-    let text = crate::bignum::protect(text);
-    let mut de = serde_json::Deserializer::from_str(&text);
-    de.disable_recursion_limit();
-    let log = FileSeed { each }.deserialize(&mut de).map_err(json_error)?;
-    de.end().map_err(json_error)?;
+    let protected = crate::bignum::protect(text);
+    // With serde_json's own limit first: the usual trace is shallow, and
+    // measuring the nesting costs a pass over the whole text. Only when
+    // that limit stops it is the nesting measured (on the file's own
+    // text) and the file read again without the limit, the records `each`
+    // already had skipped; within the bound, recursion is finite.
+    let mut given = 0usize;
+    let first = read_log(&protected, true, 0, &mut |r| {
+        given += 1;
+        each(r);
+    });
+    let log = match first {
+        Err(e) if depth::is_recursion_limit(&e) => {
+            if let Some(offset) = depth::past(text, MAX_MESSAGE_DEPTH + HAR_LEVELS) {
+                let (line, column) = depth::line_column(text, offset);
+                return Err(Error::new(ErrorKind::TooDeep { line, column, limit: MAX_MESSAGE_DEPTH }));
+            }
+            read_log(&protected, false, given, each).map_err(json_error)?
+        }
+        other => other.map_err(json_error)?,
+    };
     let Some(log) = log else {
         return Err(ErrorKind::NotATrace { found: "a JSON object without `log`".to_owned() }.into());
     };
@@ -228,6 +237,25 @@ pub fn import_har_each(text: &str, each: &mut dyn FnMut(Record)) -> Result<Trace
         return Err(ErrorKind::UnsupportedTraceFormat { found: format, supported: FORMAT }.into());
     }
     Ok(Trace { format: Format::Har, records: Vec::new(), creator, redactions: log.redactions, skipped: Vec::new() })
+}
+
+/// One read of a HAR's text: its `log` head, its records to `each` but
+/// the first `skip`; with serde_json's recursion limit or without it.
+fn read_log(text: &str, limit: bool, skip: usize, each: &mut dyn FnMut(Record)) -> Result<Option<LogHead>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    if !limit {
+        de.disable_recursion_limit();
+    }
+    let mut seen = 0usize;
+    let mut pass = |r: Record| {
+        seen += 1;
+        if seen > skip {
+            each(r);
+        }
+    };
+    let log = FileSeed { each: &mut pass }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(log)
 }
 
 /// What a HAR's `log` says besides its records.
