@@ -36,24 +36,10 @@ pub fn protect(text: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len() + 64);
     let (mut last, mut i) = (0, 0);
-    let (mut in_string, mut escaped) = (false, false);
     while i < bytes.len() {
         let b = bytes[i];
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
         match b {
-            b'"' => {
-                in_string = true;
-                i += 1;
-            }
+            b'"' => i = crate::har::string_end(bytes, i),
             b'-' | b'0'..=b'9' => {
                 let start = i;
                 if b == b'-' {

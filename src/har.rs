@@ -66,6 +66,7 @@
 //!   rule, count, messages, paths), empty when nothing was.
 
 mod depth;
+pub(crate) use depth::string_end;
 mod export;
 mod import;
 mod jsonl;

@@ -137,7 +137,11 @@ fn collect<'a>(node: &'a Value, out: &mut Vec<&'a Value>, depth: usize) {
 }
 
 fn document_url(node: &Value) -> &str {
-    let url = node.pointer("/frame/url").and_then(Value::as_str).unwrap_or("");
+    without_fragment(node.pointer("/frame/url").and_then(Value::as_str).unwrap_or(""))
+}
+
+/// A document URL as frames are matched by it: without its fragment.
+pub fn without_fragment(url: &str) -> &str {
     url.split('#').next().unwrap_or(url)
 }
 

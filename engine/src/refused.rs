@@ -96,7 +96,7 @@ impl Engine {
     fn refused_record(&self, tab: i64, post: RefusedPost, candidates: &[Candidate]) -> Record {
         let urls = self.frames.tabs.get(&tab).map(|index| &index.urls);
         let frames_at = |url: &str| -> Vec<i64> {
-            urls.into_iter().flatten().filter(|(_, u)| strip_fragment(u) == url).map(|(id, _)| *id).collect()
+            urls.into_iter().flatten().filter(|(_, u)| refused::without_fragment(u) == url).map(|(id, _)| *id).collect()
         };
         let origins: std::collections::BTreeSet<&str> = candidates.iter().map(|c| c.origin.as_str()).collect();
         let source_origin = if origins.len() == 1 { origins.into_iter().next().unwrap_or_default().to_owned() } else { String::new() };
@@ -134,8 +134,4 @@ impl Engine {
             ..Record::default()
         }
     }
-}
-
-fn strip_fragment(url: &str) -> &str {
-    url.split('#').next().unwrap_or(url)
 }

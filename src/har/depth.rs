@@ -52,6 +52,18 @@ pub(super) fn is_recursion_limit(e: &serde_json::Error) -> bool {
     e.is_syntax() && e.to_string().starts_with("recursion limit exceeded")
 }
 
+/// The index just past the JSON string that opens at `bytes[open]` (a
+/// `"`), escapes skipped; the end of `bytes` when it is not closed. The
+/// one reader of strings for the scans over a trace's raw text (this
+/// module's nesting, `crate::bignum`'s long integers).
+pub(crate) fn string_end(bytes: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < bytes.len() && bytes[i] != b'"' {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    (i + 1).min(bytes.len())
+}
+
 /// The offset of the first `[` or `{` (outside strings) that opens level
 /// `max_depth + 1`, if any.
 pub(super) fn past(text: &str, max_depth: usize) -> Option<usize> {
@@ -60,13 +72,9 @@ pub(super) fn past(text: &str, max_depth: usize) -> Option<usize> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            // A string: skipped in one tight loop to its closing quote (a
-            // trace is mostly strings; this pass reads every byte of it).
             b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
+                i = string_end(bytes, i);
+                continue;
             }
             b'[' | b'{' => {
                 depth += 1;
