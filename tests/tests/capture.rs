@@ -62,8 +62,10 @@ fn frames_and_values(browser: Browser) {
                 .ok_or_else(|| Error::new(format!("no frame whose URL contains {needle}: {frames:?}")))
         };
         let (a, b, g) = (id_of("name=A")?, id_of("name=B")?, id_of("name=G")?);
+        // Every message checked below, the chains' last links included: the
+        // opener's record of the popup's reply may come a batch later.
         let records = wait_records(session, tab, "every relation's message", |rs| {
-            ["A->parent", "B->parent", "G->top", "G->B", "B->G", "top->self", "popup->opener", "opener->popup", "values", "big-got"]
+            ["top->A", "A->parent", "B->parent", "G->top", "G->B", "B->G", "top->self", "popup->opener", "opener->popup", "popup-got-reply", "values", "big-got"]
                 .iter()
                 .all(|t| find_t(rs, t).is_some())
         })?;
