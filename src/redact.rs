@@ -364,12 +364,7 @@ pub(crate) fn redact_if_needed(session: &Session, rules: &Rules) -> (Vec<Hit>, O
         return (hits, None);
     }
     let mut records: Vec<Record> = session.messages().iter().map(|m| m.record.clone()).collect();
-    // Values first, then renames in the order pushed (a member's own
-    // members before it), so every pointer still names what it did.
-    let (renames, sets): (Vec<Edit>, Vec<Edit>) = edits.into_iter().partition(|e| matches!(e.change, Change::Rename { .. }));
-    for edit in sets.into_iter().chain(renames) {
-        apply(&mut records[edit.index], edit);
-    }
+    apply_all(&mut records, edits, |index| index);
     (hits, Some(records))
 }
 
@@ -450,27 +445,54 @@ fn set_field(r: &mut Record, name: &str, text: String) {
 
 /// Groups hits per rule (in the order of the rules' first hits).
 pub fn summarize(hits: &[Hit]) -> Vec<Summary> {
-    let mut out: Vec<Summary> = Vec::new();
-    let mut seen_paths: Vec<HashSet<&str>> = Vec::new();
+    let mut summarizer = Summarizer::default();
     for hit in hits {
-        let i = match out.iter().position(|s| s.rule == hit.rule) {
+        summarizer.add(hit);
+    }
+    summarizer.finish()
+}
+
+/// [`summarize`] a hit at a time, for a trace redacted a record at a time:
+/// the hits need not be kept.
+#[derive(Debug, Default)]
+pub struct Summarizer {
+    out: Vec<Summary>,
+    /// Per summary, every distinct pointer seen (its `paths` keeps at most
+    /// [`MAX_SUMMARY_PATHS`]).
+    seen_paths: Vec<HashSet<String>>,
+}
+
+impl Summarizer {
+    /// Counts one hit.
+    pub fn add(&mut self, hit: &Hit) {
+        let i = match self.out.iter().position(|s| s.rule == hit.rule) {
             Some(i) => i,
             None => {
-                out.push(Summary { rule: hit.rule.clone(), count: 0, messages: Vec::new(), paths: Vec::new() });
-                seen_paths.push(HashSet::new());
-                out.len() - 1
+                self.out.push(Summary { rule: hit.rule.clone(), count: 0, messages: Vec::new(), paths: Vec::new() });
+                self.seen_paths.push(HashSet::new());
+                self.out.len() - 1
             }
         };
-        let s = &mut out[i];
+        let s = &mut self.out[i];
         s.count += 1;
         if s.messages.last() != Some(&hit.message) {
             s.messages.push(hit.message);
         }
-        if seen_paths[i].insert(&hit.pointer) && s.paths.len() < MAX_SUMMARY_PATHS {
+        if s.paths.len() < MAX_SUMMARY_PATHS && !self.seen_paths[i].contains(&hit.pointer) {
+            self.seen_paths[i].insert(hit.pointer.clone());
             s.paths.push(hit.pointer.clone());
         }
     }
-    out
+
+    /// The summary so far, per rule.
+    pub fn summary(&self) -> &[Summary] {
+        &self.out
+    }
+
+    /// The summary, per rule.
+    pub fn finish(self) -> Vec<Summary> {
+        self.out
+    }
 }
 
 /// The redaction history of a trace written again: what earlier exports
@@ -509,10 +531,7 @@ pub fn mask(value: &Value, rules: &Rules) -> Value {
     // Depth 1: no member is exempt as a protocol field.
     walker.value(value, 1);
     let mut record = Record { data: value.clone(), ..Record::default() };
-    let (renames, sets): (Vec<Edit>, Vec<Edit>) = edits.into_iter().partition(|e| matches!(e.change, Change::Rename { .. }));
-    for edit in sets.into_iter().chain(renames) {
-        apply(&mut record, edit);
-    }
+    apply_all(std::slice::from_mut(&mut record), edits, |_| 0);
     record.data
 }
 
@@ -528,26 +547,89 @@ fn scan<'v>(session: &'v Session, rules: &Rules) -> (Vec<Hit>, Vec<Edit<'v>>) {
     if rules.is_empty() {
         return (hits, edits);
     }
-    let jwt_reply = rules.rules.iter().any(|r| matches!(r, Rule::JwtReply));
-    let jwt_replies: HashSet<u64> = if jwt_reply {
-        session
-            .exchanges()
-            .iter()
-            .filter(|e| e.name == "auth.getJwtToken")
-            .filter_map(|e| e.reply)
-            .collect()
-    } else {
-        HashSet::new()
-    };
+    let token_replies = TokenReplies::of(session, rules);
     let mut walker = Walker { rules, hits: &mut hits, edits: &mut edits, index: 0, message: 0, part: Part::Data, path: Vec::new() };
     for (index, m) in session.messages().iter().enumerate() {
-        walker.index = index;
-        walker.message = m.record.id;
-        walker.part = Part::Data;
-        let data = &m.record.data;
-        let token_reply = jwt_reply
-            && m.decoded.message.is_reply()
-            && (jwt_replies.contains(&m.record.id) || data.get("data").is_some_and(holds_token));
+        walker.record(index, &m.record, m.decoded.message.is_reply(), &token_replies);
+    }
+    (hits, edits)
+}
+
+/// The replies `jwt-reply` redacts whole because of their request: the
+/// record ids of the replies to `auth.getJwtToken`, as a session paired
+/// them (empty unless the rules have `jwt-reply`).
+#[derive(Debug, Clone, Default)]
+pub struct TokenReplies(HashSet<u64>);
+
+impl TokenReplies {
+    /// The token replies of `session`'s exchanges, for these rules. A
+    /// [`Session::lean`] one knows them as well as a full one: exchanges
+    /// are kept whole.
+    pub fn of(session: &Session, rules: &Rules) -> TokenReplies {
+        if !rules.needs_pairing() {
+            return TokenReplies::default();
+        }
+        TokenReplies(session.exchanges().iter().filter(|e| e.name == "auth.getJwtToken").filter_map(|e| e.reply).collect())
+    }
+}
+
+impl Rules {
+    /// Whether redacting a record needs the pairing of the whole trace
+    /// (`jwt-reply`: a reply is redacted whole when its request asked for
+    /// a token): see [`TokenReplies`].
+    pub fn needs_pairing(&self) -> bool {
+        self.rules.iter().any(|r| matches!(r, Rule::JwtReply))
+    }
+}
+
+/// One record with the rules applied, or `None` when they change nothing;
+/// what was redacted is added to `hits` (`index` is the record's position
+/// in its trace, [`Hit::index`]). `is_reply` is whether its message decodes
+/// as a reply. The same as [`redact`] does to each record of a session
+/// whose pairing gave `token_replies`, for a trace read a record at a time.
+pub fn redact_record(
+    record: &Record,
+    index: usize,
+    is_reply: bool,
+    rules: &Rules,
+    token_replies: &TokenReplies,
+    hits: &mut Vec<Hit>,
+) -> Option<Record> {
+    if rules.is_empty() {
+        return None;
+    }
+    let mut edits = Vec::new();
+    let mut walker = Walker { rules, hits, edits: &mut edits, index: 0, message: 0, part: Part::Data, path: Vec::new() };
+    walker.record(index, record, is_reply, token_replies);
+    if edits.is_empty() {
+        return None;
+    }
+    let mut out = record.clone();
+    apply_all(std::slice::from_mut(&mut out), edits, |_| 0);
+    Some(out)
+}
+
+/// Applies edits: values first, then renames in the order pushed (a
+/// member's own members before it), so every pointer still names what it
+/// did. `slot` gives an edit's record in `records` from its message index.
+fn apply_all(records: &mut [Record], edits: Vec<Edit<'_>>, slot: impl Fn(usize) -> usize) {
+    let (renames, sets): (Vec<Edit>, Vec<Edit>) = edits.into_iter().partition(|e| matches!(e.change, Change::Rename { .. }));
+    for edit in sets.into_iter().chain(renames) {
+        apply(&mut records[slot(edit.index)], edit);
+    }
+}
+
+impl<'v> Walker<'_, 'v> {
+    /// Walks every field of one record.
+    fn record(&mut self, index: usize, record: &'v Record, is_reply: bool, token_replies: &TokenReplies) {
+        self.index = index;
+        self.message = record.id;
+        self.part = Part::Data;
+        let data = &record.data;
+        let token_reply = self.rules.needs_pairing()
+            && is_reply
+            && (token_replies.0.contains(&record.id) || data.get("data").is_some_and(holds_token));
+        let walker = self;
         match data.get("data") {
             Some(reply_data) if token_reply => {
                 walker.path.push(Seg::Key("data"));
@@ -564,18 +646,17 @@ fn scan<'v>(session: &'v Session, rules: &Rules) -> (Vec<Hit>, Vec<Edit<'v>>) {
             }
             _ => walker.value(data, 0),
         }
-        for (name, text) in text_fields(&m.record) {
+        for (name, text) in text_fields(record) {
             if let Some(text) = text.filter(|t| !t.is_empty()) {
                 walker.part = Part::Field(name);
                 walker.string(text);
             }
         }
-        for (key, value) in &m.record.extra {
+        for (key, value) in &record.extra {
             walker.part = Part::Extra(key);
             walker.value(value, 1);
         }
     }
-    (hits, edits)
 }
 
 /// One step of a path into a message.

@@ -358,6 +358,10 @@ pub struct Session {
     /// least twice `lean_window`.
     next_compact: usize,
     lean_window: usize,
+    /// A lean session that hands over the messages it drops (see
+    /// [`Session::take_retired`]).
+    retiring: bool,
+    retired: Vec<Captured>,
 }
 
 impl Session {
@@ -383,6 +387,21 @@ impl Session {
     #[doc(hidden)]
     pub fn lean_with_window(window: usize) -> Session {
         Session { lean: true, lean_window: window.max(1), ..Session::new() }
+    }
+
+    /// A [`Session::lean`] one that hands over each message it drops, with
+    /// its decoding and exchange final, through [`Session::take_retired`]:
+    /// for a caller that writes a trace's messages as pairing lets go of
+    /// them.
+    pub fn lean_retiring() -> Session {
+        Session { retiring: true, ..Session::lean() }
+    }
+
+    /// The messages a [`Session::lean_retiring`] one dropped since the last
+    /// call, in the order pushed (those still held are in
+    /// [`Session::messages`]).
+    pub fn take_retired(&mut self) -> Vec<Captured> {
+        std::mem::take(&mut self.retired)
     }
 
     /// Checks later requests against these WWE options (lint
@@ -500,7 +519,12 @@ impl Session {
                 cut = cut.min(self.dropped + i);
             }
         }
-        self.messages.drain(..cut - self.dropped);
+        let gone = self.messages.drain(..cut - self.dropped);
+        if self.retiring {
+            self.retired.extend(gone);
+        } else {
+            drop(gone);
+        }
         self.dropped = cut;
         // What is still needed stays; look again when it has doubled.
         self.next_compact = 2 * self.messages.len();

@@ -4,6 +4,8 @@
 //! intermediate JSON tree, one small allocation per message for its JSON
 //! text.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat};
@@ -53,11 +55,91 @@ pub fn to_har(session: &Session, options: &HarOptions<'_>) -> String {
 /// # Errors
 ///
 /// What `out` fails with.
-pub fn write_har<W: std::io::Write>(session: &Session, options: &HarOptions<'_>, mut out: W) -> std::io::Result<()> {
-    let messages = session.messages();
-    let pages = Pages::of(messages);
+pub fn write_har<W: std::io::Write>(session: &Session, options: &HarOptions<'_>, out: W) -> std::io::Result<()> {
+    let plan = Plan::of(session);
+    write_planned(&plan, &mut SessionRecords(session.messages()), options, out)
+}
+
+/// What HAR's entries and `_wweMessages` say of one message besides its
+/// record: from its session's decoding and pairing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts {
+    /// Index in the session's exchanges of the exchange it is the request
+    /// or reply of.
+    exchange: Option<usize>,
+    is_reply: bool,
+    direction: Direction,
+    kind: &'static str,
+}
+
+impl Facts {
+    pub(crate) fn of(m: &Captured) -> Facts {
+        Facts {
+            exchange: m.exchange,
+            is_reply: m.decoded.message.is_reply(),
+            direction: m.decoded.message.direction(),
+            kind: m.decoded.message.kind_str(),
+        }
+    }
+}
+
+/// Everything a HAR says besides the records themselves: from a session
+/// that holds them ([`Plan::of`]), or gathered from a lean session while
+/// a trace streams through it.
+pub(crate) struct Plan<'s> {
+    pub(crate) exchanges: &'s [Exchange],
+    pub(crate) findings: &'s [Finding],
+    /// Per message, in order.
+    pub(crate) facts: Vec<Facts>,
+    /// The pages, each titled by the first top frame URL seen in it.
+    pub(crate) pages: Vec<Page>,
+}
+
+impl Plan<'_> {
+    pub(crate) fn of(session: &Session) -> Plan<'_> {
+        let mut pages = PageTracker::default();
+        for m in session.messages() {
+            pages.page_of(&m.record);
+        }
+        Plan {
+            exchanges: session.exchanges(),
+            findings: session.findings(),
+            facts: session.messages().iter().map(Facts::of).collect(),
+            pages: pages.finish(),
+        }
+    }
+}
+
+/// A trace's records, in order, read as often as asked: by reference from
+/// a session, or again from a file.
+pub(crate) trait Records<'a> {
+    type Error: From<std::io::Error>;
+    /// Calls `each` with every record in order, stopping at its first
+    /// error.
+    fn each(&mut self, each: &mut dyn FnMut(Cow<'a, Record>) -> std::io::Result<()>) -> Result<(), Self::Error>;
+}
+
+/// A session's records, borrowed.
+struct SessionRecords<'s>(&'s [Captured]);
+
+impl<'s> Records<'s> for SessionRecords<'s> {
+    type Error = std::io::Error;
+    fn each(&mut self, each: &mut dyn FnMut(Cow<'s, Record>) -> std::io::Result<()>) -> std::io::Result<()> {
+        self.0.iter().try_for_each(|m| each(Cow::Borrowed(&m.record)))
+    }
+}
+
+/// Writes a HAR of the records `records` gives, which `plan` describes:
+/// read twice (entries, then `_wweMessages`), each held only while its
+/// entry waits for its other half.
+pub(crate) fn write_planned<'a, R: Records<'a>, W: std::io::Write>(
+    plan: &Plan<'_>,
+    records: &mut R,
+    options: &HarOptions<'_>,
+    mut out: W,
+) -> Result<(), R::Error> {
     let mut findings: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (i, f) in session.findings().iter().enumerate() {
+    for (i, f) in plan.findings.iter().enumerate() {
         for &id in &f.messages {
             let list = findings.entry(id).or_default();
             if list.last() != Some(&i) {
@@ -65,6 +147,8 @@ pub fn write_har<W: std::io::Write>(session: &Session, options: &HarOptions<'_>,
             }
         }
     }
+    let failed = RefCell::new(None);
+    let records = RefCell::new(records);
     let file = File {
         log: Log {
             version: "1.2",
@@ -72,11 +156,11 @@ pub fn write_har<W: std::io::Write>(session: &Session, options: &HarOptions<'_>,
                 name: CREATOR,
                 version: options.creator_version.unwrap_or(env!("CARGO_PKG_VERSION")),
             },
-            pages: &pages.pages,
-            entries: Entries { session, pages: &pages, findings: &findings },
+            pages: &plan.pages,
+            entries: Entries { plan, records: &records, failed: &failed, findings: &findings },
             comment: options.comment,
             wwe_format: FORMAT,
-            wwe_messages: Messages(messages),
+            wwe_messages: Messages { plan, records: &records, failed: &failed },
             wwe_redactions: options.redactions,
         },
     };
@@ -85,26 +169,34 @@ pub fn write_har<W: std::io::Write>(session: &Session, options: &HarOptions<'_>,
     } else {
         serde_json::to_writer(&mut out, &file)
     };
-    written.map_err(std::io::Error::from)
+    // A failure to read the records again is the one to report: the
+    // serializer only saw that it stopped.
+    match (written, failed.into_inner()) {
+        (_, Some(e)) => Err(e),
+        (Err(e), None) => Err(std::io::Error::from(e).into()),
+        (Ok(()), None) => Ok(()),
+    }
 }
 
 #[derive(Serialize)]
-struct File<'a> {
-    log: Log<'a>,
+#[serde(bound = "")]
+struct File<'a, 'r, R: Records<'r>> {
+    log: Log<'a, 'r, R>,
 }
 
 #[derive(Serialize)]
-struct Log<'a> {
+#[serde(bound = "")]
+struct Log<'a, 'r, R: Records<'r>> {
     version: &'static str,
     creator: Creator<'a>,
     pages: &'a [Page],
-    entries: Entries<'a>,
+    entries: Entries<'a, 'r, R>,
     #[serde(skip_serializing_if = "Option::is_none")]
     comment: Option<&'a str>,
     #[serde(rename = "_wweFormat")]
     wwe_format: u64,
     #[serde(rename = "_wweMessages")]
-    wwe_messages: Messages<'a>,
+    wwe_messages: Messages<'a, 'r, R>,
     #[serde(rename = "_wweRedactions")]
     wwe_redactions: &'a [Summary],
 }
@@ -117,7 +209,7 @@ struct Creator<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Page {
+pub(crate) struct Page {
     started_date_time: String,
     id: String,
     title: String,
@@ -133,50 +225,51 @@ struct PageTimings {
     on_load: i32,
 }
 
-/// The pages, and the page of every message.
-struct Pages {
+/// Assigns messages to pages as they come: a new page for each new top
+/// frame URL of a tab.
+#[derive(Default)]
+pub(crate) struct PageTracker {
     pages: Vec<Page>,
-    of_message: Vec<usize>,
+    /// Per tab: its current page and the top frame URL it is for (empty
+    /// until the top frame is seen).
+    current: HashMap<i64, (usize, String)>,
 }
 
-impl Pages {
-    fn of(messages: &[Captured]) -> Pages {
-        let mut pages: Vec<Page> = Vec::new();
-        // Per tab: the current page and the top frame URL it is for
-        // (empty until the top frame is seen).
-        let mut current: HashMap<i64, (usize, &str)> = HashMap::new();
-        let mut of_message = Vec::with_capacity(messages.len());
-        for m in messages {
-            let r = &m.record;
-            let top_url = (r.frame_id == 0 && !r.frame_url.is_empty()).then_some(r.frame_url.as_str());
-            let page = match (current.get_mut(&r.tab_id), top_url) {
-                (Some((page, url)), Some(top)) if url.is_empty() => {
-                    // The first sight of this tab's top frame names its page.
-                    *url = top;
-                    pages[*page].title = top.to_owned();
-                    *page
-                }
-                (Some((page, url)), Some(top)) if *url != top => {
-                    *page = pages.len();
-                    *url = top;
-                    pages.push(Page::new(pages.len(), r.time, top.to_owned()));
-                    *page
-                }
-                (Some((page, _)), _) => *page,
-                (None, top) => {
-                    let i = pages.len();
-                    let title = top.map_or_else(|| format!("tab {}", r.tab_id), str::to_owned);
-                    pages.push(Page::new(i, r.time, title));
-                    current.insert(r.tab_id, (i, top.unwrap_or("")));
-                    i
-                }
-            };
-            of_message.push(page);
+impl PageTracker {
+    /// The page of the next message, `r`.
+    pub(crate) fn page_of(&mut self, r: &Record) -> usize {
+        let pages = &mut self.pages;
+        let top_url = (r.frame_id == 0 && !r.frame_url.is_empty()).then_some(r.frame_url.as_str());
+        match (self.current.get_mut(&r.tab_id), top_url) {
+            (Some((page, url)), Some(top)) if url.is_empty() => {
+                // The first sight of this tab's top frame names its page.
+                top.clone_into(url);
+                pages[*page].title = top.to_owned();
+                *page
+            }
+            (Some((page, url)), Some(top)) if *url != top => {
+                *page = pages.len();
+                top.clone_into(url);
+                pages.push(Page::new(pages.len(), r.time, top.to_owned()));
+                *page
+            }
+            (Some((page, _)), _) => *page,
+            (None, top) => {
+                let i = pages.len();
+                let title = top.map_or_else(|| format!("tab {}", r.tab_id), str::to_owned);
+                pages.push(Page::new(i, r.time, title));
+                self.current.insert(r.tab_id, (i, top.unwrap_or("").to_owned()));
+                i
+            }
         }
-        if pages.is_empty() {
-            pages.push(Page::new(0, 0.0, "empty capture".to_owned()));
+    }
+
+    /// The pages; one called "empty capture" when there was no message.
+    pub(crate) fn finish(mut self) -> Vec<Page> {
+        if self.pages.is_empty() {
+            self.pages.push(Page::new(0, 0.0, "empty capture".to_owned()));
         }
-        Pages { pages, of_message }
+        self.pages
     }
 }
 
@@ -222,45 +315,116 @@ fn clamp_note(time_ms: f64) -> Option<String> {
     })
 }
 
-struct Entries<'a> {
-    session: &'a Session,
-    pages: &'a Pages,
+struct Entries<'a, 'r, R: Records<'r>> {
+    plan: &'a Plan<'a>,
+    records: &'a RefCell<&'a mut R>,
+    failed: &'a RefCell<Option<R::Error>>,
     findings: &'a HashMap<u64, Vec<usize>>,
 }
 
-impl Serialize for Entries<'_> {
+/// The halves of an entry that wait for the rest.
+#[derive(Default)]
+struct Halves<'r> {
+    request: Option<(Cow<'r, Record>, usize)>,
+    reply: Option<Cow<'r, Record>>,
+}
+
+/// Reads the records once through `records`, serializing an element for
+/// each as `element` says; a failure to read them is kept in `failed`.
+fn each_record<'r, R: Records<'r>, E: serde::ser::Error>(
+    records: &RefCell<&mut R>,
+    failed: &RefCell<Option<R::Error>>,
+    mut element: impl FnMut(usize, Cow<'r, Record>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut serde_error = None;
+    let mut i = 0;
+    let read = records.borrow_mut().each(&mut |record| {
+        let at = i;
+        i += 1;
+        element(at, record).map_err(|e| {
+            serde_error = Some(e);
+            std::io::Error::other("stopped by the serializer")
+        })
+    });
+    match (serde_error, read) {
+        (Some(e), _) => Err(e),
+        (None, Err(e)) => {
+            *failed.borrow_mut() = Some(e);
+            Err(E::custom("the trace's records could not be read again"))
+        }
+        (None, Ok(())) => Ok(()),
+    }
+}
+
+impl<'r, R: Records<'r>> Serialize for Entries<'_, 'r, R> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let exchanges = self.session.exchanges();
+        let exchanges = self.plan.exchanges;
         let mut seq = s.serialize_seq(Some(exchanges.len()))?;
-        let messages = self.session.messages();
         // The request and reply message of every exchange, by position
         // (record ids may repeat in a merged trace; positions do not).
         let mut request_at = vec![usize::MAX; exchanges.len()];
         let mut reply_at = vec![usize::MAX; exchanges.len()];
-        for (i, m) in messages.iter().enumerate() {
-            if let Some(x) = m.exchange {
-                let slot = if m.decoded.message.is_reply() { &mut reply_at[x] } else { &mut request_at[x] };
+        for (i, f) in self.plan.facts.iter().enumerate() {
+            if let Some(x) = f.exchange {
+                let slot = if f.is_reply { &mut reply_at[x] } else { &mut request_at[x] };
                 if *slot == usize::MAX {
                     *slot = i;
                 }
             }
         }
-        for (x, e) in exchanges.iter().enumerate() {
-            let req_pos = request_at[x];
-            let request = &messages[req_pos].record;
-            let reply = messages.get(reply_at[x]).map(|m| &m.record);
-            let mut found: Vec<&Finding> = Vec::new();
-            for id in std::iter::once(e.request).chain(e.reply) {
-                for &f in self.findings.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
-                    let f = &self.session.findings()[f];
-                    if !found.iter().any(|g| std::ptr::eq(*g, f)) {
-                        found.push(f);
-                    }
-                }
+        // Entries are written in the order of their requests, each once
+        // its reply (if it has one) has been read.
+        let mut waiting: HashMap<usize, Halves<'r>> = HashMap::new();
+        let mut next = 0;
+        let mut pages = PageTracker::default();
+        each_record(self.records, self.failed, |i, record| {
+            let page = pages.page_of(&record);
+            let Some(x) = self.plan.facts.get(i).and_then(|f| f.exchange) else { return Ok(()) };
+            if i == request_at[x] {
+                waiting.entry(x).or_default().request = Some((record, page));
+            } else if i == reply_at[x] {
+                waiting.entry(x).or_default().reply = Some(record);
             }
-            seq.serialize_element(&entry(e, request, reply, self.pages.of_message[req_pos], &found))?;
+            while let Some(h) = waiting.get(&next) {
+                if h.request.is_none() || (reply_at[next] != usize::MAX && h.reply.is_none()) {
+                    break;
+                }
+                let h = waiting.remove(&next).expect("just seen");
+                let (request, page) = h.request.expect("checked above");
+                seq.serialize_element(&entry(
+                    &exchanges[next],
+                    &request,
+                    h.reply.as_deref(),
+                    page,
+                    &self.findings_of(&exchanges[next]),
+                ))?;
+                next += 1;
+            }
+            Ok(())
+        })?;
+        if next < exchanges.len() {
+            return Err(serde::ser::Error::custom(format!(
+                "exchange {next} of {} has no request among the records",
+                exchanges.len()
+            )));
         }
         seq.end()
+    }
+}
+
+impl<'r, R: Records<'r>> Entries<'_, 'r, R> {
+    /// The findings about an exchange's request or reply, each once.
+    fn findings_of(&self, e: &Exchange) -> Vec<&Finding> {
+        let mut found: Vec<&Finding> = Vec::new();
+        for id in std::iter::once(e.request).chain(e.reply) {
+            for &f in self.findings.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
+                let f = &self.plan.findings[f];
+                if !found.iter().any(|g| std::ptr::eq(*g, f)) {
+                    found.push(f);
+                }
+            }
+        }
+        found
     }
 }
 
@@ -495,7 +659,11 @@ fn encode_into(out: &mut String, s: &str) {
     }
 }
 
-struct Messages<'a>(&'a [Captured]);
+struct Messages<'a, 'r, R: Records<'r>> {
+    plan: &'a Plan<'a>,
+    records: &'a RefCell<&'a mut R>,
+    failed: &'a RefCell<Option<R::Error>>,
+}
 
 #[derive(Serialize)]
 struct WireMessage<'a> {
@@ -514,22 +682,24 @@ struct WireMessage<'a> {
     record: WithoutData<'a>,
 }
 
-impl Serialize for Messages<'_> {
+impl<'r, R: Records<'r>> Serialize for Messages<'_, 'r, R> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for m in self.0 {
-            let direction = m.decoded.message.direction();
+        let mut seq = s.serialize_seq(Some(self.plan.facts.len()))?;
+        each_record(self.records, self.failed, |i, record| {
+            let Some(f) = self.plan.facts.get(i) else {
+                return Err(serde::ser::Error::custom(format!("record {} is beyond the {} planned", i + 1, self.plan.facts.len())));
+            };
             seq.serialize_element(&WireMessage {
-                kind: if direction == Direction::ToService { "send" } else { "receive" },
-                time: m.record.time / 1000.0,
+                kind: if f.direction == Direction::ToService { "send" } else { "receive" },
+                time: record.time / 1000.0,
                 opcode: 1,
-                data: crate::bignum::Exact(&m.record.data),
-                direction: direction.as_str(),
-                message_kind: m.decoded.message.kind_str(),
-                entry: m.exchange,
-                record: WithoutData(&m.record),
-            })?;
-        }
+                data: crate::bignum::Exact(&record.data),
+                direction: f.direction.as_str(),
+                message_kind: f.kind,
+                entry: f.exchange,
+                record: WithoutData(&record),
+            })
+        })?;
         seq.end()
     }
 }
