@@ -6,6 +6,8 @@
 
 #[path = "../src/tests/fuzz_driver.rs"]
 mod fuzz_driver;
+#[path = "../src/tests/replay_mem.rs"]
+mod replay_mem;
 #[path = "../src/tests/fuzz_traces.rs"]
 mod fuzz_traces;
 

@@ -70,6 +70,7 @@ pub(crate) use depth::string_end;
 mod export;
 mod import;
 mod jsonl;
+mod stream;
 mod without_data;
 
 #[cfg(test)]
@@ -79,6 +80,7 @@ pub use export::{to_har, write_har, HarOptions};
 pub use depth::MAX_MESSAGE_DEPTH;
 pub use import::{detect, import, import_har_each, import_with, ImportOptions, DETECT_LINES};
 pub use jsonl::{parse_jsonl, to_jsonl, write_jsonl, JsonlReader};
+pub use stream::{export_replayed, Pass, Replay, StreamOptions, Streamed};
 
 use crate::options::Options;
 use crate::record::Record;
@@ -210,24 +212,20 @@ pub fn export_to<W: std::io::Write>(
     };
     let mut notes = Vec::new();
     if format == Format::JsonLines && !history.is_empty() {
-        let rules: Vec<&str> = history.iter().map(|h| h.rule.as_str()).collect();
-        notes.push(format!(
-            "JSON Lines holds records only: the redaction history read with the trace ({}) is not in this file; a HAR keeps it",
-            rules.join(", ")
-        ));
+        notes.push(history_left_out(history));
     }
     let outside = session.messages().iter().filter(|m| !export::in_har_range(m.record.time)).count();
     if format == Format::Har && outside > 0 {
-        let records = if outside == 1 { "1 record has a time".to_owned() } else { format!("{outside} records have times") };
-        notes.push(format!(
-            "{records} outside HAR's years 0000-9999: the startedDateTime of their pages and entries is clamped (each says so in its comment); the records keep their times"
-        ));
+        notes.push(dates_clamped(outside as u64));
     }
     let Some(records) = redacted else {
         write(session, out)?;
         return Ok(Written { hits, notes });
     };
+    // The redacted records, judged as the session was: with its options,
+    // at its time.
     let mut clean = Session::new();
+    clean.set_options(session.options().cloned());
     for r in records {
         clean.push(r);
     }
@@ -236,6 +234,24 @@ pub fn export_to<W: std::io::Write>(
     }
     write(&clean, out)?;
     Ok(Written { hits, notes })
+}
+
+/// The note of a JSON Lines export of a trace that had a redaction history.
+fn history_left_out(history: &[Summary]) -> String {
+    let rules: Vec<&str> = history.iter().map(|h| h.rule.as_str()).collect();
+    format!(
+        "JSON Lines holds records only: the redaction history read with the trace ({}) is not in this file; a HAR keeps it",
+        rules.join(", ")
+    )
+}
+
+/// The note of a HAR export with `outside` records dated outside HAR's
+/// years.
+fn dates_clamped(outside: u64) -> String {
+    let records = if outside == 1 { "1 record has a time".to_owned() } else { format!("{outside} records have times") };
+    format!(
+        "{records} outside HAR's years 0000-9999: the startedDateTime of their pages and entries is clamped (each says so in its comment); the records keep their times"
+    )
 }
 
 /// Builds a finished session from records (see [`Trace::session`]),

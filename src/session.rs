@@ -404,6 +404,11 @@ impl Session {
         std::mem::take(&mut self.retired)
     }
 
+    /// The WWE options requests are checked against, if any.
+    pub fn options(&self) -> Option<&Options> {
+        self.options.as_ref()
+    }
+
     /// Checks later requests against these WWE options (lint
     /// `E011 request-denied-by-policy`).
     pub fn set_options(&mut self, options: Option<Options>) {

@@ -3,6 +3,8 @@
 
 #[path = "fuzz_driver.rs"]
 mod fuzz_driver;
+#[path = "replay_mem.rs"]
+mod replay_mem;
 #[path = "fuzz_traces.rs"]
 mod fuzz_traces;
 

@@ -9,6 +9,7 @@
 //! - whatever is exported (HAR and JSON Lines, redacted by random rules)
 //!   imports back to exactly the redacted records;
 //! - redacting a redacted trace again finds nothing;
+//! - the streaming export (`wwe-trace convert`) writes the same bytes;
 //! - mutated and cut export texts import or fail with an error, strictly
 //!   and leniently, never a panic.
 
@@ -16,11 +17,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use wwe_core::har::{export, import, import_with, session_of, Format, ImportOptions};
+use wwe_core::har::{export, export_replayed, import, import_with, session_of, Format, ImportOptions, StreamOptions};
 use wwe_core::record::Record;
 use wwe_core::redact::{preview, redact, Rule, Rules};
 
 use super::fuzz_driver::{mutate, mutate_text, random_value, seeds, Rng, Stats};
+use super::replay_mem::{MemSource, MemSpill};
 
 const URLS: &[&str] = &[
     "https://crm.example/app.html",
@@ -107,11 +109,20 @@ fn mutate_file(text: &str, rng: &mut Rng) -> String {
 
 fn iteration(rng: &mut Rng) -> Result<(), String> {
     let records = records(rng);
-    let session = session_of(records, None);
+    let session = session_of(records.clone(), None);
     let rules = rules(rng);
     let redacted = redact(&session, &rules).records;
     for format in [Format::Har, Format::JsonLines] {
-        let out = export(&session, &rules, format, rng.below(2) == 0);
+        let pretty = rng.below(2) == 0;
+        let out = export(&session, &rules, format, pretty);
+        // What `wwe-trace convert` writes without holding the records.
+        let mut streamed = Vec::new();
+        let how = StreamOptions { rules: &rules, format, pretty, history: &[], options: None };
+        export_replayed(&mut MemSource::new(records.clone()), &mut MemSpill::default(), &how, &mut streamed)
+            .map_err(|e| format!("{format:?} streamed export failed: {e}"))?;
+        if streamed != out.text.as_bytes() {
+            return Err(format!("{format:?} streamed export differs from the export of the session"));
+        }
         let back = import(&out.text).map_err(|e| format!("{format:?} export does not read back: {e}"))?;
         if back.records != redacted {
             return Err(format!("{format:?} export read back other records"));

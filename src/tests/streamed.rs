@@ -1,0 +1,151 @@
+//! The streaming export (`har::export_replayed`, what `wwe-trace convert`
+//! and `redact` use) writes exactly what the export of a session holding
+//! every record writes: the same bytes, redaction summary and notes, in
+//! every format, for token replies before or after their requests, dates
+//! outside HAR's years, a redaction history and WWE options. And it fails
+//! with the reader's error, never a panic.
+
+#[path = "planted.rs"]
+mod planted;
+#[path = "replay_mem.rs"]
+mod replay_mem;
+
+use replay_mem::{MemSource, MemSpill};
+use serde_json::json;
+use wwe_core::har::{export_replayed, export_to, session_of, Format, Pass, StreamOptions};
+use wwe_core::options::{parse_options, Options};
+use wwe_core::record::Record;
+use wwe_core::redact::{summarize, Rule, Rules, Summary};
+use wwe_core::synthetic::{agent_desktop, Payload};
+
+/// Exports `records` both ways and checks they agree; returns the text and
+/// the passes the source was read in.
+fn both(records: &[Record], rules: &Rules, format: Format, pretty: bool, history: &[Summary], options: Option<Options>) -> (String, Vec<Pass>) {
+    let session = session_of(records.to_vec(), options.clone());
+    let mut held = Vec::new();
+    let written = export_to(&session, rules, format, pretty, history, &mut held).expect("in memory");
+    let mut source = MemSource::new(records.to_vec());
+    let mut spill = MemSpill::default();
+    let mut streamed = Vec::new();
+    let how = StreamOptions { rules, format, pretty, history, options };
+    let s = export_replayed(&mut source, &mut spill, &how, &mut streamed).expect("in memory");
+    let (held, streamed) = (String::from_utf8(held).expect("UTF-8"), String::from_utf8(streamed).expect("UTF-8"));
+    if held != streamed {
+        let at = held.bytes().zip(streamed.bytes()).position(|(a, b)| a != b).unwrap_or(held.len().min(streamed.len()));
+        let from = at.saturating_sub(120);
+        panic!(
+            "{format:?}: streamed differs at byte {at}\n held: …{}\n streamed: …{}",
+            &held[from..(at + 120).min(held.len())],
+            &streamed[from..(at + 120).min(streamed.len())]
+        );
+    }
+    assert_eq!(s.redactions, summarize(&written.hits), "{format:?}: redaction summary");
+    assert_eq!(s.notes, written.notes, "{format:?}: notes");
+    assert_eq!(s.records, records.len() as u64);
+    if format == Format::JsonLines {
+        assert!(spill.text.is_empty(), "JSON Lines needs no spill");
+    } else {
+        assert_eq!(spill.passes, [Pass::Entries, Pass::Messages]);
+    }
+    (streamed, source.passes)
+}
+
+fn every_way(records: &[Record], rules: &Rules, history: &[Summary], options: Option<Options>) {
+    for format in [Format::Har, Format::JsonLines] {
+        for pretty in [false, true] {
+            both(records, rules, format, pretty, history, options.clone());
+        }
+    }
+}
+
+fn customer_rules() -> Rules {
+    let mut rules = Rules::default();
+    rules.push(Rule::Email);
+    rules.push(Rule::Phone);
+    rules.push(Rule::Key("Note".into()));
+    rules
+}
+
+#[test]
+fn planted_secrets_stream_as_they_export() {
+    let (tokens, kinds) = planted::tokens();
+    let (customer, customer_kinds) = planted::customer_data();
+    for rules in [Rules::default(), Rules::none(), customer_rules()] {
+        every_way(&tokens, &rules, &[], None);
+        every_way(&customer, &rules, &[], None);
+    }
+    for format in [Format::Har, Format::JsonLines] {
+        let (text, _) = both(&tokens, &Rules::default(), format, false, &[], None);
+        assert_eq!(planted::survivors(&text, &kinds), [], "{format:?}");
+        let (text, _) = both(&customer, &customer_rules(), format, false, &[], None);
+        assert_eq!(planted::survivors(&text, &customer_kinds), [], "{format:?}");
+    }
+}
+
+#[test]
+fn a_token_reply_read_before_its_request_is_still_redacted_whole() {
+    let (mut records, _) = planted::tokens();
+    // The reply to auth.getJwtToken (record 6) comes first: pairing learns
+    // it is a token reply only from a later record.
+    records.swap(4, 5);
+    records[4].time -= 1.0;
+    let (text, passes) = both(&records, &Rules::default(), Format::JsonLines, false, &[], None);
+    assert!(!text.contains("opaqueJwtReply66"), "{text}");
+    assert_eq!(passes, [Pass::Pairing, Pass::Redacting]);
+}
+
+#[test]
+fn without_jwt_reply_no_pairing_pass_is_made() {
+    let (records, _) = planted::tokens();
+    let rules = Rules::new(vec![Rule::Jwt, Rule::Credentials]);
+    let (_, passes) = both(&records, &rules, Format::Har, false, &[], None);
+    assert_eq!(passes, [Pass::Redacting]);
+}
+
+#[test]
+fn a_big_desktop_with_options_history_and_odd_dates_streams_as_it_exports() {
+    let mut records = agent_desktop(5_000, Payload::Typical);
+    // Dates HAR cannot write, a second tab, and a navigation.
+    records[10].time = -7.0e13;
+    records[11].time = 4.0e14;
+    records[500].tab_id = 2;
+    records[900].frame_url.push_str("?page=2");
+    records[901].extra.insert("newerField".into(), json!({"kept": [1, "two"]}));
+    let options = parse_options("service-client-api.accepted-web-content-origins=https://crm.example (agent.*)").expect("valid");
+    let history = vec![Summary { rule: "jwt".into(), count: 2, messages: vec![1, 7], paths: vec!["/parameters/0".into()] }];
+    every_way(&records, &customer_rules(), &history, Some(options));
+}
+
+#[test]
+fn a_source_that_breaks_gives_its_error() {
+    let (records, _) = planted::tokens();
+    for format in [Format::Har, Format::JsonLines] {
+        let mut source = MemSource::new(records.clone());
+        source.fail_after = Some(3);
+        let rules = Rules::default();
+        let how = StreamOptions { rules: &rules, format, pretty: false, history: &[], options: None };
+        let e = export_replayed(&mut source, &mut MemSpill::default(), &how, &mut Vec::new()).expect_err("it broke");
+        assert_eq!(e.to_string(), "the source broke at record 3");
+    }
+    // A spill that does not read back: the HAR writer says so.
+    struct Garbled(MemSpill);
+    impl std::io::Write for Garbled {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(&buf.iter().map(|b| if *b == b'{' { b'[' } else { *b }).collect::<Vec<_>>())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    impl wwe_core::har::Replay for Garbled {
+        type Error = std::io::Error;
+        fn replay(&mut self, pass: Pass, each: &mut dyn FnMut(Record) -> std::io::Result<()>) -> std::io::Result<()> {
+            self.0.replay(pass, each)
+        }
+    }
+    let rules = Rules::default();
+    let how = StreamOptions { rules: &rules, format: Format::Har, pretty: false, history: &[], options: None };
+    let e = export_replayed(&mut MemSource::new(records), &mut Garbled(MemSpill::default()), &how, &mut Vec::new())
+        .expect_err("the spill is garbled");
+    assert!(e.to_string().contains("line 1"), "{e}");
+}
