@@ -80,7 +80,7 @@ pub use export::{to_har, write_har, HarOptions};
 pub use depth::MAX_MESSAGE_DEPTH;
 pub use import::{detect, import, import_har_each, import_with, ImportOptions, DETECT_LINES};
 pub use jsonl::{parse_jsonl, to_jsonl, write_jsonl, JsonlReader};
-pub use stream::{export_replayed, Pass, Replay, StreamOptions, Streamed};
+pub use stream::{export_replayed, preview_replayed, Pass, Replay, StreamOptions, Streamed};
 
 use crate::options::Options;
 use crate::record::Record;

@@ -22,7 +22,7 @@ use super::{dates_clamped, history_left_out, Format};
 use crate::decode::decode;
 use crate::options::Options;
 use crate::record::Record;
-use crate::redact::{self, redact_record, Rules, Summarizer, Summary, TokenReplies};
+use crate::redact::{self, redact_record, Hit, Rules, Summarizer, Summary, TokenReplies};
 use crate::session::{Session, REQUEST_TIMEOUT_MS};
 
 /// A pass over a trace's records (for progress).
@@ -86,6 +86,76 @@ pub struct StreamOptions<'a> {
     pub history: &'a [Summary],
     /// WWE's options, to check requests against (HAR findings).
     pub options: Option<Options>,
+    /// The token replies, when the caller already paired the trace (see
+    /// [`TokenReplies::of`]): saves the pairing pass.
+    pub token_replies: Option<TokenReplies>,
+}
+
+/// Redacts a trace's records one at a time, in order, as [`redact::redact`]
+/// redacts a session of them.
+struct RecordRedactor<'r> {
+    rules: &'r Rules,
+    token_replies: TokenReplies,
+    /// The next record's position.
+    index: usize,
+    /// The latest record time so far.
+    latest: f64,
+}
+
+impl RecordRedactor<'_> {
+    /// The next record, redacted; what was redacted is added to `hits`.
+    fn next(&mut self, mut r: Record, hits: &mut Vec<Hit>) -> Record {
+        // As a session keeps a record whose time is not a number.
+        if !r.time.is_finite() {
+            r.time = if self.latest.is_finite() { self.latest } else { 0.0 };
+        }
+        self.latest = self.latest.max(r.time);
+        let is_reply = self.rules.needs_pairing() && decode(&r.data).message.is_reply();
+        let index = self.index;
+        self.index += 1;
+        redact_record(&r, index, is_reply, self.rules, &self.token_replies, hits).unwrap_or(r)
+    }
+}
+
+/// The token replies for `rules`: `known`, or learnt in a pairing pass
+/// over `source` when the rules need them.
+fn token_replies<S: Replay>(source: &mut S, rules: &Rules, known: Option<TokenReplies>) -> Result<TokenReplies, S::Error> {
+    if let Some(known) = known.filter(|_| rules.needs_pairing()) {
+        return Ok(known);
+    }
+    if !rules.needs_pairing() {
+        return Ok(TokenReplies::default());
+    }
+    let mut pairing = Session::lean();
+    source.replay(Pass::Pairing, &mut |r| {
+        pairing.push(r);
+        Ok(())
+    })?;
+    if let Some(t) = pairing.latest_time() {
+        pairing.advance_to(t + REQUEST_TIMEOUT_MS);
+    }
+    Ok(TokenReplies::of(&pairing, rules))
+}
+
+/// What the rules would redact in the records `source` gives, hit by hit
+/// in order, as [`redact::preview`] says of a session of them.
+///
+/// # Errors
+///
+/// What reading `source`, or `each`, fails with.
+pub fn preview_replayed<S: Replay>(
+    source: &mut S,
+    rules: &Rules,
+    known: Option<TokenReplies>,
+    each: &mut dyn FnMut(&Hit) -> std::io::Result<()>,
+) -> Result<(), S::Error> {
+    let token_replies = token_replies(source, rules, known)?;
+    let mut redactor = RecordRedactor { rules, token_replies, index: 0, latest: f64::NEG_INFINITY };
+    let mut hits = Vec::new();
+    source.replay(Pass::Redacting, &mut |r| {
+        redactor.next(r, &mut hits);
+        hits.drain(..).try_for_each(|h| each(&h))
+    })
 }
 
 /// Writes the records `source` gives as [`super::export_to`] writes a
@@ -105,40 +175,19 @@ where
     W: Write,
 {
     let rules = how.rules;
-    let token_replies = if rules.needs_pairing() {
-        let mut pairing = Session::lean();
-        source.replay(Pass::Pairing, &mut |r| {
-            pairing.push(r);
-            Ok(())
-        })?;
-        if let Some(t) = pairing.latest_time() {
-            pairing.advance_to(t + REQUEST_TIMEOUT_MS);
-        }
-        TokenReplies::of(&pairing, rules)
-    } else {
-        TokenReplies::default()
-    };
-
+    let token_replies = token_replies(source, rules, how.token_replies.clone())?;
     let har = how.format == Format::Har;
     let mut summarizer = Summarizer::default();
     let mut hits = Vec::new();
-    let mut index = 0usize;
+    let mut redactor = RecordRedactor { rules, token_replies, index: 0, latest: f64::NEG_INFINITY };
     let mut outside = 0u64;
-    let mut latest = f64::NEG_INFINITY;
     // For a HAR: what its entries and pages need.
     let mut session = Session::lean_retiring();
     session.set_options(how.options.clone());
     let mut facts: Vec<Facts> = Vec::new();
     let mut pages = PageTracker::default();
-    source.replay(Pass::Redacting, &mut |mut r| {
-        // As a session keeps a record whose time is not a number.
-        if !r.time.is_finite() {
-            r.time = if latest.is_finite() { latest } else { 0.0 };
-        }
-        latest = latest.max(r.time);
-        let is_reply = rules.needs_pairing() && decode(&r.data).message.is_reply();
-        let r = redact_record(&r, index, is_reply, rules, &token_replies, &mut hits).unwrap_or(r);
-        index += 1;
+    source.replay(Pass::Redacting, &mut |r| {
+        let r = redactor.next(r, &mut hits);
         for hit in hits.drain(..) {
             summarizer.add(&hit);
         }
@@ -162,13 +211,13 @@ where
         notes.push(history_left_out(how.history));
     }
     if !har {
-        return Ok(Streamed { redactions, notes, records: index as u64 });
+        return Ok(Streamed { redactions, notes, records: redactor.index as u64 });
     }
     if outside > 0 {
         notes.push(dates_clamped(outside));
     }
-    if latest.is_finite() {
-        session.advance_to(latest + REQUEST_TIMEOUT_MS);
+    if redactor.latest.is_finite() {
+        session.advance_to(redactor.latest + REQUEST_TIMEOUT_MS);
     }
     facts.extend(session.take_retired().iter().chain(session.messages()).map(Facts::of));
     spill.flush()?;
@@ -176,7 +225,7 @@ where
     let history = redact::merge(how.history, &redactions);
     let options = HarOptions { pretty: how.pretty, redactions: &history, ..HarOptions::default() };
     write_planned(&plan, &mut Spilled { spill, passes: 0 }, &options, out)?;
-    Ok(Streamed { redactions, notes, records: index as u64 })
+    Ok(Streamed { redactions, notes, records: redactor.index as u64 })
 }
 
 /// The spill as the HAR writer's records: first for the entries, then for

@@ -117,7 +117,7 @@ fn iteration(rng: &mut Rng) -> Result<(), String> {
         let out = export(&session, &rules, format, pretty);
         // What `wwe-trace convert` writes without holding the records.
         let mut streamed = Vec::new();
-        let how = StreamOptions { rules: &rules, format, pretty, history: &[], options: None };
+        let how = StreamOptions { rules: &rules, format, pretty, history: &[], options: None, token_replies: None };
         export_replayed(&mut MemSource::new(records.clone()), &mut MemSpill::default(), &how, &mut streamed)
             .map_err(|e| format!("{format:?} streamed export failed: {e}"))?;
         if streamed != out.text.as_bytes() {

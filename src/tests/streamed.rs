@@ -12,10 +12,10 @@ mod replay_mem;
 
 use replay_mem::{MemSource, MemSpill};
 use serde_json::json;
-use wwe_core::har::{export_replayed, export_to, session_of, Format, Pass, StreamOptions};
+use wwe_core::har::{export_replayed, export_to, preview_replayed, session_of, Format, Pass, StreamOptions};
 use wwe_core::options::{parse_options, Options};
 use wwe_core::record::Record;
-use wwe_core::redact::{summarize, Rule, Rules, Summary};
+use wwe_core::redact::{summarize, Rule, Rules, Summary, TokenReplies};
 use wwe_core::synthetic::{agent_desktop, Payload};
 
 /// Exports `records` both ways and checks they agree; returns the text and
@@ -27,7 +27,7 @@ fn both(records: &[Record], rules: &Rules, format: Format, pretty: bool, history
     let mut source = MemSource::new(records.to_vec());
     let mut spill = MemSpill::default();
     let mut streamed = Vec::new();
-    let how = StreamOptions { rules, format, pretty, history, options };
+    let how = StreamOptions { rules, format, pretty, history, options, token_replies: None };
     let s = export_replayed(&mut source, &mut spill, &how, &mut streamed).expect("in memory");
     let (held, streamed) = (String::from_utf8(held).expect("UTF-8"), String::from_utf8(streamed).expect("UTF-8"));
     if held != streamed {
@@ -123,7 +123,7 @@ fn a_source_that_breaks_gives_its_error() {
         let mut source = MemSource::new(records.clone());
         source.fail_after = Some(3);
         let rules = Rules::default();
-        let how = StreamOptions { rules: &rules, format, pretty: false, history: &[], options: None };
+        let how = StreamOptions { rules: &rules, format, pretty: false, history: &[], options: None, token_replies: None };
         let e = export_replayed(&mut source, &mut MemSpill::default(), &how, &mut Vec::new()).expect_err("it broke");
         assert_eq!(e.to_string(), "the source broke at record 3");
     }
@@ -144,8 +144,43 @@ fn a_source_that_breaks_gives_its_error() {
         }
     }
     let rules = Rules::default();
-    let how = StreamOptions { rules: &rules, format: Format::Har, pretty: false, history: &[], options: None };
+    let how = StreamOptions { rules: &rules, format: Format::Har, pretty: false, history: &[], options: None, token_replies: None };
     let e = export_replayed(&mut MemSource::new(records), &mut Garbled(MemSpill::default()), &how, &mut Vec::new())
         .expect_err("the spill is garbled");
     assert!(e.to_string().contains("line 1"), "{e}");
+}
+
+#[test]
+fn the_streamed_preview_lists_what_the_preview_of_a_session_does() {
+    let (mut records, _) = planted::tokens();
+    records.swap(4, 5);
+    records[4].time -= 1.0;
+    let (customer, _) = planted::customer_data();
+    records.extend(customer);
+    for rules in [Rules::default(), customer_rules()] {
+        let held = wwe_core::redact::preview(&session_of(records.clone(), None), &rules);
+        let mut streamed = Vec::new();
+        let mut source = MemSource::new(records.clone());
+        preview_replayed(&mut source, &rules, None, &mut |h| {
+            streamed.push(h.clone());
+            Ok(())
+        })
+        .expect("in memory");
+        assert!(!held.is_empty());
+        assert_eq!(streamed, held);
+        assert_eq!(source.passes, [Pass::Pairing, Pass::Redacting]);
+    }
+}
+
+#[test]
+fn token_replies_known_from_loading_save_the_pairing_pass() {
+    let (records, kinds) = planted::tokens();
+    let rules = Rules::default();
+    let known = TokenReplies::of(&session_of(records.clone(), None), &rules);
+    let mut source = MemSource::new(records);
+    let how = StreamOptions { rules: &rules, format: Format::JsonLines, pretty: false, history: &[], options: None, token_replies: Some(known) };
+    let mut out = Vec::new();
+    export_replayed(&mut source, &mut MemSpill::default(), &how, &mut out).expect("in memory");
+    assert_eq!(source.passes, [Pass::Redacting]);
+    assert_eq!(planted::survivors(&String::from_utf8(out).expect("UTF-8"), &kinds), []);
 }
