@@ -75,6 +75,12 @@ impl Config {
         // Summary, lint and ratelimit read the decoding, never a message:
         // their sessions keep a few hundred bytes a record.
         let analyse = |path: &Path, options: Option<Options>| crate::load::load(path, options, strict, Keep::Analysis);
+        // Convert and redact read a file again rather than hold its
+        // records; standard input, which cannot be read twice, is held.
+        let to_write = |path: &Path| {
+            let keep = if crate::replay::is_stdin(path) { Keep::Everything } else { Keep::Analysis };
+            crate::load::load(path, None, strict, keep)
+        };
         Ok(match flags.command {
             Command::Summary(f) => Config::Summary { trace: analyse(&f.trace, None)?, deny: deny(f.deny) },
             Command::Lint(f) => {
@@ -86,7 +92,7 @@ impl Config {
                 Config::Ratelimit { limits: options.rate_limits.clone(), trace: analyse(&f.trace, None)? }
             }
             Command::Convert(f) => Config::Convert {
-                trace: load(&f.trace, None)?,
+                trace: to_write(&f.trace)?,
                 to: format(f.to),
                 output: output(f.output),
                 pretty: f.pretty,
@@ -104,7 +110,7 @@ impl Config {
                 for text in &f.rules {
                     rules.push(Rule::parse(text).map_err(|e| rule_error(&e, None))?);
                 }
-                let trace = load(&f.trace, None)?;
+                let trace = to_write(&f.trace)?;
                 let to = f.to.map_or(trace.trace.format, format);
                 Config::Redact { trace, rules, preview: f.preview, to, output: output(f.output), pretty: f.pretty }
             }

@@ -27,6 +27,13 @@ const PROGRESS_BYTES: u64 = 8 << 20;
 pub struct Loaded {
     /// The file's name as given (`-` = standard input).
     pub name: String,
+    /// The file's path as given.
+    pub path: std::path::PathBuf,
+    /// What the session keeps of each record.
+    pub keep: Keep,
+    /// Whether lines that are not records were refused (also when the
+    /// file is read again).
+    pub strict: bool,
     /// The trace's format and what it says about itself; its records are
     /// in `session` (`trace.records` is empty).
     pub trace: Trace,
@@ -35,8 +42,9 @@ pub struct Loaded {
     pub session: Session,
 }
 
-fn progress(len: u64, show: bool, message: &'static str) -> ProgressBar {
-    if !show || !std::io::stderr().is_terminal() {
+/// A progress bar over `len` bytes, for a big file on a terminal.
+pub fn progress(len: u64, message: &'static str) -> ProgressBar {
+    if len < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
@@ -50,6 +58,11 @@ fn progress(len: u64, show: bool, message: &'static str) -> ProgressBar {
 
 /// Reads a text file (or standard input for `-`).
 pub fn read_text(path: &Path) -> Result<String> {
+    read_text_as(path, "reading")
+}
+
+/// [`read_text`], its progress shown as `message`.
+pub fn read_text_as(path: &Path, message: &'static str) -> Result<String> {
     let name = path.display().to_string();
     let mut bytes = Vec::new();
     if name == "-" {
@@ -61,7 +74,7 @@ pub fn read_text(path: &Path) -> Result<String> {
             hinted(format!("cannot open {name}: {e}"), "check the path; a trace is a .har or .jsonl file saved from the panel")
         })?;
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let bar = progress(len, len >= PROGRESS_BYTES, "reading");
+        let bar = progress(len, message);
         bytes.reserve(len as usize);
         let mut chunk = vec![0u8; 1 << 20];
         loop {
@@ -106,8 +119,8 @@ const LISTED_LINES: usize = 20;
 pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> Result<Loaded> {
     let name = path.display().to_string();
     let (mut input, len) = open(path)?;
-    let bar = progress(len, len >= PROGRESS_BYTES, "reading");
-    let mut lines = Lines { input: &mut input, name: &name, offset: 0, bar: &bar, len };
+    let bar = progress(len, "reading");
+    let mut lines = Lines::new(&mut input, &name, &bar, len);
     // The first lines say which format it is.
     let mut head: Vec<String> = Vec::new();
     if let Some(first) = lines.next()? {
@@ -206,7 +219,7 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
     if let Some(t) = session.latest_time() {
         session.advance_to(t + REQUEST_TIMEOUT_MS);
     }
-    Ok(Loaded { name, trace, session })
+    Ok(Loaded { name, path: path.to_owned(), keep, strict, trace, session })
 }
 
 /// A spinner for a step without a measure of progress, for big inputs on
@@ -235,7 +248,7 @@ fn open(path: &Path) -> Result<(Box<dyn BufRead>, u64)> {
 }
 
 /// A trace's lines, each with its `\n`, checked to be UTF-8.
-struct Lines<'a> {
+pub struct Lines<'a> {
     input: &'a mut Box<dyn BufRead>,
     name: &'a str,
     /// Bytes read so far.
@@ -245,8 +258,14 @@ struct Lines<'a> {
     len: u64,
 }
 
-impl Lines<'_> {
-    fn next(&mut self) -> Result<Option<String>> {
+impl<'a> Lines<'a> {
+    /// The lines of `input` (`len` bytes long, 0 when unknown), moving `bar`.
+    pub fn new(input: &'a mut Box<dyn BufRead>, name: &'a str, bar: &'a ProgressBar, len: u64) -> Lines<'a> {
+        Lines { input, name, offset: 0, bar, len }
+    }
+
+    /// The next line, with its `\n`.
+    pub fn next(&mut self) -> Result<Option<String>> {
         // The first line may be the whole file (a HAR without
         // indentation): room for all of it at once, so that it is not
         // copied while it grows (the pages a shorter line leaves untouched

@@ -404,3 +404,57 @@ fn json_lines_with_a_byte_order_mark_and_crlf_read_like_the_plain_file() {
     assert_eq!(stderr, "");
     assert_eq!(plain.lines().skip(1).collect::<Vec<_>>(), windows.lines().skip(1).collect::<Vec<_>>());
 }
+
+/// Runs `wwe-trace args` with `stdin` as standard input and `TMPDIR` set.
+fn run_with(args: &[&str], stdin: &[u8], tmp: &Path) -> (String, String, i32) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wwe-trace"))
+        .args(args)
+        .current_dir(root())
+        .env("TMPDIR", tmp)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the wwe-trace binary runs");
+    child.stdin.take().expect("piped").write_all(stdin).expect("stdin written");
+    let out = child.wait_with_output().expect("it ends");
+    (
+        String::from_utf8(out.stdout).expect("UTF-8 output"),
+        String::from_utf8(out.stderr).expect("UTF-8 errors"),
+        out.status.code().expect("exited, not killed"),
+    )
+}
+
+/// `convert` and `redact` read a file again for each pass instead of
+/// holding its records, and standard input (read once, held) whole: both
+/// write the same bytes and say the same. The temporary file a HAR's
+/// records pass through is gone afterwards.
+#[test]
+fn a_file_streamed_and_standard_input_held_write_the_same() {
+    let dir = scratch("streamed");
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (records, _) = planted::tokens();
+    let planted_trace = dir.join("planted.jsonl");
+    std::fs::write(&planted_trace, records.iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect::<String>()).unwrap();
+    let inputs = [planted_trace.to_str().unwrap(), "assets/samples/call-flow.har", "assets/samples/rate-limit.jsonl"];
+    for input in inputs {
+        let bytes = std::fs::read(root().join(input)).unwrap();
+        for args in [
+            &["convert", "--to", "har"][..],
+            &["convert", "--to", "jsonl", "--pretty"][..],
+            &["redact", "--rule", "pattern:phone", "--to", "har", "--pretty"][..],
+            &["redact", "--rule", "key:CustomerEmail"][..],
+            &["redact", "--rule", "pattern:phone", "--preview"][..],
+        ] {
+            let from_file = run_with(&[&args[..1], &[input][..], &args[1..]].concat(), b"", &tmp);
+            let from_stdin = run_with(&[&args[..1], &["-"][..], &args[1..]].concat(), &bytes, &tmp);
+            assert_eq!(from_file.2, 0, "{args:?} {input}: {}", from_file.1);
+            assert!(!from_file.0.is_empty());
+            assert_eq!(from_file, from_stdin, "{args:?} {input}: a file and standard input differ");
+            let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+            assert!(left.is_empty(), "{args:?} {input}: temporary files left: {left:?}");
+        }
+    }
+}

@@ -2,44 +2,82 @@
 //! JSON Lines through the core's redaction (the default rules for
 //! `convert` unless `--no-redact`; the chosen ones for `redact`), or, with
 //! `--preview`, list what would be redacted.
+//!
+//! A trace file is read again for each pass of the core's streaming export
+//! (`har::export_replayed`), so no record is held; standard input, which
+//! cannot be read twice, was loaded whole and is written from its session.
 
 use std::fmt::Write;
 use std::fs::File;
-use std::io::{BufWriter, Write as _};
+use std::io::BufWriter;
 
 use anyhow::Result;
-use wwe_core::har::{export_to, Format};
-use wwe_core::redact::{preview as preview_hits, summarize, Rules};
+use wwe_core::har::{export_replayed, export_to, preview_replayed, Format, StreamOptions};
+use wwe_core::redact::{preview as preview_hits, Hit, Rules, Summarizer, Summary, TokenReplies};
 
 use crate::config::Output;
 use crate::hinted;
-use crate::load::Loaded;
+use crate::load::{Keep, Loaded};
+use crate::replay::{Spill, TraceFile};
 use crate::show::count;
 use crate::Outcome;
 
 /// Writes the converted (redacted) trace, or the preview.
 pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules, preview: bool, out: &mut String) -> Result<Outcome> {
+    // The loading session paired the trace: no pass to learn it again.
+    let token_replies = TokenReplies::of(&t.session, rules);
+    let mut file = TraceFile { path: t.path.clone(), format: t.trace.format, strict: t.strict };
     if preview {
-        let hits = preview_hits(&t.session, rules);
-        for h in &hits {
+        let mut summary = Summarizer::default();
+        let mut line = |h: &Hit| {
             let at = if h.pointer.is_empty() { "the message".to_owned() } else { h.pointer.clone() };
             let _ = writeln!(out, "message {} {at}: {} would remove {:?}", h.message, h.rule, h.found);
+            summary.add(h);
+        };
+        if t.keep == Keep::Analysis {
+            preview_replayed(&mut file, rules, Some(token_replies), &mut |h| {
+                line(h);
+                Ok(())
+            })?;
+        } else {
+            preview_hits(&t.session, rules).iter().for_each(&mut line);
         }
-        let _ = writeln!(out, "{} would be redacted{}", count(hits.len(), "value", "values"), by_rule(&hits));
+        let summary = summary.finish();
+        let values: u64 = summary.iter().map(|s| s.count).sum();
+        let _ = writeln!(out, "{} would be redacted{}", count(values as usize, "value", "values"), by_rule(&summary));
         return Ok(Outcome::Clean);
     }
-    // What earlier exports redacted stays on record in the new file.
-    // Written as it is made: the file's text is never held whole.
-    let big = t.session.messages().len() as u64 * 512;
-    let spinner = crate::load::spinner(big, "redacting and writing");
-    let written = match output {
+    // Written as it is made: the file's text is never held whole. What
+    // earlier exports redacted stays on record in the new file.
+    let mut write = |w: &mut dyn std::io::Write| -> Result<(Vec<Summary>, Vec<String>)> {
+        if t.keep == Keep::Everything {
+            let written = export_to(&t.session, rules, to, pretty, &t.trace.redactions, &mut *w)?;
+            w.flush()?;
+            return Ok((wwe_core::redact::summarize(&written.hits), written.notes));
+        }
+        let how = StreamOptions {
+            rules,
+            format: to,
+            pretty,
+            history: &t.trace.redactions,
+            options: None,
+            token_replies: Some(token_replies.clone()),
+        };
+        let streamed = export_replayed(&mut file, &mut Spill::default(), &how, &mut *w)?;
+        w.flush()?;
+        Ok((streamed.redactions, streamed.notes))
+    };
+    let (redactions, notes) = match output {
         Output::Stdout => {
             let mut w = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            match export_to(&t.session, rules, to, pretty, &t.trace.redactions, &mut w).and_then(|r| w.flush().map(|()| r)) {
-                Ok(written) => written,
+            match write(&mut w) {
+                Ok(done) => done,
                 // The reader stopped reading (`| head`): nothing to say.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Outcome::Clean),
-                Err(e) => return Err(hinted(format!("cannot write standard output: {e}"), "check where the output goes")),
+                Err(e) if broken_pipe(&e) => return Ok(Outcome::Clean),
+                Err(e) if e.is::<std::io::Error>() => {
+                    return Err(hinted(format!("cannot write standard output: {e}"), "check where the output goes"))
+                }
+                Err(e) => return Err(e),
             }
         }
         Output::File(path) => {
@@ -47,24 +85,32 @@ pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules,
                 hinted(format!("cannot write {}: {e}", path.display()), "check the folder exists and is writable")
             };
             let mut w = BufWriter::with_capacity(1 << 20, File::create(path).map_err(cannot)?);
-            export_to(&t.session, rules, to, pretty, &t.trace.redactions, &mut w)
-                .and_then(|r| w.flush().map(|()| r))
-                .map_err(cannot)?
+            match write(&mut w) {
+                Ok(done) => done,
+                Err(e) => match e.downcast::<std::io::Error>() {
+                    Ok(e) => return Err(cannot(e)),
+                    Err(e) => return Err(e),
+                },
+            }
         }
     };
-    spinner.finish_and_clear();
-    for note in &written.notes {
+    for note in &notes {
         eprintln!("wwe-trace: note: {note}");
     }
-    if !written.hits.is_empty() {
-        eprintln!("wwe-trace: redacted {}{}", count(written.hits.len(), "value", "values"), by_rule(&written.hits));
+    let values: u64 = redactions.iter().map(|s| s.count).sum();
+    if values > 0 {
+        eprintln!("wwe-trace: redacted {}{}", count(values as usize, "value", "values"), by_rule(&redactions));
     }
     Ok(Outcome::Clean)
 }
 
+/// Whether writing failed because the reader went away.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
 /// ` (jwt x1, key:Phone x2)`, or nothing.
-fn by_rule(hits: &[wwe_core::redact::Hit]) -> String {
-    let summary = summarize(hits);
+fn by_rule(summary: &[Summary]) -> String {
     if summary.is_empty() {
         return String::new();
     }

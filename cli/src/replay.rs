@@ -1,0 +1,137 @@
+//! Reading a trace file again, pass after pass, for the core's streaming
+//! export (`har::export_replayed`): `convert` and `redact` never hold a
+//! file's records. JSON Lines are read a line at a time; a HAR's text is
+//! read whole for each pass (at most the file's size) and dropped after
+//! it. A HAR written from the trace spills its redacted records to a
+//! temporary file of JSON Lines, removed when done.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use wwe_core::har::{import_har_each, Format, JsonlReader, Pass, Replay};
+use wwe_core::record::Record;
+
+use crate::hinted;
+use crate::load::{progress, read_text_as, spinner, Lines};
+
+/// A trace file, read again from the start for every pass.
+pub struct TraceFile {
+    pub path: PathBuf,
+    pub format: Format,
+    /// Refuse lines that are not records (they were reported when the file
+    /// was first read; the lenient reader skips them again).
+    pub strict: bool,
+}
+
+impl Replay for TraceFile {
+    type Error = anyhow::Error;
+
+    fn replay(&mut self, pass: Pass, each: &mut dyn FnMut(Record) -> std::io::Result<()>) -> Result<()> {
+        let name = self.path.display().to_string();
+        match self.format {
+            Format::JsonLines => {
+                let file = File::open(&self.path).map_err(|e| {
+                    hinted(format!("cannot open {name} again: {e}"), "keep the file in place until the command ends")
+                })?;
+                let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+                let bar = progress(len, pass.as_str());
+                let mut input: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 20, file));
+                let mut lines = Lines::new(&mut input, &name, &bar, len);
+                let mut reader = JsonlReader::new(self.strict);
+                let mut first = true;
+                while let Some(line) = lines.next()? {
+                    let line = line.strip_suffix('\n').unwrap_or(&line);
+                    // A byte-order mark is not part of the first record.
+                    let line = if std::mem::take(&mut first) { line.strip_prefix('\u{feff}').unwrap_or(line) } else { line };
+                    let record = reader.line(line).map_err(|e| hinted(format!("{name}: {e}"), "the file changed since it was read"))?;
+                    if let Some(r) = record {
+                        each(r).map_err(|e| written(&e))?;
+                    }
+                }
+                bar.finish_and_clear();
+                Ok(())
+            }
+            Format::Har => {
+                let text = read_text_as(&self.path, pass.as_str())?;
+                let spinner = spinner(text.len() as u64, pass.as_str());
+                // The core reads the HAR a record at a time and cannot be
+                // stopped: after a failure the rest is skipped.
+                let mut failed = None;
+                import_har_each(&text, &mut |r| {
+                    if failed.is_none() {
+                        failed = each(r).err();
+                    }
+                })
+                .map_err(|e| hinted(format!("{name}: {e}"), "the file changed since it was read"))?;
+                spinner.finish_and_clear();
+                failed.map_or(Ok(()), |e| Err(written(&e)))
+            }
+        }
+    }
+}
+
+/// What failed while a record was being written.
+fn written(e: &std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+    }
+    hinted(format!("cannot write the output: {e}"), "check where the output goes and that the disk has room")
+}
+
+/// A temporary file of redacted records, created at the first write and
+/// removed when dropped.
+#[derive(Default)]
+pub struct Spill {
+    file: Option<(BufWriter<File>, PathBuf)>,
+}
+
+impl Spill {
+    fn create() -> std::io::Result<(BufWriter<File>, PathBuf)> {
+        let dir = std::env::temp_dir();
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let path = dir.join(format!("wwe-trace-{}-{stamp}.jsonl", std::process::id()));
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+        Ok((BufWriter::with_capacity(1 << 20, file), path))
+    }
+}
+
+impl Write for Spill {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.file.is_none() {
+            self.file = Some(Spill::create().map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot create a temporary file in {}: {e}", std::env::temp_dir().display()))
+            })?);
+        }
+        self.file.as_mut().expect("just made").0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), |(w, _)| w.flush())
+    }
+}
+
+impl Replay for Spill {
+    type Error = anyhow::Error;
+
+    fn replay(&mut self, pass: Pass, each: &mut dyn FnMut(Record) -> std::io::Result<()>) -> Result<()> {
+        self.flush()?;
+        let Some((_, path)) = &self.file else { return Ok(()) };
+        let mut trace = TraceFile { path: path.clone(), format: Format::JsonLines, strict: true };
+        trace.replay(pass, each)
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        if let Some((_, path)) = self.file.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Whether a path names standard input, which cannot be read twice.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
