@@ -3,10 +3,10 @@
 //! file's records. JSON Lines are read a line at a time; a HAR's text is
 //! read whole for each pass (at most the file's size) and dropped after
 //! it. A HAR written from the trace spills its redacted records to a
-//! temporary file of JSON Lines, removed when done.
+//! temporary file ([`TempFile`]), removed when done.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -80,54 +80,51 @@ fn written(e: &std::io::Error) -> anyhow::Error {
     hinted(format!("cannot write the output: {e}"), "check where the output goes and that the disk has room")
 }
 
-/// A temporary file of redacted records, created at the first write and
-/// removed when dropped.
-#[derive(Default)]
-pub struct Spill {
-    file: Option<(BufWriter<File>, PathBuf)>,
+/// A temporary file, removed when dropped (a HAR's spill of redacted
+/// records).
+pub struct TempFile {
+    file: File,
+    path: PathBuf,
 }
 
-impl Spill {
-    fn create() -> std::io::Result<(BufWriter<File>, PathBuf)> {
+impl TempFile {
+    /// A new empty file in the temporary folder (`TMPDIR`).
+    pub fn create() -> std::io::Result<TempFile> {
         let dir = std::env::temp_dir();
         let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let path = dir.join(format!("wwe-trace-{}-{stamp}.jsonl", std::process::id()));
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
-        Ok((BufWriter::with_capacity(1 << 20, file), path))
+        let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot create a temporary file in {}: {e}", dir.display()))
+        })?;
+        Ok(TempFile { file, path })
     }
 }
 
-impl Write for Spill {
+impl Read for TempFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.file.read(buf)
+    }
+}
+
+impl Write for TempFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.file.is_none() {
-            self.file = Some(Spill::create().map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot create a temporary file in {}: {e}", std::env::temp_dir().display()))
-            })?);
-        }
-        self.file.as_mut().expect("just made").0.write(buf)
+        self.file.write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.file.as_mut().map_or(Ok(()), |(w, _)| w.flush())
+        self.file.flush()
     }
 }
 
-impl Replay for Spill {
-    type Error = anyhow::Error;
-
-    fn replay(&mut self, pass: Pass, each: &mut dyn FnMut(Record) -> std::io::Result<()>) -> Result<()> {
-        self.flush()?;
-        let Some((_, path)) = &self.file else { return Ok(()) };
-        let mut trace = TraceFile { path: path.clone(), format: Format::JsonLines, strict: true };
-        trace.replay(pass, each)
+impl Seek for TempFile {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(to)
     }
 }
 
-impl Drop for Spill {
+impl Drop for TempFile {
     fn drop(&mut self) {
-        if let Some((_, path)) = self.file.take() {
-            let _ = std::fs::remove_file(path);
-        }
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 

@@ -61,25 +61,32 @@ pub fn write_har<W: std::io::Write>(session: &Session, options: &HarOptions<'_>,
 }
 
 /// What HAR's entries and `_wweMessages` say of one message besides its
-/// record: from its session's decoding and pairing.
+/// record: from its session's decoding and pairing, and its page.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Facts {
     /// Index in the session's exchanges of the exchange it is the request
-    /// or reply of.
-    exchange: Option<usize>,
+    /// or reply of; `u32::MAX` for none.
+    exchange: u32,
+    /// Its page in [`Plan::pages`].
+    page: u32,
     is_reply: bool,
     direction: Direction,
     kind: &'static str,
 }
 
 impl Facts {
-    pub(crate) fn of(m: &Captured) -> Facts {
+    pub(crate) fn of(m: &Captured, page: usize) -> Facts {
         Facts {
-            exchange: m.exchange,
+            exchange: m.exchange.map_or(u32::MAX, |x| u32::try_from(x).expect("fewer than 4 billion exchanges")),
+            page: u32::try_from(page).expect("fewer than 4 billion pages"),
             is_reply: m.decoded.message.is_reply(),
             direction: m.decoded.message.direction(),
             kind: m.decoded.message.kind_str(),
         }
+    }
+
+    fn exchange(&self) -> Option<usize> {
+        (self.exchange != u32::MAX).then_some(self.exchange as usize)
     }
 }
 
@@ -98,15 +105,8 @@ pub(crate) struct Plan<'s> {
 impl Plan<'_> {
     pub(crate) fn of(session: &Session) -> Plan<'_> {
         let mut pages = PageTracker::default();
-        for m in session.messages() {
-            pages.page_of(&m.record);
-        }
-        Plan {
-            exchanges: session.exchanges(),
-            findings: session.findings(),
-            facts: session.messages().iter().map(Facts::of).collect(),
-            pages: pages.finish(),
-        }
+        let facts = session.messages().iter().map(|m| Facts::of(m, pages.page_of(&m.record))).collect();
+        Plan { exchanges: session.exchanges(), findings: session.findings(), facts, pages: pages.finish() }
     }
 }
 
@@ -114,9 +114,14 @@ impl Plan<'_> {
 /// a session, or again from a file.
 pub(crate) trait Records<'a> {
     type Error: From<std::io::Error>;
-    /// Calls `each` with every record in order, stopping at its first
-    /// error.
-    fn each(&mut self, each: &mut dyn FnMut(Cow<'a, Record>) -> std::io::Result<()>) -> Result<(), Self::Error>;
+    /// Calls `each` with the position and record of every record `want`s
+    /// position, in order, stopping at its first error (a source may skip
+    /// reading the others).
+    fn each(
+        &mut self,
+        want: &dyn Fn(usize) -> bool,
+        each: &mut dyn FnMut(usize, Cow<'a, Record>) -> std::io::Result<()>,
+    ) -> Result<(), Self::Error>;
 }
 
 /// A session's records, borrowed.
@@ -124,8 +129,12 @@ struct SessionRecords<'s>(&'s [Captured]);
 
 impl<'s> Records<'s> for SessionRecords<'s> {
     type Error = std::io::Error;
-    fn each(&mut self, each: &mut dyn FnMut(Cow<'s, Record>) -> std::io::Result<()>) -> std::io::Result<()> {
-        self.0.iter().try_for_each(|m| each(Cow::Borrowed(&m.record)))
+    fn each(
+        &mut self,
+        want: &dyn Fn(usize) -> bool,
+        each: &mut dyn FnMut(usize, Cow<'s, Record>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.0.iter().enumerate().filter(|(i, _)| want(*i)).try_for_each(|(i, m)| each(i, Cow::Borrowed(&m.record)))
     }
 }
 
@@ -329,18 +338,17 @@ struct Halves<'r> {
     reply: Option<Cow<'r, Record>>,
 }
 
-/// Reads the records once through `records`, serializing an element for
-/// each as `element` says; a failure to read them is kept in `failed`.
+/// Reads the records `want` selects once through `records`, serializing
+/// an element for each as `element` says; a failure to read them is kept
+/// in `failed`.
 fn each_record<'r, R: Records<'r>, E: serde::ser::Error>(
     records: &RefCell<&mut R>,
     failed: &RefCell<Option<R::Error>>,
+    want: &dyn Fn(usize) -> bool,
     mut element: impl FnMut(usize, Cow<'r, Record>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut serde_error = None;
-    let mut i = 0;
-    let read = records.borrow_mut().each(&mut |record| {
-        let at = i;
-        i += 1;
+    let read = records.borrow_mut().each(want, &mut |at, record| {
         element(at, record).map_err(|e| {
             serde_error = Some(e);
             std::io::Error::other("stopped by the serializer")
@@ -365,7 +373,7 @@ impl<'r, R: Records<'r>> Serialize for Entries<'_, 'r, R> {
         let mut request_at = vec![usize::MAX; exchanges.len()];
         let mut reply_at = vec![usize::MAX; exchanges.len()];
         for (i, f) in self.plan.facts.iter().enumerate() {
-            if let Some(x) = f.exchange {
+            if let Some(x) = f.exchange() {
                 let slot = if f.is_reply { &mut reply_at[x] } else { &mut request_at[x] };
                 if *slot == usize::MAX {
                     *slot = i;
@@ -376,10 +384,11 @@ impl<'r, R: Records<'r>> Serialize for Entries<'_, 'r, R> {
         // its reply (if it has one) has been read.
         let mut waiting: HashMap<usize, Halves<'r>> = HashMap::new();
         let mut next = 0;
-        let mut pages = PageTracker::default();
-        each_record(self.records, self.failed, |i, record| {
-            let page = pages.page_of(&record);
-            let Some(x) = self.plan.facts.get(i).and_then(|f| f.exchange) else { return Ok(()) };
+        // Only requests and replies are read.
+        let facts = &self.plan.facts;
+        let want = |i: usize| facts.get(i).is_some_and(|f| f.exchange().is_some());
+        each_record(self.records, self.failed, &want, |i, record| {
+            let Some((x, page)) = facts.get(i).and_then(|f| Some((f.exchange()?, f.page as usize))) else { return Ok(()) };
             if i == request_at[x] {
                 waiting.entry(x).or_default().request = Some((record, page));
             } else if i == reply_at[x] {
@@ -685,7 +694,7 @@ struct WireMessage<'a> {
 impl<'r, R: Records<'r>> Serialize for Messages<'_, 'r, R> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.plan.facts.len()))?;
-        each_record(self.records, self.failed, |i, record| {
+        each_record(self.records, self.failed, &|_| true, |i, record| {
             let Some(f) = self.plan.facts.get(i) else {
                 return Err(serde::ser::Error::custom(format!("record {} is beyond the {} planned", i + 1, self.plan.facts.len())));
             };
@@ -696,7 +705,7 @@ impl<'r, R: Records<'r>> Serialize for Messages<'_, 'r, R> {
                 data: crate::bignum::Exact(&record.data),
                 direction: f.direction.as_str(),
                 message_kind: f.kind,
-                entry: f.exchange,
+                entry: f.exchange(),
                 record: WithoutData(&record),
             })
         })?;

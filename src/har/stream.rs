@@ -15,10 +15,11 @@
 //!    once for `entries` and once for `_wweMessages`.
 
 use std::borrow::Cow;
-use std::io::Write;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, BufWriter, ErrorKind, Read, Seek, SeekFrom, Write};
 
 use super::export::{in_har_range, write_planned, Facts, HarOptions, PageTracker, Plan, Records};
-use super::{dates_clamped, history_left_out, Format};
+use super::{dates_clamped, history_left_out, Format, JsonlReader};
 use crate::decode::decode;
 use crate::options::Options;
 use crate::record::Record;
@@ -40,13 +41,13 @@ pub enum Pass {
 
 impl Pass {
     /// What the pass does, for a progress line: `"pairing"`,
-    /// `"redacting"`, `"writing entries"` or `"writing messages"`.
+    /// `"redacting"`, `"entries"` or `"messages"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Pass::Pairing => "pairing",
             Pass::Redacting => "redacting",
-            Pass::Entries => "writing entries",
-            Pass::Messages => "writing messages",
+            Pass::Entries => "entries",
+            Pass::Messages => "messages",
         }
     }
 }
@@ -74,7 +75,7 @@ pub struct Streamed {
 }
 
 /// How [`export_replayed`] writes.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StreamOptions<'a> {
     /// The rules to redact by.
     pub rules: &'a Rules,
@@ -89,6 +90,10 @@ pub struct StreamOptions<'a> {
     /// The token replies, when the caller already paired the trace (see
     /// [`TokenReplies::of`]): saves the pairing pass.
     pub token_replies: Option<TokenReplies>,
+    /// Told how far the passes over the spill are (`Pass::Entries` and
+    /// `Pass::Messages`: bytes read, bytes in all) every few megabytes; the
+    /// source's own passes are the source's to show.
+    pub progress: Option<&'a dyn Fn(Pass, u64, u64)>,
 }
 
 /// Redacts a trace's records one at a time, in order, as [`redact::redact`]
@@ -161,17 +166,22 @@ pub fn preview_replayed<S: Replay>(
 /// Writes the records `source` gives as [`super::export_to`] writes a
 /// session of them (read with `options` and judged 10 s after its last
 /// record), without holding them: see the module documentation. A HAR's
-/// redacted records go through `spill` (written once, then replayed
-/// twice); JSON Lines does not use it.
+/// redacted records go through a spill file that `spill` makes (an empty
+/// temporary file, written once, then read twice); JSON Lines makes none.
 ///
 /// # Errors
 ///
-/// What reading `source` or `spill`, or writing `out` or `spill`, fails
-/// with; what was written by then is incomplete.
-pub fn export_replayed<S, K, W>(source: &mut S, spill: &mut K, how: &StreamOptions<'_>, mut out: W) -> Result<Streamed, S::Error>
+/// What reading `source`, making, writing or reading the spill, or
+/// writing `out` fails with; what was written by then is incomplete.
+pub fn export_replayed<S, F, W>(
+    source: &mut S,
+    spill: &mut dyn FnMut() -> std::io::Result<F>,
+    how: &StreamOptions<'_>,
+    mut out: W,
+) -> Result<Streamed, S::Error>
 where
     S: Replay,
-    K: Replay<Error = S::Error> + Write,
+    F: Read + Write + Seek,
     W: Write,
 {
     let rules = how.rules;
@@ -186,6 +196,9 @@ where
     session.set_options(how.options.clone());
     let mut facts: Vec<Facts> = Vec::new();
     let mut pages = PageTracker::default();
+    // The pages of the messages the session still holds, oldest first.
+    let mut held_pages: VecDeque<usize> = VecDeque::new();
+    let mut spilled = if har { Some(BufWriter::with_capacity(1 << 20, spill()?)) } else { None };
     source.replay(Pass::Redacting, &mut |r| {
         let r = redactor.next(r, &mut hits);
         for hit in hits.drain(..) {
@@ -198,11 +211,14 @@ where
         if !in_har_range(r.time) {
             outside += 1;
         }
+        let spill = spilled.as_mut().expect("made for a HAR");
         serde_json::to_writer(&mut *spill, &r)?;
         spill.write_all(b"\n")?;
-        pages.page_of(&r);
+        held_pages.push_back(pages.page_of(&r));
         session.push(r);
-        facts.extend(session.take_retired().iter().map(Facts::of));
+        for m in session.take_retired() {
+            facts.push(Facts::of(&m, held_pages.pop_front().expect("a page per message")));
+        }
         Ok(())
     })?;
     let redactions = summarizer.finish();
@@ -219,27 +235,71 @@ where
     if redactor.latest.is_finite() {
         session.advance_to(redactor.latest + REQUEST_TIMEOUT_MS);
     }
-    facts.extend(session.take_retired().iter().chain(session.messages()).map(Facts::of));
-    spill.flush()?;
+    for m in session.take_retired().iter().chain(session.messages()) {
+        facts.push(Facts::of(m, held_pages.pop_front().expect("a page per message")));
+    }
+    let mut file = spilled.expect("made for a HAR").into_inner().map_err(std::io::IntoInnerError::into_error)?;
     let plan = Plan { exchanges: session.exchanges(), findings: session.findings(), facts, pages: pages.finish() };
     let history = redact::merge(how.history, &redactions);
     let options = HarOptions { pretty: how.pretty, redactions: &history, ..HarOptions::default() };
-    write_planned(&plan, &mut Spilled { spill, passes: 0 }, &options, out)?;
+    let len = file.stream_position()?;
+    write_planned(&plan, &mut Spilled { file: &mut file, len, reads: 0, progress: how.progress }, &options, out)?;
     Ok(Streamed { redactions, notes, records: redactor.index as u64 })
 }
 
-/// The spill as the HAR writer's records: first for the entries, then for
-/// the messages.
-struct Spilled<'k, K> {
-    spill: &'k mut K,
-    passes: u8,
+/// The spill file as the HAR writer's records: JSON Lines of the
+/// redacted records, of which only the lines wanted are parsed.
+struct Spilled<'f, F> {
+    file: &'f mut F,
+    /// Its length in bytes.
+    len: u64,
+    /// How many times it was read: first for the entries, then for the
+    /// messages.
+    reads: u8,
+    progress: Option<&'f dyn Fn(Pass, u64, u64)>,
 }
 
-impl<K: Replay> Records<'static> for Spilled<'_, K> {
-    type Error = K::Error;
-    fn each(&mut self, each: &mut dyn FnMut(Cow<'static, Record>) -> std::io::Result<()>) -> Result<(), K::Error> {
-        let pass = if self.passes == 0 { Pass::Entries } else { Pass::Messages };
-        self.passes += 1;
-        self.spill.replay(pass, &mut |r| each(Cow::Owned(r)))
+impl<F: Read + Seek> Records<'static> for Spilled<'_, F> {
+    type Error = std::io::Error;
+
+    fn each(
+        &mut self,
+        want: &dyn Fn(usize) -> bool,
+        each: &mut dyn FnMut(usize, Cow<'static, Record>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let pass = if self.reads == 0 { Pass::Entries } else { Pass::Messages };
+        self.reads += 1;
+        let tell = |done| self.progress.map_or((), |p| p(pass, done, self.len));
+        self.file.seek(SeekFrom::Start(0))?;
+        let mut input = BufReader::with_capacity(1 << 20, &mut *self.file);
+        let mut line = Vec::new();
+        let mut reader = JsonlReader::new(true);
+        let mut done = 0u64;
+        tell(0);
+        for i in 0.. {
+            line.clear();
+            let n = input.read_until(b'\n', &mut line)? as u64;
+            if n == 0 {
+                tell(done);
+                return Ok(());
+            }
+            if (done + n) >> 22 != done >> 22 {
+                tell(done + n);
+            }
+            done += n;
+            if !want(i) {
+                continue;
+            }
+            let bad = |what: String| {
+                std::io::Error::new(ErrorKind::InvalidData, format!("the spill file of redacted records, line {}: {what}", i + 1))
+            };
+            let text = std::str::from_utf8(&line).map_err(|e| bad(e.to_string()))?;
+            match reader.line(text.strip_suffix('\n').unwrap_or(text)) {
+                Ok(Some(r)) => each(i, Cow::Owned(r))?,
+                Ok(None) => return Err(bad("not a record".to_owned())),
+                Err(e) => return Err(bad(e.to_string())),
+            }
+        }
+        Ok(())
     }
 }

@@ -22,7 +22,7 @@ use wwe_core::record::Record;
 use wwe_core::redact::{preview, redact, Rule, Rules};
 
 use super::fuzz_driver::{mutate, mutate_text, random_value, seeds, Rng, Stats};
-use super::replay_mem::{MemSource, MemSpill};
+use super::replay_mem::{mem_spill, MemSource};
 
 const URLS: &[&str] = &[
     "https://crm.example/app.html",
@@ -117,8 +117,8 @@ fn iteration(rng: &mut Rng) -> Result<(), String> {
         let out = export(&session, &rules, format, pretty);
         // What `wwe-trace convert` writes without holding the records.
         let mut streamed = Vec::new();
-        let how = StreamOptions { rules: &rules, format, pretty, history: &[], options: None, token_replies: None };
-        export_replayed(&mut MemSource::new(records.clone()), &mut MemSpill::default(), &how, &mut streamed)
+        let how = StreamOptions { rules: &rules, format, pretty, history: &[], options: None, token_replies: None, progress: None };
+        export_replayed(&mut MemSource::new(records.clone()), &mut mem_spill, &how, &mut streamed)
             .map_err(|e| format!("{format:?} streamed export failed: {e}"))?;
         if streamed != out.text.as_bytes() {
             return Err(format!("{format:?} streamed export differs from the export of the session"));

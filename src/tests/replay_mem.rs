@@ -1,9 +1,9 @@
-//! In-memory [`Replay`] sources for tests of the streaming export: a list
-//! of records, and a spill held as JSON Lines text.
+//! An in-memory [`Replay`] source for tests of the streaming export, and
+//! a spill file in memory.
 
-use std::io::{self, Write};
+use std::io;
 
-use wwe_core::har::{JsonlReader, Pass, Replay};
+use wwe_core::har::{Pass, Replay};
 use wwe_core::record::Record;
 
 /// Records replayed from a list; counts the passes asked for.
@@ -34,33 +34,7 @@ impl Replay for MemSource {
     }
 }
 
-/// A spill kept as text: written once, replayed line by line.
-#[derive(Default)]
-pub struct MemSpill {
-    pub text: Vec<u8>,
-    pub passes: Vec<Pass>,
-}
-
-impl Write for MemSpill {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.text.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Replay for MemSpill {
-    type Error = io::Error;
-    fn replay(&mut self, pass: Pass, each: &mut dyn FnMut(Record) -> io::Result<()>) -> io::Result<()> {
-        self.passes.push(pass);
-        let text = std::str::from_utf8(&self.text).map_err(io::Error::other)?;
-        let mut reader = JsonlReader::new(true);
-        for line in text.lines() {
-            if let Some(r) = reader.line(line).map_err(|e| io::Error::other(e.to_string()))? {
-                each(r)?;
-            }
-        }
-        Ok(())
-    }
+/// A spill file in memory, for `export_replayed`.
+pub fn mem_spill() -> io::Result<io::Cursor<Vec<u8>>> {
+    Ok(io::Cursor::new(Vec::new()))
 }

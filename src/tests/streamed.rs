@@ -10,7 +10,10 @@ mod planted;
 #[path = "replay_mem.rs"]
 mod replay_mem;
 
-use replay_mem::{MemSource, MemSpill};
+use std::cell::Cell;
+use std::io::Cursor;
+
+use replay_mem::{mem_spill, MemSource};
 use serde_json::json;
 use wwe_core::har::{export_replayed, export_to, preview_replayed, session_of, Format, Pass, StreamOptions};
 use wwe_core::options::{parse_options, Options};
@@ -25,9 +28,20 @@ fn both(records: &[Record], rules: &Rules, format: Format, pretty: bool, history
     let mut held = Vec::new();
     let written = export_to(&session, rules, format, pretty, history, &mut held).expect("in memory");
     let mut source = MemSource::new(records.to_vec());
-    let mut spill = MemSpill::default();
+    let spills = Cell::new(0);
+    let passes = std::cell::RefCell::new(Vec::new());
+    let progress = |pass: Pass, done: u64, all: u64| {
+        assert!(done <= all, "{pass:?}: {done} of {all}");
+        if done == all {
+            passes.borrow_mut().push(pass);
+        }
+    };
     let mut streamed = Vec::new();
-    let how = StreamOptions { rules, format, pretty, history, options, token_replies: None };
+    let how = StreamOptions { rules, format, pretty, history, options, token_replies: None, progress: Some(&progress) };
+    let mut spill = || {
+        spills.set(spills.get() + 1);
+        mem_spill()
+    };
     let s = export_replayed(&mut source, &mut spill, &how, &mut streamed).expect("in memory");
     let (held, streamed) = (String::from_utf8(held).expect("UTF-8"), String::from_utf8(streamed).expect("UTF-8"));
     if held != streamed {
@@ -43,9 +57,11 @@ fn both(records: &[Record], rules: &Rules, format: Format, pretty: bool, history
     assert_eq!(s.notes, written.notes, "{format:?}: notes");
     assert_eq!(s.records, records.len() as u64);
     if format == Format::JsonLines {
-        assert!(spill.text.is_empty(), "JSON Lines needs no spill");
+        assert_eq!(spills.get(), 0, "JSON Lines needs no spill");
+        assert_eq!(*passes.borrow(), []);
     } else {
-        assert_eq!(spill.passes, [Pass::Entries, Pass::Messages]);
+        assert_eq!(spills.get(), 1);
+        assert_eq!(*passes.borrow(), [Pass::Entries, Pass::Messages], "progress of the spill's passes, each to the end");
     }
     (streamed, source.passes)
 }
@@ -123,12 +139,12 @@ fn a_source_that_breaks_gives_its_error() {
         let mut source = MemSource::new(records.clone());
         source.fail_after = Some(3);
         let rules = Rules::default();
-        let how = StreamOptions { rules: &rules, format, pretty: false, history: &[], options: None, token_replies: None };
-        let e = export_replayed(&mut source, &mut MemSpill::default(), &how, &mut Vec::new()).expect_err("it broke");
+        let how = StreamOptions { rules: &rules, format, pretty: false, history: &[], options: None, token_replies: None, progress: None };
+        let e = export_replayed(&mut source, &mut mem_spill, &how, &mut Vec::new()).expect_err("it broke");
         assert_eq!(e.to_string(), "the source broke at record 3");
     }
     // A spill that does not read back: the HAR writer says so.
-    struct Garbled(MemSpill);
+    struct Garbled(Cursor<Vec<u8>>);
     impl std::io::Write for Garbled {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             self.0.write(&buf.iter().map(|b| if *b == b'{' { b'[' } else { *b }).collect::<Vec<_>>())
@@ -137,17 +153,21 @@ fn a_source_that_breaks_gives_its_error() {
             Ok(())
         }
     }
-    impl wwe_core::har::Replay for Garbled {
-        type Error = std::io::Error;
-        fn replay(&mut self, pass: Pass, each: &mut dyn FnMut(Record) -> std::io::Result<()>) -> std::io::Result<()> {
-            self.0.replay(pass, each)
+    impl std::io::Read for Garbled {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+    impl std::io::Seek for Garbled {
+        fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+            self.0.seek(to)
         }
     }
     let rules = Rules::default();
-    let how = StreamOptions { rules: &rules, format: Format::Har, pretty: false, history: &[], options: None, token_replies: None };
-    let e = export_replayed(&mut MemSource::new(records), &mut Garbled(MemSpill::default()), &how, &mut Vec::new())
+    let how = StreamOptions { rules: &rules, format: Format::Har, pretty: false, history: &[], options: None, token_replies: None, progress: None };
+    let e = export_replayed(&mut MemSource::new(records), &mut || Ok(Garbled(Cursor::new(Vec::new()))), &how, &mut Vec::new())
         .expect_err("the spill is garbled");
-    assert!(e.to_string().contains("line 1"), "{e}");
+    assert!(e.to_string().starts_with("the spill file of redacted records, line 1: "), "{e}");
 }
 
 #[test]
@@ -178,9 +198,9 @@ fn token_replies_known_from_loading_save_the_pairing_pass() {
     let rules = Rules::default();
     let known = TokenReplies::of(&session_of(records.clone(), None), &rules);
     let mut source = MemSource::new(records);
-    let how = StreamOptions { rules: &rules, format: Format::JsonLines, pretty: false, history: &[], options: None, token_replies: Some(known) };
+    let how = StreamOptions { rules: &rules, format: Format::JsonLines, pretty: false, history: &[], options: None, token_replies: Some(known), progress: None };
     let mut out = Vec::new();
-    export_replayed(&mut source, &mut MemSpill::default(), &how, &mut out).expect("in memory");
+    export_replayed(&mut source, &mut mem_spill, &how, &mut out).expect("in memory");
     assert_eq!(source.passes, [Pass::Redacting]);
     assert_eq!(planted::survivors(&String::from_utf8(out).expect("UTF-8"), &kinds), []);
 }

@@ -7,25 +7,28 @@
 //! (`har::export_replayed`), so no record is held; standard input, which
 //! cannot be read twice, was loaded whole and is written from its session.
 
+use std::cell::RefCell;
 use std::fmt::Write;
 use std::fs::File;
 use std::io::BufWriter;
 
 use anyhow::Result;
-use wwe_core::har::{export_replayed, export_to, preview_replayed, Format, StreamOptions};
+use wwe_core::har::{export_replayed, export_to, preview_replayed, Format, Pass, StreamOptions};
 use wwe_core::redact::{preview as preview_hits, Hit, Rules, Summarizer, Summary, TokenReplies};
 
 use crate::config::Output;
 use crate::hinted;
 use crate::load::{Keep, Loaded};
-use crate::replay::{Spill, TraceFile};
+use crate::replay::{TempFile, TraceFile};
 use crate::show::count;
 use crate::Outcome;
 
 /// Writes the converted (redacted) trace, or the preview.
-pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules, preview: bool, out: &mut String) -> Result<Outcome> {
+pub fn run(t: Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules, preview: bool, out: &mut String) -> Result<Outcome> {
     // The loading session paired the trace: no pass to learn it again.
     let token_replies = TokenReplies::of(&t.session, rules);
+    // A lean one is needed no more: its memory goes before the passes.
+    let held = (t.keep == Keep::Everything).then_some(t.session);
     let mut file = TraceFile { path: t.path.clone(), format: t.trace.format, strict: t.strict };
     if preview {
         let mut summary = Summarizer::default();
@@ -34,13 +37,12 @@ pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules,
             let _ = writeln!(out, "message {} {at}: {} would remove {:?}", h.message, h.rule, h.found);
             summary.add(h);
         };
-        if t.keep == Keep::Analysis {
-            preview_replayed(&mut file, rules, Some(token_replies), &mut |h| {
+        match &held {
+            Some(session) => preview_hits(session, rules).iter().for_each(&mut line),
+            None => preview_replayed(&mut file, rules, Some(token_replies), &mut |h| {
                 line(h);
                 Ok(())
-            })?;
-        } else {
-            preview_hits(&t.session, rules).iter().for_each(&mut line);
+            })?,
         }
         let summary = summary.finish();
         let values: u64 = summary.iter().map(|s| s.count).sum();
@@ -50,11 +52,24 @@ pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules,
     // Written as it is made: the file's text is never held whole. What
     // earlier exports redacted stays on record in the new file.
     let mut write = |w: &mut dyn std::io::Write| -> Result<(Vec<Summary>, Vec<String>)> {
-        if t.keep == Keep::Everything {
-            let written = export_to(&t.session, rules, to, pretty, &t.trace.redactions, &mut *w)?;
+        if let Some(session) = &held {
+            let written = export_to(session, rules, to, pretty, &t.trace.redactions, &mut *w)?;
             w.flush()?;
             return Ok((wwe_core::redact::summarize(&written.hits), written.notes));
         }
+        // The passes over the spill show as the source's passes do.
+        let bar = RefCell::new(None::<(Pass, indicatif::ProgressBar)>);
+        let progress = |pass: Pass, done: u64, all: u64| {
+            let mut bar = bar.borrow_mut();
+            if bar.as_ref().is_none_or(|(p, _)| *p != pass) {
+                *bar = Some((pass, crate::load::progress(all, pass.as_str())));
+            }
+            let (_, b) = bar.as_ref().expect("just made");
+            b.set_position(done);
+            if done == all {
+                b.finish_and_clear();
+            }
+        };
         let how = StreamOptions {
             rules,
             format: to,
@@ -62,8 +77,9 @@ pub fn run(t: &Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules,
             history: &t.trace.redactions,
             options: None,
             token_replies: Some(token_replies.clone()),
+            progress: Some(&progress),
         };
-        let streamed = export_replayed(&mut file, &mut Spill::default(), &how, &mut *w)?;
+        let streamed = export_replayed(&mut file, &mut TempFile::create, &how, &mut *w)?;
         w.flush()?;
         Ok((streamed.redactions, streamed.notes))
     };

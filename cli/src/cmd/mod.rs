@@ -19,9 +19,9 @@ pub fn run(config: Config, out: &mut String) -> Result<Outcome> {
         Config::Summary { trace, deny } => summary::run(&trace, deny, out),
         Config::Lint { trace, deny, json } => lint::run(&trace, deny, json, out),
         Config::Ratelimit { trace, limits } => ratelimit::run(&trace, &limits, out),
-        Config::Convert { trace, to, output, pretty, rules } => convert::run(&trace, to, &output, pretty, &rules, false, out),
+        Config::Convert { trace, to, output, pretty, rules } => convert::run(trace, to, &output, pretty, &rules, false, out),
         Config::Redact { trace, rules, preview, to, output, pretty } => {
-            convert::run(&trace, to, &output, pretty, &rules, preview, out)
+            convert::run(trace, to, &output, pretty, &rules, preview, out)
         }
         Config::Diff { a, b, latency_tolerance } => diff::run(&a, &b, latency_tolerance, out),
         Config::Catalog { json } => catalog::run(json, out),
