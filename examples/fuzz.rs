@@ -18,6 +18,7 @@ fn main() {
     let mut seconds = 30.0f64;
     let mut seed = None;
     let mut iterations = u64::MAX;
+    let mut trace_runs = None;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let value = it.next();
@@ -25,10 +26,11 @@ fn main() {
             ("--seconds", Some(v)) => v.parse().map(|v| seconds = v).is_ok(),
             ("--seed", Some(v)) => v.parse().map(|v| seed = Some(v)).is_ok(),
             ("--iterations", Some(v)) => v.parse().map(|v| iterations = v).is_ok(),
+            ("--trace-runs", Some(v)) => v.parse().map(|v| trace_runs = Some(v)).is_ok(),
             _ => false,
         };
         if !parsed {
-            eprintln!("fuzz: bad argument `{flag}`\nusage: fuzz [--seconds N] [--seed N] [--iterations N]");
+            eprintln!("fuzz: bad argument `{flag}`\nusage: fuzz [--seconds N] [--seed N] [--iterations N] [--trace-runs N]");
             std::process::exit(2);
         }
     }
@@ -38,6 +40,27 @@ fn main() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
     });
     println!("fuzz: seed {seed}, {seconds} s");
+    // Trace files only, until their targets ran this many times (or the
+    // time is up).
+    if let Some(max_runs) = trace_runs {
+        match fuzz_traces::run_counted(seed, Duration::from_secs_f64(seconds.max(0.0)), iterations, max_runs) {
+            Ok((stats, runs)) => println!(
+                "fuzz: traces: {} runs ({} exports, {} streamed exports, {} imports, {} redactions) in {} iterations, {:.1} s, no failure (seed {seed})",
+                runs.total(),
+                runs.export,
+                runs.streamed,
+                runs.import,
+                runs.redact,
+                stats.iterations,
+                stats.elapsed.as_secs_f64()
+            ),
+            Err(failure) => {
+                eprintln!("fuzz: FAILED\n{failure}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     // A third of the time each for trace files, the option parser (whose
     // driver panics with the offending input), and the decoder and session.
     let total = Duration::from_secs_f64(seconds.max(0.0));

@@ -107,14 +107,39 @@ fn mutate_file(text: &str, rng: &mut Rng) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-fn iteration(rng: &mut Rng) -> Result<(), String> {
+/// How many times each target ran on an input of its own.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Runs {
+    /// Exports of a session (HAR or JSON Lines, redacted).
+    pub export: u64,
+    /// Streamed exports of the same records.
+    pub streamed: u64,
+    /// Imports of an export, and of a damaged one (strictly and leniently).
+    pub import: u64,
+    /// Redactions and previews.
+    pub redact: u64,
+}
+
+impl Runs {
+    /// Every target's runs.
+    pub fn total(&self) -> u64 {
+        self.export + self.streamed + self.import + self.redact
+    }
+}
+
+fn iteration(rng: &mut Rng, runs: &mut Runs) -> Result<(), String> {
     let records = records(rng);
     let session = session_of(records.clone(), None);
     let rules = rules(rng);
     let redacted = redact(&session, &rules).records;
+    runs.redact += 1;
     for format in [Format::Har, Format::JsonLines] {
         let pretty = rng.below(2) == 0;
         let out = export(&session, &rules, format, pretty);
+        runs.export += 1;
+        runs.streamed += 1;
+        runs.import += 3;
+        runs.redact += 1;
         // What `wwe-trace convert` writes without holding the records.
         let mut streamed = Vec::new();
         let how = StreamOptions { rules: &rules, format, pretty, history: &[], options: None, token_replies: None, progress: None };
@@ -141,16 +166,23 @@ fn iteration(rng: &mut Rng) -> Result<(), String> {
 /// Runs until `budget` has passed or `max_iterations` are done; on a panic
 /// or a broken invariant, returns the seed and iteration to replay.
 pub fn run(seed: u64, budget: Duration, max_iterations: u64) -> Result<Stats, String> {
+    run_counted(seed, budget, max_iterations, u64::MAX).map(|(stats, _)| stats)
+}
+
+/// [`run`], also until the targets ran `max_runs` times in all; with the
+/// runs per target.
+pub fn run_counted(seed: u64, budget: Duration, max_iterations: u64, max_runs: u64) -> Result<(Stats, Runs), String> {
     let start = Instant::now();
     let mut rng = Rng::new(seed);
     let mut iterations = 0u64;
-    while iterations < max_iterations && start.elapsed() < budget {
+    let mut runs = Runs::default();
+    while iterations < max_iterations && runs.total() < max_runs && start.elapsed() < budget {
         iterations += 1;
-        match catch_unwind(AssertUnwindSafe(|| iteration(&mut rng))) {
+        match catch_unwind(AssertUnwindSafe(|| iteration(&mut rng, &mut runs))) {
             Ok(Ok(())) => {}
             Ok(Err(broken)) => return Err(format!("traces: seed {seed}, iteration {iterations}: {broken}")),
             Err(_) => return Err(format!("traces: seed {seed}, iteration {iterations}: panic")),
         }
     }
-    Ok(Stats { iterations, elapsed: start.elapsed() })
+    Ok((Stats { iterations, elapsed: start.elapsed() }, runs))
 }

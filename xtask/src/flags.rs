@@ -63,6 +63,8 @@ pub struct FuzzOptions {
     pub seconds: String,
     /// The seed to replay; a new one per run when absent.
     pub seed: Option<String>,
+    /// Trace files only, until this many runs.
+    pub trace_runs: Option<String>,
 }
 
 #[derive(Debug)]
@@ -140,6 +142,10 @@ enum CommandFlags {
         /// Replay this seed (default: a new one per run, printed).
         #[arg(long, value_name = "N", value_parser = seed)]
         seed: Option<String>,
+        /// Fuzz trace files only, until their targets (export, streamed
+        /// export, import, redaction) ran N times in all or the time is up.
+        #[arg(long, value_name = "N", value_parser = seed)]
+        trace_runs: Option<String>,
     },
     /// Every benchmark side by side (wasm size, core throughput native and
     /// wasm, HAR, wwe-trace on a 300 MB trace, capture, the panel with N
@@ -216,7 +222,7 @@ pub fn parse(args: &[String]) -> Result<Command, clap::Error> {
         Some(CommandFlags::Run { dev, headless, options, web_content }) => {
             Command::Run(RunOptions { release: !dev, headless, options, web_content })
         }
-        Some(CommandFlags::Fuzz { seconds, seed }) => Command::Fuzz(FuzzOptions { seconds, seed }),
+        Some(CommandFlags::Fuzz { seconds, seed, trace_runs }) => Command::Fuzz(FuzzOptions { seconds, seed, trace_runs }),
         Some(CommandFlags::Bench { browser, records, only }) => {
             Command::Bench(BenchOptions { browsers: browser.browsers(), records, only })
         }
@@ -272,12 +278,13 @@ mod tests {
             Ok(Command::Bench(o)) => assert_eq!((o.records, o.only.as_deref(), o.browsers), (5, Some("core"), Browser::ALL.to_vec())),
             other => panic!("{other:?}"),
         }
+        assert!(matches!(parse_line("fuzz --trace-runs 10000000"), Ok(Command::Fuzz(FuzzOptions { trace_runs: Some(ref n), .. })) if n == "10000000"));
         match parse_line("fuzz --seconds 1.5 --seed 7") {
             Ok(Command::Fuzz(o)) => assert_eq!((o.seconds.as_str(), o.seed.as_deref()), ("1.5", Some("7"))),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse_line("fuzz"), Ok(Command::Fuzz(FuzzOptions { ref seconds, seed: None })) if seconds == "30"));
-        for bad in ["bench --records 0", "bench --only nope", "build --browser edge", "build --nope", "fuzz --seconds -1", "fuzz --seed x", "nope"] {
+        assert!(matches!(parse_line("fuzz"), Ok(Command::Fuzz(FuzzOptions { ref seconds, seed: None, trace_runs: None })) if seconds == "30"));
+        for bad in ["bench --records 0", "bench --only nope", "build --browser edge", "build --nope", "fuzz --seconds -1", "fuzz --seed x", "fuzz --trace-runs many", "nope"] {
             assert!(parse_line(bad).is_err(), "{bad}");
         }
     }

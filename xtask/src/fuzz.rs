@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz [--seconds N] [--seed N]`: time-bounded fuzzing of the
+//! `cargo xtask fuzz [--seconds N] [--seed N] [--trace-runs N]`: time-bounded fuzzing of the
 //! core's decoder and session, options parser, and trace export, import and
 //! redaction (`src/tests/fuzz_traces.rs`) on stable Rust (the `fuzz` example of
 //! wwe-core, built in release mode). The libFuzzer targets in `fuzz/` need
@@ -18,6 +18,9 @@ pub fn run(options: &FuzzOptions) -> Result<(), String> {
     cmd.args(["run", "--release", "--quiet", "-p", "wwe-core", "--example", "fuzz", "--", "--seconds", seconds]);
     if let Some(seed) = seed {
         cmd.args(["--seed", seed]);
+    }
+    if let Some(runs) = &options.trace_runs {
+        cmd.args(["--trace-runs", runs]);
     }
     let status = cmd.status().map_err(|e| format!("fuzz: cannot run cargo: {e}"))?;
     if status.success() {
