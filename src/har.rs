@@ -70,6 +70,7 @@ pub(crate) use depth::string_end;
 mod export;
 mod import;
 mod jsonl;
+mod reader;
 mod stream;
 mod without_data;
 
@@ -80,6 +81,7 @@ pub use export::{to_har, write_har, HarOptions};
 pub use depth::MAX_MESSAGE_DEPTH;
 pub use import::{detect, import, import_har_each, import_with, ImportOptions, DETECT_LINES};
 pub use jsonl::{parse_jsonl, to_jsonl, write_jsonl, JsonlReader};
+pub use reader::import_har_reader;
 pub use stream::{export_replayed, preview_replayed, Pass, Replay, StreamOptions, Streamed};
 
 use crate::options::Options;

@@ -152,17 +152,24 @@ fn looks_like_jsonl(body: &str) -> bool {
 }
 
 #[derive(Deserialize)]
-struct Creator {
+pub(super) struct Creator {
     name: Option<String>,
     version: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct WireMessage {
+pub(super) struct WireMessage {
     #[serde(default)]
     data: Value,
     #[serde(rename = "_record")]
     record: Record,
+}
+
+impl WireMessage {
+    /// The record it holds.
+    pub(super) fn record(self) -> Record {
+        Record { data: self.data, ..self.record }
+    }
 }
 
 fn import_har(text: &str) -> Result<Trace, Error> {
@@ -183,6 +190,12 @@ fn import_har(text: &str) -> Result<Trace, Error> {
 ///
 /// As [`import`] for a HAR; [`ErrorKind::NotATrace`] for JSON Lines.
 pub fn import_har_each(text: &str, each: &mut dyn FnMut(Record)) -> Result<Trace, Error> {
+    import_har_after(text, 0, each)
+}
+
+/// [`import_har_each`], the first `already` records not given to `each`
+/// (a reader that gave them already: [`super::reader`]).
+pub(crate) fn import_har_after(text: &str, already: usize, each: &mut dyn FnMut(Record)) -> Result<Trace, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if detect(text)? != Format::Har {
         return Err(ErrorKind::NotATrace { found: "JSON Lines, not a HAR".to_owned() }.into());
@@ -205,8 +218,8 @@ pub fn import_har_each(text: &str, each: &mut dyn FnMut(Record)) -> Result<Trace
     // that limit stops it is the nesting measured (on the file's own
     // text) and the file read again without the limit, the records `each`
     // already had skipped; within the bound, recursion is finite.
-    let mut given = 0usize;
-    let first = read_log(&protected, true, 0, &mut |r| {
+    let mut given = already;
+    let first = read_log(&protected, true, already, &mut |r| {
         given += 1;
         each(r);
     });
@@ -220,6 +233,11 @@ pub fn import_har_each(text: &str, each: &mut dyn FnMut(Record)) -> Result<Trace
         }
         other => other.map_err(json_error)?,
     };
+    finish(log)
+}
+
+/// The trace a HAR's `log` head describes, or why it is none.
+pub(super) fn finish(log: Option<LogHead>) -> Result<Trace, Error> {
     let Some(log) = log else {
         return Err(ErrorKind::NotATrace { found: "a JSON object without `log`".to_owned() }.into());
     };
@@ -259,12 +277,13 @@ fn read_log(text: &str, limit: bool, skip: usize, each: &mut dyn FnMut(Record)) 
 }
 
 /// What a HAR's `log` says besides its records.
-struct LogHead {
-    creator: Option<Creator>,
-    format: Option<u64>,
+#[derive(Default)]
+pub(super) struct LogHead {
+    pub(super) creator: Option<Creator>,
+    pub(super) format: Option<u64>,
     /// Whether it has `_wweMessages` (not `null`).
-    messages: bool,
-    redactions: Vec<Summary>,
+    pub(super) messages: bool,
+    pub(super) redactions: Vec<Summary>,
 }
 
 /// The file: an object whose `log` is read by [`LogSeed`]; `None` without
@@ -391,7 +410,7 @@ impl<'de> Visitor<'de> for MessagesSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(m) = seq.next_element::<WireMessage>()? {
-            (self.each)(Record { data: m.data, ..m.record });
+            (self.each)(m.record());
         }
         Ok(())
     }

@@ -10,6 +10,7 @@
 //!   imports back to exactly the redacted records;
 //! - redacting a redacted trace again finds nothing;
 //! - the streaming export (`wwe-trace convert`) writes the same bytes;
+//! - a HAR read from a stream gives what its text gives, damaged or not;
 //! - mutated and cut export texts import or fail with an error, strictly
 //!   and leniently, never a panic.
 
@@ -17,7 +18,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use wwe_core::har::{export, export_replayed, import, import_with, session_of, Format, ImportOptions, StreamOptions};
+use wwe_core::har::{
+    export, export_replayed, import, import_har_each, import_har_reader, import_with, session_of, Format, ImportOptions, StreamOptions,
+};
 use wwe_core::record::Record;
 use wwe_core::redact::{preview, redact, Rule, Rules};
 
@@ -157,10 +160,36 @@ fn iteration(rng: &mut Rng, runs: &mut Runs) -> Result<(), String> {
             return Err(format!("redacting a redacted trace again finds {:?}", again[0]));
         }
         let damaged = mutate_file(&out.text, rng);
+        if format == Format::Har {
+            // Read from a stream, a HAR gives what its text gives.
+            runs.import += 2;
+            for text in [&out.text, &damaged] {
+                let (from_text, from_stream) = (read_har_text(text), read_har_stream(text));
+                if from_text != from_stream {
+                    return Err(format!("a HAR read from a stream differs from its text: {from_stream:?} vs {from_text:?}"));
+                }
+            }
+        }
         let _ = import(&damaged);
         let _ = import_with(&damaged, &ImportOptions { strict: false, max_bytes: None });
     }
     Ok(())
+}
+
+/// What reading a HAR's text gives: the records, then the trace or the
+/// error (as text).
+type HarRead = (Vec<Record>, Result<(Option<String>, Vec<wwe_core::redact::Summary>), String>);
+
+fn read_har_text(text: &str) -> HarRead {
+    let mut records = Vec::new();
+    let result = import_har_each(text, &mut |r| records.push(r));
+    (records, result.map(|t| (t.creator, t.redactions)).map_err(|e| e.to_string()))
+}
+
+fn read_har_stream(text: &str) -> HarRead {
+    let mut records = Vec::new();
+    let result = import_har_reader(text.as_bytes(), &mut || Ok(text.to_owned()), &mut |r| records.push(r)).expect("in memory");
+    (records, result.map(|t| (t.creator, t.redactions)).map_err(|e| e.to_string()))
 }
 
 /// Runs until `budget` has passed or `max_iterations` are done; on a panic

@@ -204,3 +204,57 @@ fn token_replies_known_from_loading_save_the_pairing_pass() {
     assert_eq!(source.passes, [Pass::Redacting]);
     assert_eq!(planted::survivors(&String::from_utf8(out).expect("UTF-8"), &kinds), []);
 }
+
+/// A HAR read from a stream gives the records and trace its text gives,
+/// without asking for the text when the file is as the panel writes it;
+/// a damaged file is read from its text, with the usual error.
+#[test]
+fn a_har_read_from_a_stream_is_its_text_read() {
+    use wwe_core::har::{import_har_each, import_har_reader};
+    let read = |text: &str| {
+        let asked = Cell::new(false);
+        let mut records = Vec::new();
+        let result = import_har_reader(
+            text.as_bytes(),
+            &mut || {
+                asked.set(true);
+                Ok(text.to_owned())
+            },
+            &mut |r| records.push(r),
+        )
+        .expect("in memory");
+        let mut held = Vec::new();
+        let expected = import_har_each(text, &mut |r| held.push(r));
+        assert_eq!(records, held);
+        assert_eq!(result.as_ref().map(|t| (&t.creator, &t.redactions)).map_err(ToString::to_string), expected.as_ref().map(|t| (&t.creator, &t.redactions)).map_err(ToString::to_string));
+        (asked.get(), result.map_err(|e| e.to_string()))
+    };
+    let (tokens, _) = planted::tokens();
+    let mut desktop = agent_desktop(2_000, Payload::Typical);
+    desktop[3].extra.insert("newerField".into(), json!({"big": 1}));
+    for records in [tokens, desktop] {
+        for pretty in [false, true] {
+            let mut text = Vec::new();
+            export_to(&session_of(records.clone(), None), &customer_rules(), Format::Har, pretty, &[], &mut text).expect("in memory");
+            let text = String::from_utf8(text).expect("UTF-8");
+            let (asked, result) = read(&text);
+            assert!(!asked, "the text was asked for a file as the panel writes it");
+            assert!(result.is_ok());
+            let (asked, _) = read(&format!("\u{feff}{text}\n"));
+            assert!(!asked, "a byte-order mark and a final line break are usual");
+            // Cut short, and with a syntax error inside `entries`.
+            let (asked, result) = read(&text[..text.len() - 40]);
+            assert!(asked);
+            assert!(result.expect_err("cut short").contains("truncated"));
+            let broken = text.replacen("\"pageref\"", "\"pageref\" 1", 1);
+            let (asked, result) = read(&broken);
+            assert!(asked);
+            assert!(result.expect_err("broken").contains("line"));
+        }
+    }
+    // Not a trace: the usual errors.
+    for text in ["{}", "{\"log\": null}", "{\"log\": {\"creator\": {\"name\": \"Chrome\"}}}", "[1]", ""] {
+        let (_, result) = read(text);
+        assert!(result.is_err(), "{text}");
+    }
+}
