@@ -58,11 +58,6 @@ pub fn progress(len: u64, message: &'static str) -> ProgressBar {
 
 /// Reads a text file (or standard input for `-`).
 pub fn read_text(path: &Path) -> Result<String> {
-    read_text_as(path, "reading")
-}
-
-/// [`read_text`], its progress shown as `message`.
-pub fn read_text_as(path: &Path, message: &'static str) -> Result<String> {
     let name = path.display().to_string();
     let mut bytes = Vec::new();
     if name == "-" {
@@ -74,7 +69,7 @@ pub fn read_text_as(path: &Path, message: &'static str) -> Result<String> {
             hinted(format!("cannot open {name}: {e}"), "check the path; a trace is a .har or .jsonl file saved from the panel")
         })?;
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let bar = progress(len, message);
+        let bar = progress(len, "reading");
         bytes.reserve(len as usize);
         let mut chunk = vec![0u8; 1 << 20];
         loop {
@@ -160,6 +155,14 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
             let skipped = reader.finish().map_err(|e| import_error(&name, &e, strict))?;
             Trace { format, records: Vec::new(), creator: None, redactions: Vec::new(), skipped }
         }
+        Format::Har if !crate::replay::is_stdin(path) => {
+            // Read again from the start, a message at a time: the text is
+            // never held (unless the file is damaged, see the core's
+            // `import_har_reader`).
+            drop(head);
+            bar.finish_and_clear();
+            read_har(path, "reading", &mut |r| session.push(r))?.map_err(|e| import_error(&name, &e, strict))?
+        }
         Format::Har => {
             // At most the file's size: a HAR written without indentation is
             // one line, read once into a buffer sized to the file (see
@@ -220,6 +223,34 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
         session.advance_to(t + REQUEST_TIMEOUT_MS);
     }
     Ok(Loaded { name, path: path.to_owned(), keep, strict, trace, session })
+}
+
+/// Reads a HAR file a message at a time (the core's `import_har_reader`),
+/// with a progress bar called `message`; only a damaged file is read
+/// whole, for its error.
+pub fn read_har(path: &Path, message: &'static str, each: &mut dyn FnMut(wwe_core::record::Record)) -> Result<Result<Trace, wwe_core::Error>> {
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|e| {
+        hinted(format!("cannot open {name}: {e}"), "check the path; a trace is a .har or .jsonl file saved from the panel")
+    })?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = progress(len, message);
+    let input = BufReader::with_capacity(1 << 20, bar.wrap_read(file));
+    // The text's own error (not UTF-8, ...) is the one to give.
+    let mut text_error = None;
+    let mut text = || {
+        read_text(path).map_err(|e| {
+            text_error = Some(e);
+            std::io::Error::other("the text could not be read")
+        })
+    };
+    let result = wwe_core::har::import_har_reader(input, &mut text, each);
+    bar.finish_and_clear();
+    match (result, text_error) {
+        (_, Some(e)) => Err(e),
+        (Err(e), None) => Err(hinted(format!("cannot read {name}: {e}"), "check the file is readable")),
+        (Ok(result), None) => Ok(result),
+    }
 }
 
 /// A spinner for a step without a measure of progress, for big inputs on

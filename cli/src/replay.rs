@@ -1,8 +1,7 @@
 //! Reading a trace file again, pass after pass, for the core's streaming
 //! export (`har::export_replayed`): `convert` and `redact` never hold a
-//! file's records. JSON Lines are read a line at a time; a HAR's text is
-//! read whole for each pass (at most the file's size) and dropped after
-//! it. A HAR written from the trace spills its redacted records to a
+//! file's records. JSON Lines are read a line at a time, a HAR a message
+//! at a time (`har::import_har_reader`). A HAR written from the trace spills its redacted records to a
 //! temporary file ([`TempFile`]), removed when done.
 
 use std::fs::File;
@@ -10,11 +9,11 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use wwe_core::har::{import_har_each, Format, JsonlReader, Pass, Replay};
+use wwe_core::har::{Format, JsonlReader, Pass, Replay};
 use wwe_core::record::Record;
 
 use crate::hinted;
-use crate::load::{progress, read_text_as, spinner, Lines};
+use crate::load::{progress, read_har, Lines};
 
 /// A trace file, read again from the start for every pass.
 pub struct TraceFile {
@@ -54,18 +53,15 @@ impl Replay for TraceFile {
                 Ok(())
             }
             Format::Har => {
-                let text = read_text_as(&self.path, pass.as_str())?;
-                let spinner = spinner(text.len() as u64, pass.as_str());
                 // The core reads the HAR a record at a time and cannot be
                 // stopped: after a failure the rest is skipped.
                 let mut failed = None;
-                import_har_each(&text, &mut |r| {
+                read_har(&self.path, pass.as_str(), &mut |r| {
                     if failed.is_none() {
                         failed = each(r).err();
                     }
-                })
+                })?
                 .map_err(|e| hinted(format!("{name}: {e}"), "the file changed since it was read"))?;
-                spinner.finish_and_clear();
                 failed.map_or(Ok(()), |e| Err(written(&e)))
             }
         }
