@@ -79,7 +79,7 @@ mod tests;
 
 pub use export::{to_har, write_har, HarOptions};
 pub use depth::MAX_MESSAGE_DEPTH;
-pub use import::{detect, import, import_har_each, import_with, ImportOptions, DETECT_LINES};
+pub use import::{detect, import, import_har_each, import_with, is_har_head, ImportOptions, DETECT_LINES};
 pub use jsonl::{parse_jsonl, to_jsonl, write_jsonl, JsonlReader};
 pub use reader::import_har_reader;
 pub use stream::{export_replayed, preview_replayed, Pass, Replay, StreamOptions, Streamed};

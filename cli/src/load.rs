@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use wwe_core::har::{detect, import_har_each, Format, JsonlReader, Trace, DETECT_LINES};
+use wwe_core::har::{detect, import_har_each, is_har_head, Format, JsonlReader, Trace, DETECT_LINES};
 use wwe_core::options::Options;
 use wwe_core::session::{Session, REQUEST_TIMEOUT_MS};
 use wwe_core::ErrorKind;
@@ -114,6 +114,15 @@ const LISTED_LINES: usize = 20;
 pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> Result<Loaded> {
     let name = path.display().to_string();
     let (mut input, len) = open(path)?;
+    // A HAR file (as the panel writes it: `{"log":` first) is read a
+    // message at a time, not a line: its one line may be all of it.
+    if !crate::replay::is_stdin(path) && is_har_head(input.fill_buf().unwrap_or_default()) {
+        drop(input);
+        let mut session = if keep == Keep::Analysis { Session::lean() } else { Session::new() };
+        session.set_options(options);
+        let trace = read_har(path, "reading", &mut |r| session.push(r))?.map_err(|e| import_error(&name, &e, strict))?;
+        return Ok(finished(name, path, keep, strict, trace, session));
+    }
     let bar = progress(len, "reading");
     let mut lines = Lines::new(&mut input, &name, &bar, len);
     // The first lines say which format it is.
@@ -206,6 +215,12 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
         }
     };
     bar.finish_and_clear();
+    Ok(finished(name, path, keep, strict, trace, session))
+}
+
+/// The loaded trace: skipped lines listed on standard error, and the
+/// session judged 10 s after its last record.
+fn finished(name: String, path: &Path, keep: Keep, strict: bool, trace: Trace, mut session: Session) -> Loaded {
     if !trace.skipped.is_empty() {
         let lines = if trace.skipped.len() == 1 { "line that is not a record" } else { "lines that are not records" };
         eprintln!(
@@ -222,7 +237,7 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
     if let Some(t) = session.latest_time() {
         session.advance_to(t + REQUEST_TIMEOUT_MS);
     }
-    Ok(Loaded { name, path: path.to_owned(), keep, strict, trace, session })
+    Loaded { name, path: path.to_owned(), keep, strict, trace, session }
 }
 
 /// Reads a HAR file a message at a time (the core's `import_har_reader`),

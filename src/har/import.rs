@@ -131,6 +131,16 @@ fn starts_with_log_key(body: &str) -> bool {
     body[1..].trim_start().starts_with("\"log\"")
 }
 
+/// Whether a file's first bytes already say it is a HAR (a first key
+/// `log`, after a byte-order mark and white space), as [`detect`] would
+/// say of the whole text; `false` says nothing. A reader can tell a
+/// one-line HAR this way without reading its line.
+pub fn is_har_head(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let body = head.trim_ascii_start();
+    body.starts_with(b"{") && body[1..].trim_ascii_start().starts_with(b"\"log\"")
+}
+
 /// Lines looked at for a record when the first line is not one.
 const PROBE_LINES: usize = 16;
 

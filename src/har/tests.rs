@@ -705,3 +705,17 @@ fn json_lines_read_a_line_at_a_time_as_a_whole_text() {
     assert_eq!(detect(&export(&sample())), Ok(Format::Har));
     assert!(matches!(detect("  \n").unwrap_err().kind(), ErrorKind::EmptyTrace));
 }
+
+#[test]
+fn a_har_head_is_told_from_its_first_bytes_as_detect_tells_it() {
+    let har = export(&sample());
+    for text in [har.clone(), format!("\u{feff}  \n{har}"), to_har(&session_of(sample(), None), &HarOptions { pretty: true, ..HarOptions::default() })] {
+        assert!(is_har_head(&text.as_bytes()[..12]), "{}", &text[..12]);
+        assert_eq!(detect(&text).expect("a trace"), Format::Har);
+    }
+    // JSON Lines, other JSON and a HAR whose first key is not `log`: the
+    // head says nothing (detect reads the lines).
+    for text in [to_jsonl(&sample()), "[1]".to_owned(), "{\"version\": 1, \"log\": {}}".to_owned(), String::new()] {
+        assert!(!is_har_head(text.as_bytes()), "{text}");
+    }
+}
