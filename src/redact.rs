@@ -550,7 +550,7 @@ fn scan<'v>(session: &'v Session, rules: &Rules) -> (Vec<Hit>, Vec<Edit<'v>>) {
     let token_replies = TokenReplies::of(session, rules);
     let mut walker = Walker { rules, hits: &mut hits, edits: &mut edits, index: 0, message: 0, part: Part::Data, path: Vec::new() };
     for (index, m) in session.messages().iter().enumerate() {
-        walker.record(index, &m.record, m.decoded.message.is_reply(), &token_replies);
+        walker.record(index, &m.record, || m.decoded.message.is_reply(), &token_replies);
     }
     (hits, edits)
 }
@@ -584,13 +584,13 @@ impl Rules {
 
 /// One record with the rules applied, or `None` when they change nothing;
 /// what was redacted is added to `hits` (`index` is the record's position
-/// in its trace, [`Hit::index`]). `is_reply` is whether its message decodes
-/// as a reply. The same as [`redact`] does to each record of a session
+/// in its trace, [`Hit::index`]). `is_reply` says whether its message
+/// decodes as a reply (asked only when it matters). The same as [`redact`] does to each record of a session
 /// whose pairing gave `token_replies`, for a trace read a record at a time.
 pub fn redact_record(
     record: &Record,
     index: usize,
-    is_reply: bool,
+    is_reply: impl FnOnce() -> bool,
     rules: &Rules,
     token_replies: &TokenReplies,
     hits: &mut Vec<Hit>,
@@ -621,14 +621,14 @@ fn apply_all(records: &mut [Record], edits: Vec<Edit<'_>>, slot: impl Fn(usize) 
 
 impl<'v> Walker<'_, 'v> {
     /// Walks every field of one record.
-    fn record(&mut self, index: usize, record: &'v Record, is_reply: bool, token_replies: &TokenReplies) {
+    fn record(&mut self, index: usize, record: &'v Record, is_reply: impl FnOnce() -> bool, token_replies: &TokenReplies) {
         self.index = index;
         self.message = record.id;
         self.part = Part::Data;
         let data = &record.data;
         let token_reply = self.rules.needs_pairing()
-            && is_reply
-            && (token_replies.0.contains(&record.id) || data.get("data").is_some_and(holds_token));
+            && (token_replies.0.contains(&record.id) || data.get("data").is_some_and(holds_token))
+            && is_reply();
         let walker = self;
         match data.get("data") {
             Some(reply_data) if token_reply => {

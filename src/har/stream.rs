@@ -115,9 +115,9 @@ impl RecordRedactor<'_> {
             r.time = if self.latest.is_finite() { self.latest } else { 0.0 };
         }
         self.latest = self.latest.max(r.time);
-        let is_reply = self.rules.needs_pairing() && decode(&r.data).message.is_reply();
         let index = self.index;
         self.index += 1;
+        let is_reply = || decode(&r.data).message.is_reply();
         redact_record(&r, index, is_reply, self.rules, &self.token_replies, hits).unwrap_or(r)
     }
 }
