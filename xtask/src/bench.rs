@@ -46,6 +46,9 @@ const TRACE_MB: u64 = 300;
 const TRACE_SUMMARY_GOAL_SECONDS: f64 = 3.0;
 const TRACE_SUMMARY_GOAL_MIB: f64 = 300.0;
 const TRACE_CONVERT_GOAL_SECONDS: f64 = 5.0;
+/// Memory that does not grow with the file, allowing for measurement
+/// noise: at most 1 MiB more per 100,000 records (10 bytes a record).
+const TRACE_GROWTH_GOAL_MIB: f64 = 1.0;
 /// Issue 7: the panel with 100,000 messages.
 /// The panel at scale (issue 18): the load every full run measures, and
 /// the million-message load beside it.
@@ -605,8 +608,8 @@ fn trace_section() -> Result<Section> {
         Run { label: "summary, HAR", paths: vec![&har], flags: &["--deny", "never"], time_goal: None, memory_goal: None },
     ];
     let mut section = Section::default();
-    for (i, Run { label, paths, flags, time_goal, memory_goal }) in runs.into_iter().enumerate() {
-        let command_name = if label.starts_with("summary") { "summary" } else { "convert" };
+    // One timed run of wwe-trace: (seconds, peak KiB).
+    let timed = |command_name: &str, paths: &[&Path], flags: &[&str]| -> Result<(f64, f64)> {
         let mut command = match &one_core {
             Some(taskset) => {
                 let mut c = Command::new(taskset);
@@ -615,7 +618,7 @@ fn trace_section() -> Result<Section> {
             }
             None => Command::new(&time),
         };
-        command.args(["-f", "%e %M"]).arg(&tool).arg(command_name).args(&paths).args(flags).stdout(Stdio::null());
+        command.args(["-f", "%e %M"]).arg(&tool).arg(command_name).args(paths).args(flags).stdout(Stdio::null());
         eprintln!("$ {}", describe(&command));
         let out = command.output()?;
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -627,6 +630,13 @@ fn trace_section() -> Result<Section> {
         let (Some(Ok(seconds)), Some(Ok(kb))) = (it.next(), it.next()) else {
             bail!("GNU time printed {last:?}, not \"seconds kilobytes\"");
         };
+        Ok((seconds, kb))
+    };
+    let mut peaks = Vec::new();
+    for (i, Run { label, paths, flags, time_goal, memory_goal }) in runs.into_iter().enumerate() {
+        let command_name = if label.starts_with("summary") { "summary" } else { "convert" };
+        let (seconds, kb) = timed(command_name, &paths, flags)?;
+        peaks.push(kb / 1024.0);
         let input = fs::metadata(paths[0])?.len() as f64;
         // A HAR is read in at most its size (issue 17).
         let input_mib = input / 1024.0 / 1024.0;
@@ -634,6 +644,41 @@ fn trace_section() -> Result<Section> {
         let context = format!("input {}", format_value(input_mib, "MiB"));
         section.figures.push(figure(format!("{label}: time"), seconds, "s", time_goal, context.clone()));
         section.figures.push(figure(format!("{label}: peak memory"), kb / 1024.0, "MiB", memory_goal, context));
+    }
+    // Memory that does not grow with the file: the same commands on a
+    // tenth of the trace, the growth per 100,000 records between the two.
+    let small = dir.join("trace-small.jsonl");
+    let small_har = dir.join("trace-small.har");
+    let status = Command::new(release.join("examples/synthetic_trace"))
+        .args(["--mb", &(TRACE_MB / 10).to_string()])
+        .stdout(fs::File::create(&small)?)
+        .status()?;
+    if !status.success() {
+        bail!("the trace generator failed ({status})");
+    }
+    let lines = |path: &Path| -> Result<f64> { Ok(fs::read(path)?.iter().filter(|&&b| b == b'\n').count() as f64) };
+    let (big_records, small_records) = (lines(&jsonl)?, lines(&small)?);
+    let growth = [
+        ("summary, JSON Lines", "summary", vec![small.as_path()], &["--deny", "never"][..], 0),
+        ("convert JSON Lines to HAR", "convert", vec![small.as_path(), Path::new("-o"), &small_har], &["--to", "har"][..], 1),
+    ];
+    for (label, command_name, paths, flags, big) in growth {
+        let (_, kb) = timed(command_name, &paths, flags)?;
+        let per_100k = (peaks[big] - kb / 1024.0) / ((big_records - small_records) / 100_000.0);
+        section.figures.push(figure(
+            format!("{label}: memory growth per 100,000 records"),
+            per_100k,
+            "MiB",
+            Some(Goal::AtMost(TRACE_GROWTH_GOAL_MIB)),
+            format!(
+                "peak {} for {small_records} records, {} for {big_records}: memory that does not grow with the file (issue 17) would be about 0",
+                format_value(kb / 1024.0, "MiB"),
+                format_value(peaks[big], "MiB")
+            ),
+        ));
+    }
+    for f in [&small, &small_har] {
+        let _ = fs::remove_file(f);
     }
     section.notes.push(format!(
         "Input: `examples/synthetic_trace --mb {TRACE_MB}` ({}, the agent desktop of `wwe_core::synthetic`, ~190-byte messages). Wall time and peak resident memory from GNU time{}; default redaction on convert.",
