@@ -157,6 +157,10 @@ fn parse_line(text: &str, line: usize, record: usize) -> Result<Record, Error> {
     // One level for the record around the message.
     // Integers beyond 64 bits keep their digits (crate::bignum).
     match depth::from_str::<Record>(&crate::bignum::protect(text), MAX_MESSAGE_DEPTH + 1) {
+        // A record read with a `time` other than +0.0 and a `data` other
+        // than `null` (their defaults) had both fields: the second read of
+        // the line that looks for them is needed only otherwise.
+        Ok(r) if r.time.to_bits() != 0 && !r.data.is_null() => Ok(r),
         Ok(r) => match missing_fields(text) {
             Some(missing) => Err(bad(1, format!("not a capture record: missing {missing}"))),
             None => Ok(r),
