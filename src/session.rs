@@ -286,6 +286,10 @@ impl Tally {
     }
 }
 
+/// Up to this many frames or request types are found by a look at each,
+/// not by hashing.
+const FEW: usize = 8;
+
 /// A lean session drops the messages pairing no longer needs once it holds
 /// at least this many.
 const LEAN_WINDOW: usize = 4096;
@@ -304,11 +308,48 @@ struct Slot {
     orphans: Vec<usize>,
 }
 
+/// Message indexes by record id, the first message of each id. The
+/// extension numbers a tab's records one by one, so ids usually count up by
+/// one: those sit in a list (no hashing, 8 bytes an id), the rest in a map.
+#[derive(Debug, Default)]
+struct IdIndex {
+    /// The id of `run[0]`.
+    first: u64,
+    /// Message indexes of ids `first`, `first + 1`, ...
+    run: Vec<usize>,
+    /// Ids outside `run`.
+    others: HashMap<u64, usize>,
+}
+
+impl IdIndex {
+    /// Keeps `index` for `id` unless `id` already has one.
+    fn insert_first(&mut self, id: u64, index: usize) {
+        if self.run.is_empty() {
+            // The first id inserted starts the run (`others` is empty).
+            self.first = id;
+        }
+        match id.checked_sub(self.first) {
+            Some(d) if d < self.run.len() as u64 => {}
+            Some(d) if d == self.run.len() as u64 && !self.others.contains_key(&id) => self.run.push(index),
+            _ => {
+                self.others.entry(id).or_insert(index);
+            }
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<usize> {
+        match id.checked_sub(self.first) {
+            Some(d) if d < self.run.len() as u64 => Some(self.run[d as usize]),
+            _ => self.others.get(&id).copied(),
+        }
+    }
+}
+
 /// Everything captured in a tab, decoded and related.
 #[derive(Debug, Default)]
 pub struct Session {
     messages: Vec<Captured>,
-    by_id: HashMap<u64, usize>,
+    by_id: IdIndex,
     exchanges: Vec<Exchange>,
     slots: HashMap<ClientKey, HashMap<String, Slot>>,
     /// Pending exchanges by deadline, earliest first. Records come nearly
@@ -413,7 +454,7 @@ impl Session {
         }
         let index = self.dropped + self.messages.len();
         let id = record.id;
-        self.by_id.entry(id).or_insert(index);
+        self.by_id.insert_first(id, index);
 
         let mut issues = lint::check_message(&record, &decoded);
         // WWE judges a delivered request by its real origin; a page-made
@@ -515,7 +556,17 @@ impl Session {
     /// The frame `frame_id` of tab `tab_id`, once it sent or received a
     /// message.
     pub fn frame(&self, tab_id: i64, frame_id: i64) -> Option<&Frame> {
-        self.frame_index.get(&(tab_id, frame_id)).map(|&i| &self.frames[i])
+        self.frame_position(tab_id, frame_id).map(|i| &self.frames[i])
+    }
+
+    /// Where the frame is in `frames`: among a few frames (a capture
+    /// usually has a handful) a look at each is cheaper than hashing.
+    fn frame_position(&self, tab_id: i64, frame_id: i64) -> Option<usize> {
+        if self.frames.len() <= FEW {
+            self.frames.iter().position(|f| f.tab_id == tab_id && f.frame_id == frame_id)
+        } else {
+            self.frame_index.get(&(tab_id, frame_id)).copied()
+        }
     }
 
     /// The frame that sent `message`, when the capture knows it.
@@ -630,7 +681,7 @@ impl Session {
 
     /// The message with this record id (the first, if ids repeat).
     pub fn message(&self, id: u64) -> Option<&Captured> {
-        self.by_id.get(&id).and_then(|&i| self.messages.get(i.checked_sub(self.dropped)?))
+        self.by_id.get(id).and_then(|i| self.messages.get(i.checked_sub(self.dropped)?))
     }
 
     /// Every request or subscription, in the order their requests were
@@ -750,22 +801,23 @@ impl Session {
     }
 
     fn frame_mut(&mut self, tab_id: i64, frame_id: i64) -> &mut Frame {
-        let next = self.frames.len();
-        let i = *self.frame_index.entry((tab_id, frame_id)).or_insert(next);
-        if i == next {
-            self.frames.push(Frame {
-                tab_id,
-                frame_id,
-                url: String::new(),
-                origin: String::new(),
-                role: Role::Unknown,
-                wwe_frame_id: None,
-                received: 0,
-                sent: 0,
-                to_service: 0,
-                undelivered: 0,
-            });
+        if let Some(i) = self.frame_position(tab_id, frame_id) {
+            return &mut self.frames[i];
         }
+        let i = self.frames.len();
+        self.frame_index.insert((tab_id, frame_id), i);
+        self.frames.push(Frame {
+            tab_id,
+            frame_id,
+            url: String::new(),
+            origin: String::new(),
+            role: Role::Unknown,
+            wwe_frame_id: None,
+            received: 0,
+            sent: 0,
+            to_service: 0,
+            undelivered: 0,
+        });
         &mut self.frames[i]
     }
 
@@ -919,7 +971,9 @@ impl Session {
             request: record.id,
             reply: None,
             name,
-            reference_id: rid.clone(),
+            // Moved in; the slots below read it from here (field by
+            // field) and copy it only as a new key.
+            reference_id: rid,
             client: client.clone(),
             request_time: time,
             reply_time: None,
@@ -929,20 +983,25 @@ impl Session {
         });
         self.messages[index - self.dropped].exchange = Some(ex);
         insert_sorted(&mut self.timeouts, (time + REQUEST_TIMEOUT_MS, ex), |x| x.0);
-        let Some(rid) = rid else {
+        let Some(rid) = self.exchanges[ex].reference_id.as_deref() else {
             self.judge_due();
             return;
         };
-        let slot = self.slots.entry(client.clone()).or_default().entry(rid.clone()).or_default();
+        let slot = self.slots.entry(client.clone()).or_default().entry(rid.to_owned()).or_default();
         let reused = !slot.pending.is_empty();
         slot.last = Some(ex);
         slot.unawaited = false;
         // A reply that came before its request answers it at once.
         let mut orphan = (!slot.orphans.is_empty()).then(|| slot.orphans.remove(0));
-        if orphan.is_none() {
+        // Only a client known by its origin adopts a reply parked under a
+        // frame (`adopt_orphan_by_origin` finds none for the others).
+        if orphan.is_none() && matches!(client, ClientKey::Origin { .. }) {
+            let rid = rid.to_owned();
             orphan = self.adopt_orphan_by_origin(&client, &rid);
         }
-        let slot = self.slots.entry(client.clone()).or_default().entry(rid.clone()).or_default();
+        let rid = self.exchanges[ex].reference_id.as_deref().expect("has a referenceId");
+        // Made above; slots are never removed.
+        let slot = self.slots.get_mut(&client).and_then(|s| s.get_mut(rid)).expect("made above");
         if orphan.is_none() {
             slot.pending.push(ex);
         }
@@ -970,6 +1029,18 @@ impl Session {
     }
 
     fn receive_reply(&mut self, index: usize, time: f64) {
+        let m = &self.messages[index - self.dropped];
+        // The usual reply first, without copying its referenceId: a request
+        // of the receiving frame awaits it (as below, the frame's own slot
+        // comes before the origin fallback).
+        if let Some(rid) = m.decoded.message.reference_id() {
+            let frame = ClientKey::Frame { tab_id: m.record.tab_id, frame_id: m.record.frame_id };
+            let slot = self.slots.get_mut(&frame).and_then(|s| s.get_mut(rid));
+            if let Some(ex) = slot.and_then(|slot| (!slot.pending.is_empty()).then(|| slot.pending.remove(0))) {
+                self.pair(ex, index);
+                return;
+            }
+        }
         let record = &self.messages[index - self.dropped].record;
         let Some(rid) = self.messages[index - self.dropped].decoded.message.reference_id().map(str::to_owned) else {
             let id = record.id;
@@ -1185,8 +1256,13 @@ impl Session {
     }
 
     fn rate_mut(&mut self, name: &str) -> &mut RateObservation {
-        let i = match self.rate_index.get(name) {
-            Some(&i) => i,
+        let found = if self.rates.len() <= FEW {
+            self.rates.iter().position(|r| r.request == name)
+        } else {
+            self.rate_index.get(name).copied()
+        };
+        let i = match found {
+            Some(i) => i,
             None => {
                 let i = self.rates.len();
                 self.rates.push(RateObservation { request: name.to_owned(), windows: Vec::new(), quarantines: Vec::new() });
@@ -1338,4 +1414,65 @@ fn insert_sorted<Q>(queue: &mut VecDeque<Q>, item: Q, key: impl Fn(&Q) -> f64) {
         at -= 1;
     }
     queue.insert(at, item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first index of each id, as `HashMap::entry(id).or_insert` keeps
+    /// it, whatever order the ids come in (runs, gaps, repeats, extremes).
+    #[test]
+    fn id_index_keeps_the_first_index_of_each_id() {
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for round in 0..200 {
+            let mut ix = IdIndex::default();
+            let mut reference: HashMap<u64, usize> = HashMap::new();
+            let mut id = if round % 3 == 0 { u64::MAX - 20 } else { next(50) };
+            for index in 0..300 {
+                id = match next(10) {
+                    0 => next(60),
+                    1 => id.wrapping_sub(next(5)),
+                    2 => u64::MAX - next(3),
+                    _ => id.wrapping_add(1),
+                };
+                ix.insert_first(id, index);
+                reference.entry(id).or_insert(index);
+            }
+            for probe in (0..70).chain(u64::MAX - 30..=u64::MAX) {
+                assert_eq!(ix.get(probe), reference.get(&probe).copied(), "round {round}, id {probe}");
+            }
+        }
+    }
+
+    /// Past `FEW` frames they are found by hashing: the same frames.
+    #[test]
+    fn many_frames_are_found_as_few_are() {
+        let mut s = Session::new();
+        for i in 0..(3 * FEW as i64) {
+            s.push(Record {
+                id: i as u64,
+                tab_id: i % 2,
+                frame_id: i,
+                source_frame_id: Some(i + 1),
+                frame_url: format!("https://f{i}.example/"),
+                data: serde_json::json!({"request": "agent.getState", "referenceId": format!("r{i}"), "userAgent": "WWE Client", "protocolVersion": 2}),
+                time: i as f64,
+                ..Record::default()
+            });
+        }
+        assert!(s.frames().len() > 2 * FEW);
+        for f in s.frames() {
+            assert!(std::ptr::eq(s.frame(f.tab_id, f.frame_id).expect("found"), f));
+        }
+        // Each record's receiver and sender counted once, in its own tab.
+        assert_eq!(s.frames().iter().map(|f| f.received).sum::<u64>(), 3 * FEW as u64);
+        assert_eq!(s.frames().iter().map(|f| f.sent).sum::<u64>(), 3 * FEW as u64);
+        assert_eq!(s.frames().len(), 6 * FEW);
+        assert!(s.frame(5, 5).is_none());
+    }
 }
