@@ -877,13 +877,24 @@ impl Session {
     /// record received by that frame already told its id.
     fn resolve_sender_by_path(&mut self, record: &Record) -> Option<i64> {
         // A refused post was received by no frame: nothing to learn.
+        // Among a few paths (one a frame) a look at each is cheaper than
+        // hashing the path, and the first frame learnt for a path stays.
+        let few = self.frames_by_path.len() <= FEW;
+        let find = |map: &HashMap<(i64, Vec<u32>), i64>, path: &[u32]| {
+            map.iter().find(|((tab, p), _)| *tab == record.tab_id && p.as_slice() == path).map(|(_, &f)| f)
+        };
         if record.undelivered.is_none() && (record.frame_id == 0 || !record.frame_path.is_empty()) {
-            self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
+            if !(few && find(&self.frames_by_path, &record.frame_path).is_some()) {
+                self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
+            }
         }
         if record.source_tab_id.is_some() {
             return None;
         }
         let path = record.source_path.as_ref()?;
+        if self.frames_by_path.len() <= FEW {
+            return find(&self.frames_by_path, path);
+        }
         self.frames_by_path.get(&(record.tab_id, path.clone())).copied()
     }
 
@@ -994,14 +1005,16 @@ impl Session {
         // A reply that came before its request answers it at once.
         let mut orphan = (!slot.orphans.is_empty()).then(|| slot.orphans.remove(0));
         // Only a client known by its origin adopts a reply parked under a
-        // frame (`adopt_orphan_by_origin` finds none for the others).
-        if orphan.is_none() && matches!(client, ClientKey::Origin { .. }) {
+        // frame (`adopt_orphan_by_origin` finds none for the others); the
+        // slot is then looked up again (made above; slots are never removed).
+        let slot = if orphan.is_none() && matches!(client, ClientKey::Origin { .. }) {
             let rid = rid.to_owned();
             orphan = self.adopt_orphan_by_origin(&client, &rid);
-        }
+            self.slots.get_mut(&client).and_then(|s| s.get_mut(&rid)).expect("made above")
+        } else {
+            slot
+        };
         let rid = self.exchanges[ex].reference_id.as_deref().expect("has a referenceId");
-        // Made above; slots are never removed.
-        let slot = self.slots.get_mut(&client).and_then(|s| s.get_mut(rid)).expect("made above");
         if orphan.is_none() {
             slot.pending.push(ex);
         }
@@ -1474,5 +1487,41 @@ mod tests {
         assert_eq!(s.frames().iter().map(|f| f.sent).sum::<u64>(), 3 * FEW as u64);
         assert_eq!(s.frames().len(), 6 * FEW);
         assert!(s.frame(5, 5).is_none());
+    }
+
+    /// Senders known only by their index path are named from the frames
+    /// that received at that path, the first learnt for a path staying,
+    /// with few paths as with many.
+    #[test]
+    fn senders_by_path_are_named_with_few_paths_as_with_many() {
+        for frames in [3, 3 * FEW as u32] {
+            let mut s = Session::new();
+            let mut id = 0;
+            let mut record = |s: &mut Session, frame_id: i64, frame_path: Vec<u32>, source_path: Option<Vec<u32>>| {
+                id += 1;
+                s.push(Record {
+                    id,
+                    tab_id: 1,
+                    frame_id,
+                    frame_path,
+                    source_path,
+                    data: serde_json::json!("wwe-ready"),
+                    time: id as f64,
+                    ..Record::default()
+                });
+                id
+            };
+            for i in 0..frames {
+                record(&mut s, 100 + i64::from(i), vec![i, 1], None);
+                // A second frame at the same path later: the first stays.
+                record(&mut s, 500 + i64::from(i), vec![i, 1], None);
+            }
+            for i in 0..frames {
+                let asked = record(&mut s, 0, vec![], Some(vec![i, 1]));
+                assert_eq!(s.message(asked).unwrap().sender_frame_id, Some(100 + i64::from(i)), "{frames} frames, path [{i}, 1]");
+            }
+            let unknown = record(&mut s, 0, vec![], Some(vec![frames, 1]));
+            assert_eq!(s.message(unknown).unwrap().sender_frame_id, None);
+        }
     }
 }
