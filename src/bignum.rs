@@ -119,8 +119,7 @@ impl Serialize for Exact<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
             Value::Array(items) => s.collect_seq(items.iter().map(Exact)),
-            // Most objects are no tag: one lookup tells.
-            Value::Object(map) => match map.get(crate::tagged::TAG_KEY).and_then(Value::as_str) {
+            Value::Object(map) => match tag_of(map) {
                 None => s.collect_map(map.iter().map(|(k, v)| (k, Exact(v)))),
                 // A page's own object (its `$wwe` key wrapped by the relay)
                 // is no tag itself; what it holds may be.
@@ -133,6 +132,18 @@ impl Serialize for Exact<'_> {
             other => other.serialize(s),
         }
     }
+}
+
+/// The string under an object's `$wwe` key, if any. Most objects are no
+/// tag, and their first key tells without a lookup: keys are sorted
+/// (serde_json's map is a `BTreeMap`), so when the first key's first byte
+/// sorts after `$`, so does every key, and none is `$wwe`.
+fn tag_of(map: &Map<String, Value>) -> Option<&str> {
+    let first = map.keys().next()?;
+    if first.as_bytes().first().is_some_and(|&b| b > b'$') {
+        return None;
+    }
+    map.get(crate::tagged::TAG_KEY).and_then(Value::as_str)
 }
 
 /// A page's own object (the `value` of an `object` wrapper): its keys as
@@ -203,6 +214,18 @@ mod tests {
         });
         let written = serde_json::to_string(&Exact(&page)).unwrap();
         assert_eq!(serde_json::from_str::<Value>(&written).unwrap(), page, "{written}");
+    }
+
+    /// [`tag_of`] relies on sorted keys: serde_json's `preserve_order`
+    /// feature (insertion order) would break it.
+    #[test]
+    fn map_keys_are_sorted_and_a_tag_is_found_beside_keys_before_it() {
+        let v: Value = serde_json::from_str(r#"{"z":1,"$wwe":"object","!":2,"":3,"value":{}}"#).unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["", "!", "$wwe", "value", "z"]);
+        assert_eq!(tag_of(v.as_object().unwrap()), Some("object"));
+        let plain: Value = serde_json::from_str(r#"{"a":1,"%":2}"#).unwrap();
+        assert_eq!(tag_of(plain.as_object().unwrap()), None);
     }
 
     #[test]

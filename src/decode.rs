@@ -394,11 +394,11 @@ fn decode_object(obj: &Fields<'_>, issues: &mut Vec<Issue>) -> Message {
         // Replies never carry `request`, except the rate-limit error of the
         // guide's example, which has `errorMessage`.
         if !obj.contains_key("errorMessage") {
-            let known_ns = req
-                .as_str()
-                .and_then(|r| r.split_once('.'))
-                .is_some_and(|(ns, _)| catalog::namespace(ns).is_some());
-            if wwe_ua || has_version || known_ns {
+            // Looked up only when the envelope does not tell.
+            let known_ns = || {
+                req.as_str().and_then(|r| r.split_once('.')).is_some_and(|(ns, _)| catalog::namespace(ns).is_some())
+            };
+            if wwe_ua || has_version || known_ns() {
                 check_client_envelope(obj, issues);
                 return Message::Request(decode_request(obj, req, issues));
             }

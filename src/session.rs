@@ -286,6 +286,10 @@ impl Tally {
     }
 }
 
+/// Up to this many frames or request types are found by a look at each,
+/// not by hashing.
+const FEW: usize = 8;
+
 /// A lean session drops the messages pairing no longer needs once it holds
 /// at least this many.
 const LEAN_WINDOW: usize = 4096;
@@ -304,11 +308,48 @@ struct Slot {
     orphans: Vec<usize>,
 }
 
+/// Message indexes by record id, the first message of each id. The
+/// extension numbers a tab's records one by one, so ids usually count up by
+/// one: those sit in a list (no hashing, 8 bytes an id), the rest in a map.
+#[derive(Debug, Default)]
+struct IdIndex {
+    /// The id of `run[0]`.
+    first: u64,
+    /// Message indexes of ids `first`, `first + 1`, ...
+    run: Vec<usize>,
+    /// Ids outside `run`.
+    others: HashMap<u64, usize>,
+}
+
+impl IdIndex {
+    /// Keeps `index` for `id` unless `id` already has one.
+    fn insert_first(&mut self, id: u64, index: usize) {
+        if self.run.is_empty() {
+            // The first id inserted starts the run (`others` is empty).
+            self.first = id;
+        }
+        match id.checked_sub(self.first) {
+            Some(d) if d < self.run.len() as u64 => {}
+            Some(d) if d == self.run.len() as u64 && !self.others.contains_key(&id) => self.run.push(index),
+            _ => {
+                self.others.entry(id).or_insert(index);
+            }
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<usize> {
+        match id.checked_sub(self.first) {
+            Some(d) if d < self.run.len() as u64 => Some(self.run[d as usize]),
+            _ => self.others.get(&id).copied(),
+        }
+    }
+}
+
 /// Everything captured in a tab, decoded and related.
 #[derive(Debug, Default)]
 pub struct Session {
     messages: Vec<Captured>,
-    by_id: HashMap<u64, usize>,
+    by_id: IdIndex,
     exchanges: Vec<Exchange>,
     slots: HashMap<ClientKey, HashMap<String, Slot>>,
     /// Pending exchanges by deadline, earliest first. Records come nearly
@@ -437,7 +478,7 @@ impl Session {
         }
         let index = self.dropped + self.messages.len();
         let id = record.id;
-        self.by_id.entry(id).or_insert(index);
+        self.by_id.insert_first(id, index);
 
         let mut issues = lint::check_message(&record, &decoded);
         // WWE judges a delivered request by its real origin; a page-made
@@ -544,7 +585,17 @@ impl Session {
     /// The frame `frame_id` of tab `tab_id`, once it sent or received a
     /// message.
     pub fn frame(&self, tab_id: i64, frame_id: i64) -> Option<&Frame> {
-        self.frame_index.get(&(tab_id, frame_id)).map(|&i| &self.frames[i])
+        self.frame_position(tab_id, frame_id).map(|i| &self.frames[i])
+    }
+
+    /// Where the frame is in `frames`: among a few frames (a capture
+    /// usually has a handful) a look at each is cheaper than hashing.
+    fn frame_position(&self, tab_id: i64, frame_id: i64) -> Option<usize> {
+        if self.frames.len() <= FEW {
+            self.frames.iter().position(|f| f.tab_id == tab_id && f.frame_id == frame_id)
+        } else {
+            self.frame_index.get(&(tab_id, frame_id)).copied()
+        }
     }
 
     /// The frame that sent `message`, when the capture knows it.
@@ -659,7 +710,7 @@ impl Session {
 
     /// The message with this record id (the first, if ids repeat).
     pub fn message(&self, id: u64) -> Option<&Captured> {
-        self.by_id.get(&id).and_then(|&i| self.messages.get(i.checked_sub(self.dropped)?))
+        self.by_id.get(id).and_then(|i| self.messages.get(i.checked_sub(self.dropped)?))
     }
 
     /// Every request or subscription, in the order their requests were
@@ -779,22 +830,23 @@ impl Session {
     }
 
     fn frame_mut(&mut self, tab_id: i64, frame_id: i64) -> &mut Frame {
-        let next = self.frames.len();
-        let i = *self.frame_index.entry((tab_id, frame_id)).or_insert(next);
-        if i == next {
-            self.frames.push(Frame {
-                tab_id,
-                frame_id,
-                url: String::new(),
-                origin: String::new(),
-                role: Role::Unknown,
-                wwe_frame_id: None,
-                received: 0,
-                sent: 0,
-                to_service: 0,
-                undelivered: 0,
-            });
+        if let Some(i) = self.frame_position(tab_id, frame_id) {
+            return &mut self.frames[i];
         }
+        let i = self.frames.len();
+        self.frame_index.insert((tab_id, frame_id), i);
+        self.frames.push(Frame {
+            tab_id,
+            frame_id,
+            url: String::new(),
+            origin: String::new(),
+            role: Role::Unknown,
+            wwe_frame_id: None,
+            received: 0,
+            sent: 0,
+            to_service: 0,
+            undelivered: 0,
+        });
         &mut self.frames[i]
     }
 
@@ -854,13 +906,24 @@ impl Session {
     /// record received by that frame already told its id.
     fn resolve_sender_by_path(&mut self, record: &Record) -> Option<i64> {
         // A refused post was received by no frame: nothing to learn.
+        // Among a few paths (one a frame) a look at each is cheaper than
+        // hashing the path, and the first frame learnt for a path stays.
+        let few = self.frames_by_path.len() <= FEW;
+        let find = |map: &HashMap<(i64, Vec<u32>), i64>, path: &[u32]| {
+            map.iter().find(|((tab, p), _)| *tab == record.tab_id && p.as_slice() == path).map(|(_, &f)| f)
+        };
         if record.undelivered.is_none() && (record.frame_id == 0 || !record.frame_path.is_empty()) {
-            self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
+            if !(few && find(&self.frames_by_path, &record.frame_path).is_some()) {
+                self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
+            }
         }
         if record.source_tab_id.is_some() {
             return None;
         }
         let path = record.source_path.as_ref()?;
+        if self.frames_by_path.len() <= FEW {
+            return find(&self.frames_by_path, path);
+        }
         self.frames_by_path.get(&(record.tab_id, path.clone())).copied()
     }
 
@@ -948,7 +1011,9 @@ impl Session {
             request: record.id,
             reply: None,
             name,
-            reference_id: rid.clone(),
+            // Moved in; the slots below read it from here (field by
+            // field) and copy it only as a new key.
+            reference_id: rid,
             client: client.clone(),
             request_time: time,
             reply_time: None,
@@ -958,20 +1023,27 @@ impl Session {
         });
         self.messages[index - self.dropped].exchange = Some(ex);
         insert_sorted(&mut self.timeouts, (time + REQUEST_TIMEOUT_MS, ex), |x| x.0);
-        let Some(rid) = rid else {
+        let Some(rid) = self.exchanges[ex].reference_id.as_deref() else {
             self.judge_due();
             return;
         };
-        let slot = self.slots.entry(client.clone()).or_default().entry(rid.clone()).or_default();
+        let slot = self.slots.entry(client.clone()).or_default().entry(rid.to_owned()).or_default();
         let reused = !slot.pending.is_empty();
         slot.last = Some(ex);
         slot.unawaited = false;
         // A reply that came before its request answers it at once.
         let mut orphan = (!slot.orphans.is_empty()).then(|| slot.orphans.remove(0));
-        if orphan.is_none() {
+        // Only a client known by its origin adopts a reply parked under a
+        // frame (`adopt_orphan_by_origin` finds none for the others); the
+        // slot is then looked up again (made above; slots are never removed).
+        let slot = if orphan.is_none() && matches!(client, ClientKey::Origin { .. }) {
+            let rid = rid.to_owned();
             orphan = self.adopt_orphan_by_origin(&client, &rid);
-        }
-        let slot = self.slots.entry(client.clone()).or_default().entry(rid.clone()).or_default();
+            self.slots.get_mut(&client).and_then(|s| s.get_mut(&rid)).expect("made above")
+        } else {
+            slot
+        };
+        let rid = self.exchanges[ex].reference_id.as_deref().expect("has a referenceId");
         if orphan.is_none() {
             slot.pending.push(ex);
         }
@@ -999,6 +1071,18 @@ impl Session {
     }
 
     fn receive_reply(&mut self, index: usize, time: f64) {
+        let m = &self.messages[index - self.dropped];
+        // The usual reply first, without copying its referenceId: a request
+        // of the receiving frame awaits it (as below, the frame's own slot
+        // comes before the origin fallback).
+        if let Some(rid) = m.decoded.message.reference_id() {
+            let frame = ClientKey::Frame { tab_id: m.record.tab_id, frame_id: m.record.frame_id };
+            let slot = self.slots.get_mut(&frame).and_then(|s| s.get_mut(rid));
+            if let Some(ex) = slot.and_then(|slot| (!slot.pending.is_empty()).then(|| slot.pending.remove(0))) {
+                self.pair(ex, index);
+                return;
+            }
+        }
         let record = &self.messages[index - self.dropped].record;
         let Some(rid) = self.messages[index - self.dropped].decoded.message.reference_id().map(str::to_owned) else {
             let id = record.id;
@@ -1214,8 +1298,13 @@ impl Session {
     }
 
     fn rate_mut(&mut self, name: &str) -> &mut RateObservation {
-        let i = match self.rate_index.get(name) {
-            Some(&i) => i,
+        let found = if self.rates.len() <= FEW {
+            self.rates.iter().position(|r| r.request == name)
+        } else {
+            self.rate_index.get(name).copied()
+        };
+        let i = match found {
+            Some(i) => i,
             None => {
                 let i = self.rates.len();
                 self.rates.push(RateObservation { request: name.to_owned(), windows: Vec::new(), quarantines: Vec::new() });
@@ -1367,4 +1456,101 @@ fn insert_sorted<Q>(queue: &mut VecDeque<Q>, item: Q, key: impl Fn(&Q) -> f64) {
         at -= 1;
     }
     queue.insert(at, item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first index of each id, as `HashMap::entry(id).or_insert` keeps
+    /// it, whatever order the ids come in (runs, gaps, repeats, extremes).
+    #[test]
+    fn id_index_keeps_the_first_index_of_each_id() {
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for round in 0..200 {
+            let mut ix = IdIndex::default();
+            let mut reference: HashMap<u64, usize> = HashMap::new();
+            let mut id = if round % 3 == 0 { u64::MAX - 20 } else { next(50) };
+            for index in 0..300 {
+                id = match next(10) {
+                    0 => next(60),
+                    1 => id.wrapping_sub(next(5)),
+                    2 => u64::MAX - next(3),
+                    _ => id.wrapping_add(1),
+                };
+                ix.insert_first(id, index);
+                reference.entry(id).or_insert(index);
+            }
+            for probe in (0..70).chain(u64::MAX - 30..=u64::MAX) {
+                assert_eq!(ix.get(probe), reference.get(&probe).copied(), "round {round}, id {probe}");
+            }
+        }
+    }
+
+    /// Past `FEW` frames they are found by hashing: the same frames.
+    #[test]
+    fn many_frames_are_found_as_few_are() {
+        let mut s = Session::new();
+        for i in 0..(3 * FEW as i64) {
+            s.push(Record {
+                id: i as u64,
+                tab_id: i % 2,
+                frame_id: i,
+                source_frame_id: Some(i + 1),
+                frame_url: format!("https://f{i}.example/"),
+                data: serde_json::json!({"request": "agent.getState", "referenceId": format!("r{i}"), "userAgent": "WWE Client", "protocolVersion": 2}),
+                time: i as f64,
+                ..Record::default()
+            });
+        }
+        assert!(s.frames().len() > 2 * FEW);
+        for f in s.frames() {
+            assert!(std::ptr::eq(s.frame(f.tab_id, f.frame_id).expect("found"), f));
+        }
+        // Each record's receiver and sender counted once, in its own tab.
+        assert_eq!(s.frames().iter().map(|f| f.received).sum::<u64>(), 3 * FEW as u64);
+        assert_eq!(s.frames().iter().map(|f| f.sent).sum::<u64>(), 3 * FEW as u64);
+        assert_eq!(s.frames().len(), 6 * FEW);
+        assert!(s.frame(5, 5).is_none());
+    }
+
+    /// Senders known only by their index path are named from the frames
+    /// that received at that path, the first learnt for a path staying,
+    /// with few paths as with many.
+    #[test]
+    fn senders_by_path_are_named_with_few_paths_as_with_many() {
+        for frames in [3, 3 * FEW as u32] {
+            let mut s = Session::new();
+            let mut id = 0;
+            let mut record = |s: &mut Session, frame_id: i64, frame_path: Vec<u32>, source_path: Option<Vec<u32>>| {
+                id += 1;
+                s.push(Record {
+                    id,
+                    tab_id: 1,
+                    frame_id,
+                    frame_path,
+                    source_path,
+                    data: serde_json::json!("wwe-ready"),
+                    time: id as f64,
+                    ..Record::default()
+                });
+                id
+            };
+            for i in 0..frames {
+                record(&mut s, 100 + i64::from(i), vec![i, 1], None);
+                // A second frame at the same path later: the first stays.
+                record(&mut s, 500 + i64::from(i), vec![i, 1], None);
+            }
+            for i in 0..frames {
+                let asked = record(&mut s, 0, vec![], Some(vec![i, 1]));
+                assert_eq!(s.message(asked).unwrap().sender_frame_id, Some(100 + i64::from(i)), "{frames} frames, path [{i}, 1]");
+            }
+            let unknown = record(&mut s, 0, vec![], Some(vec![frames, 1]));
+            assert_eq!(s.message(unknown).unwrap().sender_frame_id, None);
+        }
+    }
 }

@@ -21,6 +21,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: a trace is read as many small allocations (see Cargo.toml).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An error with a hint for the user, printed on the line after it.
 #[derive(Debug)]
 pub struct Hinted {
