@@ -1,10 +1,11 @@
 //! Reading trace files into a session, with a progress bar for large files
 //! on a terminal. JSON Lines stream in a line at a time (the core's
 //! `JsonlReader`): the file's text is never held, and each record goes
-//! straight into the session. A HAR is one JSON document: its text is read
-//! whole (at most the file's size), and its records go into the session one
-//! at a time as they are parsed (no tree of the file, no list of records).
-//! Errors name the file, say where in it, and how to fix it.
+//! straight into the session. A HAR file is read a message at a time from
+//! its bytes (the core's `import_har_reader`; only a damaged one is read
+//! whole, to say where); a HAR on standard input is read whole (at most its
+//! size), its records going into the session one at a time as they are
+//! parsed. Errors name the file, say where in it, and how to fix it.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
