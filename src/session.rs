@@ -912,10 +912,11 @@ impl Session {
         let find = |map: &HashMap<(i64, Vec<u32>), i64>, path: &[u32]| {
             map.iter().find(|((tab, p), _)| *tab == record.tab_id && p.as_slice() == path).map(|(_, &f)| f)
         };
-        if record.undelivered.is_none() && (record.frame_id == 0 || !record.frame_path.is_empty()) {
-            if !(few && find(&self.frames_by_path, &record.frame_path).is_some()) {
-                self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
-            }
+        if record.undelivered.is_none()
+            && (record.frame_id == 0 || !record.frame_path.is_empty())
+            && !(few && find(&self.frames_by_path, &record.frame_path).is_some())
+        {
+            self.frames_by_path.entry((record.tab_id, record.frame_path.clone())).or_insert(record.frame_id);
         }
         if record.source_tab_id.is_some() {
             return None;

@@ -458,3 +458,17 @@ fn a_file_streamed_and_standard_input_held_write_the_same() {
         }
     }
 }
+
+/// A temporary folder that cannot hold the spill is said as such, before
+/// any output file is made.
+#[test]
+fn a_temporary_folder_that_does_not_exist_is_said_before_writing() {
+    let dir = scratch("no-tmp");
+    let out = dir.join("out.har");
+    let (stdout, stderr, code) =
+        run_with(&["convert", "assets/samples/call-flow.jsonl", "--to", "har", "-o", out.to_str().unwrap()], b"", &dir.join("missing"));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.starts_with("wwe-trace: cannot create a temporary file in "), "{stderr}");
+    assert!(stderr.contains("hint: set TMPDIR"), "{stderr}");
+    assert!(!out.exists(), "an empty output file was left");
+}

@@ -49,6 +49,15 @@ pub fn run(t: Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules, 
         let _ = writeln!(out, "{} would be redacted{}", count(values as usize, "value", "values"), by_rule(&summary));
         return Ok(Outcome::Clean);
     }
+    // A HAR's records pass through a temporary file: made before the
+    // output is, so that a temporary folder without room or rights is said
+    // as such and leaves no empty output behind.
+    let mut temp = match to {
+        Format::Har if held.is_none() => Some(TempFile::create().map_err(|e| {
+            hinted(e.to_string(), "set TMPDIR to a folder with room for the trace's records (about the size of the trace)")
+        })?),
+        _ => None,
+    };
     // Written as it is made: the file's text is never held whole. What
     // earlier exports redacted stays on record in the new file.
     let mut write = |w: &mut dyn std::io::Write| -> Result<(Vec<Summary>, Vec<String>)> {
@@ -79,7 +88,8 @@ pub fn run(t: Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules, 
             token_replies: Some(token_replies.clone()),
             progress: Some(&progress),
         };
-        let streamed = export_replayed(&mut file, &mut TempFile::create, &how, &mut *w)?;
+        let mut spill = || temp.take().ok_or_else(|| std::io::Error::other("the spill file is made once"));
+        let streamed = export_replayed(&mut file, &mut spill, &how, &mut *w)?;
         w.flush()?;
         Ok((streamed.redactions, streamed.notes))
     };
