@@ -3,9 +3,9 @@
 //! `JsonlReader`): the file's text is never held, and each record goes
 //! straight into the session. A HAR file is read a message at a time from
 //! its bytes (the core's `import_har_reader`; only a damaged one is read
-//! whole, to say where); a HAR on standard input is read whole (at most its
-//! size), its records going into the session one at a time as they are
-//! parsed. Errors name the file, say where in it, and how to fix it.
+//! whole, to say where); a HAR on standard input, or one whose first key is
+//! not `log`, is read whole (at most its size), its records going into the
+//! session one at a time as they are parsed. Errors name the file, say where in it, and how to fix it.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
@@ -115,12 +115,12 @@ const LISTED_LINES: usize = 20;
 pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> Result<Loaded> {
     let name = path.display().to_string();
     let (mut input, len) = open(path)?;
+    let mut session = if keep == Keep::Analysis { Session::lean() } else { Session::new() };
+    session.set_options(options);
     // A HAR file (as the panel writes it: `{"log":` first) is read a
     // message at a time, not a line: its one line may be all of it.
     if !crate::replay::is_stdin(path) && is_har_head(input.fill_buf().unwrap_or_default()) {
         drop(input);
-        let mut session = if keep == Keep::Analysis { Session::lean() } else { Session::new() };
-        session.set_options(options);
         let trace = read_har(path, "reading", &mut |r| session.push(r))?.map_err(|e| import_error(&name, &e, strict))?;
         return Ok(finished(name, path, keep, strict, trace, session));
     }
@@ -128,9 +128,8 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
     let mut lines = Lines::new(&mut input, &name, &bar, len);
     // The first lines say which format it is.
     let mut head: Vec<String> = Vec::new();
-    if let Some(first) = lines.next()? {
-        // A byte-order mark is not part of the first record.
-        head.push(first.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(first));
+    if let Some(first) = lines.first()? {
+        head.push(first);
     }
     while head.iter().filter(|l| !l.trim().is_empty()).count() < DETECT_LINES {
         match lines.next()? {
@@ -144,35 +143,18 @@ pub fn load(path: &Path, options: Option<Options>, strict: bool, keep: Keep) -> 
         _ => detect(&head.concat()),
     }
     .map_err(|e| import_error(&name, &e, strict))?;
-    let mut session = if keep == Keep::Analysis { Session::lean() } else { Session::new() };
-    session.set_options(options);
     let trace = match format {
         Format::JsonLines => {
             let mut reader = JsonlReader::new(strict);
-            let mut push = |line: &str| -> Result<()> {
-                let line = line.strip_suffix('\n').unwrap_or(line);
-                if let Some(r) = reader.line(line).map_err(|e| import_error(&name, &e, strict))? {
-                    session.push(r);
-                }
+            let bad = |e: &wwe_core::Error| import_error(&name, e, strict);
+            jsonl_records(head, &mut lines, &mut reader, &bad, &mut |r| {
+                session.push(r);
                 Ok(())
-            };
-            for line in head.drain(..) {
-                push(&line)?;
-            }
-            while let Some(line) = lines.next()? {
-                push(&line)?;
-            }
-            let skipped = reader.finish().map_err(|e| import_error(&name, &e, strict))?;
+            })?;
+            let skipped = reader.finish().map_err(|e| bad(&e))?;
             Trace { format, records: Vec::new(), creator: None, redactions: Vec::new(), skipped }
         }
-        Format::Har if !crate::replay::is_stdin(path) => {
-            // Read again from the start, a message at a time: the text is
-            // never held (unless the file is damaged, see the core's
-            // `import_har_reader`).
-            drop(head);
-            bar.finish_and_clear();
-            read_har(path, "reading", &mut |r| session.push(r))?.map_err(|e| import_error(&name, &e, strict))?
-        }
+        // Standard input, or a HAR whose first key is not `log`.
         Format::Har => {
             // At most the file's size: a HAR written without indentation is
             // one line, read once into a buffer sized to the file (see
@@ -269,6 +251,30 @@ pub fn read_har(path: &Path, message: &'static str, each: &mut dyn FnMut(wwe_cor
     }
 }
 
+/// Gives `each` the record of every line of a JSON Lines file: first the
+/// lines of `head`, already read (see [`Lines::first`]), then the rest of
+/// `lines`. A line the reader refuses is an error made by `bad`.
+pub fn jsonl_records(
+    head: Vec<String>,
+    lines: &mut Lines<'_>,
+    reader: &mut JsonlReader,
+    bad: &dyn Fn(&wwe_core::Error) -> anyhow::Error,
+    each: &mut dyn FnMut(wwe_core::record::Record) -> Result<()>,
+) -> Result<()> {
+    let mut record = |line: &str| match reader.line(line.strip_suffix('\n').unwrap_or(line)) {
+        Ok(Some(r)) => each(r),
+        Ok(None) => Ok(()),
+        Err(e) => Err(bad(&e)),
+    };
+    for line in head {
+        record(&line)?;
+    }
+    while let Some(line) = lines.next()? {
+        record(&line)?;
+    }
+    Ok(())
+}
+
 /// A spinner for a step without a measure of progress, for big inputs on
 /// a terminal.
 pub fn spinner(size: u64, message: &'static str) -> ProgressBar {
@@ -309,6 +315,12 @@ impl<'a> Lines<'a> {
     /// The lines of `input` (`len` bytes long, 0 when unknown), moving `bar`.
     pub fn new(input: &'a mut Box<dyn BufRead>, name: &'a str, bar: &'a ProgressBar, len: u64) -> Lines<'a> {
         Lines { input, name, offset: 0, bar, len }
+    }
+
+    /// The first line, with its `\n` and without a byte-order mark (not
+    /// part of the first record).
+    pub fn first(&mut self) -> Result<Option<String>> {
+        Ok(self.next()?.map(|first| first.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(first)))
     }
 
     /// The next line, with its `\n`.

@@ -13,7 +13,7 @@ use wwe_core::har::{Format, JsonlReader, Pass, Replay};
 use wwe_core::record::Record;
 
 use crate::hinted;
-use crate::load::{progress, read_har, Lines};
+use crate::load::{jsonl_records, progress, read_har, Lines};
 
 /// A trace file, read again from the start for every pass.
 pub struct TraceFile {
@@ -38,17 +38,9 @@ impl Replay for TraceFile {
                 let bar = progress(len, pass.as_str());
                 let mut input: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 20, file));
                 let mut lines = Lines::new(&mut input, &name, &bar, len);
-                let mut reader = JsonlReader::new(self.strict);
-                let mut first = true;
-                while let Some(line) = lines.next()? {
-                    let line = line.strip_suffix('\n').unwrap_or(&line);
-                    // A byte-order mark is not part of the first record.
-                    let line = if std::mem::take(&mut first) { line.strip_prefix('\u{feff}').unwrap_or(line) } else { line };
-                    let record = reader.line(line).map_err(|e| hinted(format!("{name}: {e}"), "the file changed since it was read"))?;
-                    if let Some(r) = record {
-                        each(r).map_err(|e| written(&e))?;
-                    }
-                }
+                let head = lines.first()?.into_iter().collect();
+                let bad = |e: &wwe_core::Error| hinted(format!("{name}: {e}"), "the file changed since it was read");
+                jsonl_records(head, &mut lines, &mut JsonlReader::new(self.strict), &bad, &mut |r| each(r).map_err(|e| written(&e)))?;
                 bar.finish_and_clear();
                 Ok(())
             }
