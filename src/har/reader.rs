@@ -192,22 +192,35 @@ impl<R: BufRead> Scanner<R> {
             usual!(self.cut()?);
             return Ok((self.value == b"null").then_some(false));
         }
+        let mut given = 0;
+        let read = self.elements(&mut |value| {
+            // Integers beyond 64 bits keep their digits, as in the text.
+            let text = std::str::from_utf8(value).ok()?;
+            let message: WireMessage = serde_json::from_str(&crate::bignum::protect(text)).ok()?;
+            given += 1;
+            each(message.record());
+            Some(())
+        });
+        // Counted also when the scan stops: the text's reading skips them.
+        self.given += given;
+        Ok(read?.map(|()| true))
+    }
+
+    /// An array, each element cut out and given to `element` (`None`
+    /// from it: unusual).
+    fn elements(&mut self, element: &mut dyn FnMut(&[u8]) -> Option<()>) -> Scan<()> {
         usual!(self.expect(b'[')?);
         if self.peek()? == Some(b']') {
             self.input.consume(1);
-            return Ok(Some(true));
+            return Ok(Some(()));
         }
         loop {
             usual!(self.cut()?);
-            // Integers beyond 64 bits keep their digits, as in the text.
-            let text = usual!(std::str::from_utf8(&self.value).ok());
-            let message: WireMessage = usual!(serde_json::from_str(&crate::bignum::protect(text)).ok());
-            self.given += 1;
-            each(message.record());
+            usual!(element(&self.value));
             usual!(self.after_element()?);
             if self.peek()? == Some(b']') {
                 self.input.consume(1);
-                return Ok(Some(true));
+                return Ok(Some(()));
             }
         }
     }
@@ -228,24 +241,12 @@ impl<R: BufRead> Scanner<R> {
     /// A value the trace does not need, checked to be JSON: an array an
     /// element at a time (`entries` may be most of the file).
     fn skip(&mut self) -> Scan<()> {
-        if self.peek()? != Some(b'[') {
-            usual!(self.cut()?);
-            return Ok(serde_json::from_slice::<IgnoredAny>(&self.value).ok().map(|_| ()));
+        let json = |value: &[u8]| serde_json::from_slice::<IgnoredAny>(value).ok().map(|_| ());
+        if self.peek()? == Some(b'[') {
+            return self.elements(&mut |value| json(value));
         }
-        self.input.consume(1);
-        if self.peek()? == Some(b']') {
-            self.input.consume(1);
-            return Ok(Some(()));
-        }
-        loop {
-            usual!(self.cut()?);
-            usual!(serde_json::from_slice::<IgnoredAny>(&self.value).ok());
-            usual!(self.after_element()?);
-            if self.peek()? == Some(b']') {
-                self.input.consume(1);
-                return Ok(Some(()));
-            }
-        }
+        usual!(self.cut()?);
+        Ok(json(&self.value))
     }
 
     /// The next value, parsed as a `T`.

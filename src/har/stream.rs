@@ -125,11 +125,11 @@ impl RecordRedactor<'_> {
 /// The token replies for `rules`: `known`, or learnt in a pairing pass
 /// over `source` when the rules need them.
 fn token_replies<S: Replay>(source: &mut S, rules: &Rules, known: Option<TokenReplies>) -> Result<TokenReplies, S::Error> {
-    if let Some(known) = known.filter(|_| rules.needs_pairing()) {
-        return Ok(known);
-    }
     if !rules.needs_pairing() {
         return Ok(TokenReplies::default());
+    }
+    if let Some(known) = known {
+        return Ok(known);
     }
     let mut pairing = Session::lean();
     source.replay(Pass::Pairing, &mut |r| {
