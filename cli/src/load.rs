@@ -61,7 +61,7 @@ pub fn progress(len: u64, message: &'static str) -> ProgressBar {
 pub fn read_text(path: &Path) -> Result<String> {
     let name = path.display().to_string();
     let mut bytes = Vec::new();
-    if name == "-" {
+    if crate::replay::is_stdin(path) {
         std::io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| hinted(format!("cannot read standard input: {e}"), "pipe a trace in, or name a file"))?;
@@ -290,7 +290,7 @@ pub fn spinner(size: u64, message: &'static str) -> ProgressBar {
 /// The file (or standard input) and its length when known (0 otherwise).
 fn open(path: &Path) -> Result<(Box<dyn BufRead>, u64)> {
     let name = path.display().to_string();
-    if name == "-" {
+    if crate::replay::is_stdin(path) {
         return Ok((Box::new(BufReader::with_capacity(1 << 20, std::io::stdin())), 0));
     }
     let file = File::open(path).map_err(|e| {
