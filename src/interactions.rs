@@ -106,6 +106,26 @@ fn shapes_the_desktop(message: &Message) -> bool {
     matches!(message, Message::Request(_) | Message::Event { .. }) || message.is_reply()
 }
 
+/// Where a message goes in time order: (time, record id, 0), except a
+/// reply timed no later than its request, which goes right after it:
+/// (request time, request id, 1). The two were captured in different
+/// frames, each timed by its own document's clock (Firefox also coarsens
+/// it), so a reply that WWE sent after the request may read the same time
+/// or an earlier one; taken first, it would find no request to answer.
+type Place = (f64, u64, u8);
+
+fn place_in_time(message: &Captured, session: &Session) -> Place {
+    let id = message.record.id;
+    let own = (message.record.time, id, 0);
+    if !message.decoded.message.is_reply() {
+        return own;
+    }
+    match session.exchange_of(id).filter(|e| e.reply == Some(id)) {
+        Some(e) if e.request_time >= message.record.time => (e.request_time, e.request, 1),
+        _ => own,
+    }
+}
+
 impl Interactions {
     /// Nothing seen yet.
     pub fn new() -> Interactions {
@@ -138,16 +158,14 @@ impl Interactions {
         let messages = session.messages();
         let late = messages[self.processed.min(messages.len())..]
             .iter()
-            .any(|m| m.record.time < self.latest && shapes_the_desktop(&m.decoded.message));
+            .any(|m| place_in_time(m, session).0 < self.latest && shapes_the_desktop(&m.decoded.message));
         if late {
             *self = Interactions { first_id: first, ..Interactions::new() };
         }
-        let mut order: Vec<usize> = (self.processed..messages.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&messages[a].record, &messages[b].record);
-            a.time.total_cmp(&b.time).then(a.id.cmp(&b.id))
-        });
-        for index in order {
+        let mut order: Vec<(Place, usize)> =
+            (self.processed..messages.len()).map(|i| (place_in_time(&messages[i], session), i)).collect();
+        order.sort_by(|(a, _), (b, _)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (place, index) in order {
             let message = &messages[index];
             // A `message` event page script made itself is not WWE's: it
             // shapes nothing (issue 15).
@@ -155,7 +173,7 @@ impl Interactions {
                 continue;
             }
             if shapes_the_desktop(&message.decoded.message) {
-                self.latest = self.latest.max(message.record.time);
+                self.latest = self.latest.max(place.0);
             }
             self.push(message, session);
         }

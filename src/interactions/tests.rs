@@ -400,6 +400,46 @@ fn toast_steps_before_the_popup_reply() {
     assert_eq!(render(&one_by_one), render(&live));
 }
 
+/// Two frames' clocks: a reply captured in the client frame may read the
+/// same time as its request captured in the service frame, or an earlier
+/// one (each document has its own time origin; Firefox also coarsens
+/// them). With the client's batch first, the reply has the lower record id
+/// and so came first in time order: the model took it before its request,
+/// and the toast lost its id and every later step (CI, Firefox, stop 24).
+/// A reply is now never taken before its request.
+#[test]
+fn a_reply_timed_before_its_request_still_gives_the_toast_its_id() {
+    for skew in [0.0, -0.4, -3.0] {
+        let mut service = Flow::default();
+        let (_, popup) = service.request(0.0, 5, "system.popupToast", json!([{"title": "Callback", "buttons": ["Call"]}]));
+        let (_, update) = service.request(100.0, 5, "system.updateToast", json!(["toast-1", {"title": "Now"}]));
+        let (_, close) = service.request(300.0, 5, "system.closeToast", json!(["toast-1"]));
+        let mut client = Flow::default();
+        client.reply(0.0 + skew, 5, &popup, json!("toast-1"));
+        client.reply(100.0 + skew, 5, &update, json!(null));
+        client.event(200.0, 5, "system", json!({"eventType": "CUSTOM_TOAST_BUTTON_CLICK", "customToastId": "toast-1", "buttonIndex": 0}));
+        client.reply(300.0 + skew, 5, &close, json!(null));
+        // The client frame's batch reaches the panel first.
+        let mut s = Session::new();
+        let mut live = Interactions::new();
+        for batch in [&client.records, &service.records] {
+            for r in batch {
+                let mut r = r.clone();
+                r.id = s.len() as u64 + 1;
+                s.push(r);
+            }
+            live.update(&s);
+        }
+        let rebuilt = Interactions::build(&s);
+        for model in [&live, &rebuilt] {
+            let toast = &model.toasts()[0];
+            assert_eq!(toast.id.as_deref(), Some("toast-1"), "skew {skew}:\n{}", render(model));
+            assert_eq!(toast.steps.len(), 4, "skew {skew}:\n{}", render(model));
+        }
+        assert!(live.findings().is_empty() && rebuilt.findings().is_empty(), "skew {skew}:\n{}", render(&live));
+    }
+}
+
 #[test]
 fn mark_done_blocked_refused_then_unblocked() {
     let mut f = Flow::default();
