@@ -2,7 +2,8 @@
 //! export (`har::export_replayed`): `convert` and `redact` never hold a
 //! file's records. JSON Lines are read a line at a time, a HAR a message
 //! at a time (`har::import_har_reader`). A HAR written from the trace spills its redacted records to a
-//! temporary file ([`TempFile`]), removed when done.
+//! temporary file ([`TempFile`]), which has no name once open (Unix), so
+//! that not even an interrupted command leaves it behind.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -68,11 +69,15 @@ fn written(e: &std::io::Error) -> anyhow::Error {
     hinted(format!("cannot write the output: {e}"), "check where the output goes and that the disk has room")
 }
 
-/// A temporary file, removed when dropped (a HAR's spill of redacted
-/// records).
+/// A temporary file (a HAR's spill of redacted records). On Unix its name
+/// is removed as soon as it is open: the open file lives on, and the
+/// system frees it when the process ends, even on Ctrl-C or a kill, where
+/// no `Drop` runs. Elsewhere, or if that removal failed, it is removed
+/// when dropped.
 pub struct TempFile {
     file: File,
-    path: PathBuf,
+    /// The name still to remove when dropped.
+    path: Option<PathBuf>,
 }
 
 impl TempFile {
@@ -84,7 +89,8 @@ impl TempFile {
         let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path).map_err(|e| {
             std::io::Error::new(e.kind(), format!("cannot create a temporary file in {}: {e}", dir.display()))
         })?;
-        Ok(TempFile { file, path })
+        let named = !cfg!(unix) || std::fs::remove_file(&path).is_err();
+        Ok(TempFile { file, path: named.then_some(path) })
     }
 }
 
@@ -112,11 +118,42 @@ impl Seek for TempFile {
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
 /// Whether a path names standard input, which cannot be read twice.
 pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// While the spill is open and in use, the temporary folder holds no
+    /// file of it: an interrupted command cannot leave one behind.
+    #[cfg(unix)]
+    #[test]
+    fn the_spill_has_no_name_while_open() {
+        let ours = || -> Vec<String> {
+            let prefix = format!("wwe-trace-{}-", std::process::id());
+            std::fs::read_dir(std::env::temp_dir())
+                .unwrap()
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.starts_with(&prefix))
+                .collect()
+        };
+        let mut spill = TempFile::create().unwrap();
+        spill.write_all(b"{\"a\":1}\n").unwrap();
+        spill.seek(SeekFrom::Start(0)).unwrap();
+        let mut back = String::new();
+        spill.read_to_string(&mut back).unwrap();
+        assert_eq!(back, "{\"a\":1}\n");
+        assert_eq!(ours(), Vec::<String>::new(), "the spill's name is still in the temporary folder");
+        drop(spill);
+        assert_eq!(ours(), Vec::<String>::new());
+    }
 }
