@@ -13,6 +13,7 @@ mod cmd;
 mod config;
 mod flags;
 mod load;
+mod outfile;
 mod replay;
 mod show;
 

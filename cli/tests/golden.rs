@@ -472,3 +472,29 @@ fn a_temporary_folder_that_does_not_exist_is_said_before_writing() {
     assert!(stderr.contains("hint: set TMPDIR"), "{stderr}");
     assert!(!out.exists(), "an empty output file was left");
 }
+
+/// The output is put in place only once complete: writing a trace onto
+/// itself reads the whole original (it was once emptied before the passes
+/// read it again), and leaves no partial file beside it.
+#[test]
+fn a_trace_converted_onto_itself_is_read_whole() {
+    let dir = scratch("onto-itself");
+    let (expected, _, code) = run(&["convert", "assets/samples/call-flow.jsonl", "--to", "har"]);
+    assert_eq!(code, 0);
+    for (name, args) in [("in-place.jsonl", &["--to", "har"][..]), ("pretty.jsonl", &["--to", "jsonl", "--pretty"][..])] {
+        let path = dir.join(name);
+        std::fs::copy(root().join("assets/samples/call-flow.jsonl"), &path).unwrap();
+        let path = path.to_str().unwrap();
+        let (_, stderr, code) = run(&[&["convert", path][..], args, &["-o", path][..]].concat());
+        assert_eq!(code, 0, "{stderr}");
+        let written = std::fs::read_to_string(path).unwrap();
+        if name == "in-place.jsonl" {
+            assert_eq!(written, expected, "converted onto itself, the trace lost records");
+        }
+        let (summary, stderr, code) = run(&["summary", path]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(summary.contains("25 records"), "{summary}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}

@@ -9,7 +9,6 @@
 
 use std::cell::RefCell;
 use std::fmt::Write;
-use std::fs::File;
 use std::io::BufWriter;
 
 use anyhow::Result;
@@ -19,6 +18,7 @@ use wwe_core::redact::{preview as preview_hits, Hit, Rules, Summarizer, Summary,
 use crate::config::Output;
 use crate::hinted;
 use crate::load::{Keep, Loaded};
+use crate::outfile::OutputFile;
 use crate::replay::{TempFile, TraceFile};
 use crate::show::count;
 use crate::Outcome;
@@ -110,14 +110,18 @@ pub fn run(t: Loaded, to: Format, output: &Output, pretty: bool, rules: &Rules, 
             let cannot = |e: std::io::Error| {
                 hinted(format!("cannot write {}: {e}", path.display()), "check the folder exists and is writable")
             };
-            let mut w = BufWriter::with_capacity(1 << 20, File::create(path).map_err(cannot)?);
-            match write(&mut w) {
+            // In place only once complete: a failure leaves no partial
+            // trace and does not replace an earlier file of that name.
+            let mut w = BufWriter::with_capacity(1 << 20, OutputFile::create(path).map_err(cannot)?);
+            let done = match write(&mut w) {
                 Ok(done) => done,
                 Err(e) => match e.downcast::<std::io::Error>() {
                     Ok(e) => return Err(cannot(e)),
                     Err(e) => return Err(e),
                 },
-            }
+            };
+            w.into_inner().map_err(|e| cannot(e.into_error()))?.finish().map_err(cannot)?;
+            done
         }
     };
     for note in &notes {
