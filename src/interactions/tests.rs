@@ -253,6 +253,67 @@ fn outbound_call_with_recording_paused_and_resumed() {
     );
 }
 
+/// The outbound call of the end-to-end test, with the client frame's clock
+/// off from the service frame's by a little either way, the dial's reply
+/// before or after the call's first event, and either frame's batch
+/// first: the call is always linked to the dial, every recording change to
+/// its request.
+#[test]
+fn outbound_call_links_under_clock_skew_and_any_batch_order() {
+    for skew in [-3.0, -0.5, 0.0, 0.5, 3.0] {
+        for reply_first in [false, true] {
+            let mut f = Flow::default();
+            let c = [5];
+            let (_, dial) = f.request(0.0, 5, "voice.dial", json!(["5001", {"Key1": "a"}]));
+            let ud = || json!({"userData": {"Key1": "a"}});
+            // The simulator's reply: the new call's snapshot.
+            if reply_first {
+                f.reply(0.2 + skew, 5, &dial, call("1", "DIALING", ud()));
+            }
+            f.interaction(0.3 + skew, &c, "ADDED", call("1", "DIALING", ud()));
+            f.interaction(0.4 + skew, &c, "DIALING", call("1", "DIALING", ud()));
+            if !reply_first {
+                f.reply(0.5 + skew, 5, &dial, call("1", "DIALING", ud()));
+            }
+            f.interaction(1000.0 + skew, &c, "ESTABLISHED", call("1", "ESTABLISHED", ud()));
+            for (t, name, rec) in [
+                (2000.0, "voice.startCallRecording", "RECORDING"),
+                (3000.0, "voice.pauseCallRecording", "PAUSED"),
+                (4000.0, "voice.resumeCallRecording", "RECORDING"),
+            ] {
+                let (_, rid) = f.request(t, 5, name, json!(["1"]));
+                f.interaction(t + 1.0 + skew, &c, "CALL_RECORDING_STATE_CHANGED", call("1", "ESTABLISHED", json!({"userData": {"Key1": "a"}, "recordingState": rec})));
+                f.reply(t + 1.5 + skew, 5, &rid, json!(null));
+            }
+            let (_, rid) = f.request(5000.0, 5, "voice.hangUp", json!(["1"]));
+            f.interaction(5001.0 + skew, &c, "RELEASED", call("1", "RELEASED", ud()));
+            f.reply(5001.5 + skew, 5, &rid, json!(null));
+            let service = |r: &Record| r.frame_id == 0;
+            let client = |r: &Record| r.frame_id != 0;
+            let orders: [[&dyn Fn(&Record) -> bool; 2]; 2] = [[&service, &client], [&client, &service]];
+            for order in orders {
+                let mut s = Session::new();
+                let mut live = Interactions::new();
+                for batch in order {
+                    for r in f.records.iter().filter(|r| batch(r)) {
+                        let mut r = r.clone();
+                        r.id = s.len() as u64 + 1;
+                        s.push(r);
+                    }
+                    live.update(&s);
+                }
+                let text = render(&live);
+                let call = &live.interactions()[0];
+                let dial_id = s.messages().iter().find(|m| m.record.data.get("request") == Some(&json!("voice.dial"))).unwrap().record.id;
+                assert_eq!(call.created_by, Some(dial_id), "skew {skew}, reply first {reply_first}:\n{text}");
+                let linked = call.changes.iter().filter(|ch| matches!(ch.kind, ChangeKind::Recording { .. }) && ch.request.is_some()).count();
+                assert_eq!(linked, 4, "skew {skew}, reply first {reply_first}:\n{text}");
+                assert!(live.findings().is_empty(), "skew {skew}, reply first {reply_first}:\n{text}");
+            }
+        }
+    }
+}
+
 /// The guide's ATTACHED_DATA_CHANGED example after its setUserData
 /// example, delivered to two client frames (one event, two records); the
 /// second client reads the interaction through a read filter.

@@ -212,6 +212,12 @@ fn outbound_call_with_recording(browser: Browser) {
         if !v.findings.is_empty() {
             return Err("a clean call flow shows interaction findings".into());
         }
+        // The client frame's batch (events, replies) may reach the panel
+        // before the service frame's (the requests): wait for the links
+        // only the requests make.
+        if field(row, "data-created-by").is_empty() || v.kinds("recording").iter().take(3).any(|m| field(m, "data-request").is_empty()) {
+            return Err("the requests are not linked yet".into());
+        }
         Ok((row.clone(), v.kinds("recording").into_iter().cloned().collect::<Vec<_>>(), v.causes.clone(), v.findings.clone()))
     });
     let (row, recording, causes, interaction_findings) = view;
@@ -359,6 +365,10 @@ fn attached_data_across_frames(browser: Browser) {
     let view = sim.wait_view("the attached data", |v| {
         v.interactions.iter().find(|r| field(r, "data-interaction-id") == id).ok_or("no lane")?;
         let changed = v.kinds("user-data").into_iter().find(|m| field(m, "title").contains("Key1: a → b")).ok_or("no Key1 change")?;
+        // Linked once the service frame's batch (the request) is in too.
+        if field(changed, "data-request").is_empty() {
+            return Err("the change names no request yet".into());
+        }
         v.kinds("read").first().ok_or("no read marker")?;
         let secret = v.policies.iter().find(|p| field(p, "data-key") == "Secret").ok_or("no policy row for Secret")?;
         Ok((changed.clone(), secret.clone(), v.kinds("read")[0].clone(), format!("{:?} {:?}", v.markers, v.causes)))
@@ -429,7 +439,8 @@ fn blocked_markdone(browser: Browser) {
     let (row, titles) = sim.wait_view("the blocked mark-done", |v| {
         let row = v.interactions.iter().find(|r| field(r, "data-interaction-id") == id).ok_or("no lane")?;
         let titles: Vec<String> = v.kinds("markdone").into_iter().map(|m| field(m, "title")).collect();
-        if titles.len() < 2 {
+        // Both frames' batches: the block request and the refused reply.
+        if titles.len() < 2 || !titles[0].contains("mark-done blocked") || !titles[1].contains("interaction.markdone refused") {
             return Err(format!("markdone markers {titles:?}"));
         }
         Ok((row.clone(), titles))
