@@ -20,7 +20,8 @@ impl OutputFile {
     /// such as `/dev/null`, a pipe, a symbolic link) is written in place:
     /// renaming over it would replace it.
     pub fn create(path: &Path) -> io::Result<OutputFile> {
-        let replaceable = match std::fs::symlink_metadata(path) {
+        let existing = std::fs::symlink_metadata(path);
+        let replaceable = match &existing {
             Ok(m) => m.is_file(),
             Err(e) => e.kind() == io::ErrorKind::NotFound,
         };
@@ -30,7 +31,13 @@ impl OutputFile {
         };
         let partial = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
         let file = OpenOptions::new().write(true).create_new(true).open(&partial)?;
-        Ok(OutputFile { file, path: path.to_owned(), partial: Some(partial) })
+        let out = OutputFile { file, path: path.to_owned(), partial: Some(partial) };
+        // The file it replaces keeps its permissions: a trace someone made
+        // private stays private.
+        if let Ok(m) = existing {
+            out.file.set_permissions(m.permissions())?;
+        }
+        Ok(out)
     }
 
     /// Puts the complete file in place.
@@ -105,6 +112,21 @@ mod tests {
         out.finish().unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "today's");
         assert_eq!(names(&dir), ["out.har"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = folder("permissions");
+        let path = dir.join("private.har");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut out = OutputFile::create(&path).unwrap();
+        out.write_all(b"new").unwrap();
+        out.finish().unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
