@@ -92,6 +92,23 @@ impl Flow {
     }
 }
 
+/// The records as a panel receives them: one batch per frame, in `order`
+/// (each batch the records it accepts), ids given by arrival, the model
+/// updated after each batch.
+fn arrive_in_batches(records: &[Record], order: &[&dyn Fn(&Record) -> bool]) -> (Session, Interactions) {
+    let mut s = Session::new();
+    let mut live = Interactions::new();
+    for batch in order {
+        for r in records.iter().filter(|r| batch(r)) {
+            let mut r = r.clone();
+            r.id = s.len() as u64 + 1;
+            s.push(r);
+        }
+        live.update(&s);
+    }
+    (s, live)
+}
+
 fn origin(client: i64) -> &'static str {
     if client == 6 {
         APP
@@ -292,16 +309,7 @@ fn outbound_call_links_under_clock_skew_and_any_batch_order() {
             let client = |r: &Record| r.frame_id != 0;
             let orders: [[&dyn Fn(&Record) -> bool; 2]; 2] = [[&service, &client], [&client, &service]];
             for order in orders {
-                let mut s = Session::new();
-                let mut live = Interactions::new();
-                for batch in order {
-                    for r in f.records.iter().filter(|r| batch(r)) {
-                        let mut r = r.clone();
-                        r.id = s.len() as u64 + 1;
-                        s.push(r);
-                    }
-                    live.update(&s);
-                }
+                let (s, live) = arrive_in_batches(&f.records, &order);
                 let text = render(&live);
                 let call = &live.interactions()[0];
                 let dial_id = s.messages().iter().find(|m| m.record.data.get("request") == Some(&json!("voice.dial"))).unwrap().record.id;
@@ -481,16 +489,8 @@ fn a_reply_timed_before_its_request_still_gives_the_toast_its_id() {
         client.event(200.0, 5, "system", json!({"eventType": "CUSTOM_TOAST_BUTTON_CLICK", "customToastId": "toast-1", "buttonIndex": 0}));
         client.reply(300.0 + skew, 5, &close, json!(null));
         // The client frame's batch reaches the panel first.
-        let mut s = Session::new();
-        let mut live = Interactions::new();
-        for batch in [&client.records, &service.records] {
-            for r in batch {
-                let mut r = r.clone();
-                r.id = s.len() as u64 + 1;
-                s.push(r);
-            }
-            live.update(&s);
-        }
+        let records = [client.records, service.records].concat();
+        let (s, live) = arrive_in_batches(&records, &[&|r: &Record| r.frame_id != 0, &|r: &Record| r.frame_id == 0]);
         let rebuilt = Interactions::build(&s);
         for model in [&live, &rebuilt] {
             let toast = &model.toasts()[0];
@@ -782,16 +782,7 @@ fn batches_from_three_frames_in_any_order_end_as_in_time_order() {
         [&is_service, &frame(6), &frame(5)],
     ];
     for order in orders {
-        let mut s = Session::new();
-        let mut live = Interactions::new();
-        for batch in order {
-            for r in f.records.iter().filter(|r| batch(r)) {
-                let mut r = r.clone();
-                r.id = s.len() as u64 + 1;
-                s.push(r);
-            }
-            live.update(&s);
-        }
+        let (_, live) = arrive_in_batches(&f.records, &order);
         // Record ids follow arrival: compare what was rebuilt, not the ids.
         let strip = |text: &str| -> String { text.split(|c: char| c.is_ascii_digit()).collect::<Vec<_>>().join("") };
         let live = render(&live);
