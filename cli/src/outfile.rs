@@ -18,7 +18,8 @@ pub struct OutputFile {
 impl OutputFile {
     /// Starts writing `path`. A path that is not a regular file (a device
     /// such as `/dev/null`, a pipe, a symbolic link) is written in place:
-    /// renaming over it would replace it.
+    /// renaming over it would replace it. So is a file whose folder takes
+    /// no new file.
     pub fn create(path: &Path) -> io::Result<OutputFile> {
         let existing = std::fs::symlink_metadata(path);
         let replaceable = match &existing {
@@ -30,7 +31,11 @@ impl OutputFile {
             return Ok(OutputFile { file: File::create(path)?, path: path.to_owned(), partial: None });
         };
         let partial = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-        let file = OpenOptions::new().write(true).create_new(true).open(&partial)?;
+        let Ok(file) = OpenOptions::new().write(true).create_new(true).open(&partial) else {
+            // A folder that takes no new file may still let this one be
+            // rewritten: in place then, as before.
+            return Ok(OutputFile { file: File::create(path)?, path: path.to_owned(), partial: None });
+        };
         let out = OutputFile { file, path: path.to_owned(), partial: Some(partial) };
         // The file it replaces keeps its permissions: a trace someone made
         // private stays private.
