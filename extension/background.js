@@ -152,6 +152,11 @@ api.storage.onChanged.addListener((changes, area) => {
 // turn it on, and it applies to documents loaded after that.
 const HOOK_ID = "wwe-send-side-hook";
 let hookWanted = null;
+// Waits before looking again while the registration does not match the
+// wish: Firefox, busy starting up, was seen to leave a call without
+// error and without effect for longer than half a second (CI). About
+// 30 s in all, then the failure is among the background's errors.
+const HOOK_RETRY_MS = [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000, 5000];
 
 /** Registers or unregisters the hook; the latest wish wins. */
 async function setHook(on, tries = 0) {
@@ -170,8 +175,10 @@ async function setHook(on, tries = 0) {
     if (!/duplicate|does not exist|nonexistent/i.test(String(error?.message ?? error))) noteError(error);
   }
   // Checked again: a wish that changed meanwhile, or a call that left no
-  // trace (seen: no error, nothing registered), is carried out now.
-  if (tries < 5 && (await hookIsRegistered()) !== hookWanted) setTimeout(() => setHook(hookWanted, tries + 1), 100);
+  // trace (seen: no error, nothing registered), is carried out later.
+  if ((await hookIsRegistered()) === hookWanted) return;
+  if (tries < HOOK_RETRY_MS.length) setTimeout(() => setHook(hookWanted, tries + 1), HOOK_RETRY_MS[tries]);
+  else noteError(`the send-side hook is still ${hookWanted ? "not registered" : "registered"} after ${tries + 1} tries`);
 }
 
 /** Whether the hook is registered now, as the browser reports it. */
