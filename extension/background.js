@@ -152,10 +152,7 @@ api.storage.onChanged.addListener((changes, area) => {
 // turn it on, and it applies to documents loaded after that.
 const HOOK_ID = "wwe-send-side-hook";
 let hookWanted = null;
-// Waits before looking again while the registration does not match the
-// wish: Firefox, busy starting up, was seen to leave a call without
-// error and without effect for longer than half a second (CI). About
-// 30 s in all, then the failure is among the background's errors.
+// Waits to look again while the registration is not as wished (a busy Firefox left a call without error or effect for over 0.5 s).
 const HOOK_RETRY_MS = [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000, 5000];
 
 /** Registers or unregisters the hook; the latest wish wins. */
@@ -164,18 +161,14 @@ async function setHook(on, tries = 0) {
   try {
     if (hookWanted === on && (await hookIsRegistered()) !== on) {
       if (!on) await api.scripting.unregisterContentScripts({ ids: [HOOK_ID] });
-      else {
-        await api.scripting.registerContentScripts([{
-          id: HOOK_ID, js: ["hook.js"], matches: ["<all_urls>"], runAt: "document_start",
-          allFrames: true, matchOriginAsFallback: true, world: "MAIN", persistAcrossSessions: false,
-        }]);
-      }
+      else await api.scripting.registerContentScripts([{ id: HOOK_ID, js: ["hook.js"], matches: ["<all_urls>"],
+        runAt: "document_start", allFrames: true, matchOriginAsFallback: true, world: "MAIN", persistAcrossSessions: false }]);
     }
   } catch (error) { // overlapping calls may register twice: the browser refuses the second
     if (!/duplicate|does not exist|nonexistent/i.test(String(error?.message ?? error))) noteError(error);
   }
-  // Checked again: a wish that changed meanwhile, or a call that left no
-  // trace (seen: no error, nothing registered), is carried out later.
+  // A wish that changed meanwhile, or a call that left no trace, is carried
+  // out later; after about 30 s the failure is among the background's errors.
   if ((await hookIsRegistered()) === hookWanted) return;
   if (tries < HOOK_RETRY_MS.length) setTimeout(() => setHook(hookWanted, tries + 1), HOOK_RETRY_MS[tries]);
   else noteError(`the send-side hook is still ${hookWanted ? "not registered" : "registered"} after ${tries + 1} tries`);
