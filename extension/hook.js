@@ -27,7 +27,9 @@
   const keysOf = Object.keys;
   const getOwn = Object.getOwnPropertyDescriptor;
   const isArray = Array.isArray;
-  const now = Date.now;
+  // The relay's clock, not Date.now: a report is compared with its delivery's time, and a VM or NTP may step the wall clock.
+  const [perf, perfNow, timeOrigin] = [performance, Performance.prototype.now, performance.timeOrigin];
+  const now = () => timeOrigin + apply(perfNow, perf, []);
   const EVENT = "wwe-devtools:send";
   const STACK_LINES = 6;
 
