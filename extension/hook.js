@@ -28,7 +28,7 @@
   const getOwn = Object.getOwnPropertyDescriptor;
   const isArray = Array.isArray;
   // The relay's clock, not Date.now: a report is compared with its delivery's time, and a VM or NTP may step the wall clock.
-  const [perf, perfNow, timeOrigin] = [performance, Performance.prototype.now, performance.timeOrigin];
+  const perf = performance, perfNow = Performance.prototype.now, timeOrigin = performance.timeOrigin;
   const now = () => timeOrigin + apply(perfNow, perf, []);
   const EVENT = "wwe-devtools:send";
   const STACK_LINES = 6;

@@ -62,12 +62,22 @@ fn frames_and_values(browser: Browser) {
                 .ok_or_else(|| Error::new(format!("no frame whose URL contains {needle}: {frames:?}")))
         };
         let (a, b, g) = (id_of("name=A")?, id_of("name=B")?, id_of("name=G")?);
+        // A deep message, or the null Chromium delivers for one too deep.
+        let is_deep = |r: &Value| {
+            let root: Value = serde_json::from_str(r["json"].as_str().unwrap_or("0")).unwrap_or(Value::Null);
+            let t = if root["$wwe"] == "nested" { &root["value"]["t"] } else { &root["t"] };
+            root.is_null() || t.as_str().is_some_and(|t| t.starts_with("deep-"))
+        };
+        let sent: Vec<u64> = session.execute("return window.deepSent;", &[])?.as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
         // Every message checked below, the chains' last links included: the
-        // opener's record of the popup's reply may come a batch later.
+        // opener's record of the popup's reply may come a batch later, and
+        // frame A's big and deep messages a batch after its first.
         let records = wait_records(session, tab, "every relation's message", |rs| {
             ["top->A", "A->parent", "B->parent", "G->top", "G->B", "B->G", "top->self", "popup->opener", "opener->popup", "popup-got-reply", "values", "big-got"]
                 .iter()
                 .all(|t| find_t(rs, t).is_some())
+                && rs.iter().any(|r| r["marker"] == "truncated" && r["size"].as_u64().is_some_and(|s| s > 150_000))
+                && rs.iter().filter(|r| r["frameId"] == a && is_deep(r)).count() >= sent.len()
         })?;
         let get = |t: &str| find_t(&records, t).cloned().unwrap_or(Value::Null);
         // (message, receiving frame, its path, relation, source frame, source path)
@@ -186,16 +196,8 @@ fn frames_and_values(browser: Browser) {
         let deep_records: Vec<&Value> = {
             let mut received: Vec<&Value> = records.iter().filter(|r| r["frameId"] == a).collect();
             received.sort_by_key(|r| r["seq"].as_u64());
-            received
-                .into_iter()
-                .filter(|r| {
-                    let root: Value = serde_json::from_str(r["json"].as_str().unwrap_or("0")).unwrap_or(Value::Null);
-                    let t = if root["$wwe"] == "nested" { &root["value"]["t"] } else { &root["t"] };
-                    root.is_null() || t.as_str().is_some_and(|t| t.starts_with("deep-"))
-                })
-                .collect()
+            received.into_iter().filter(|r| is_deep(r)).collect()
         };
-        let sent: Vec<u64> = session.execute("return window.deepSent;", &[])?.as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
         let refused = session.execute("return window.deepRefused;", &[])?;
         eprintln!("frames/{browser}: deep messages sent {sent:?}, refused by the sender's browser {refused}");
         if sent.len() < 2 || deep_records.len() != sent.len() {
