@@ -178,9 +178,7 @@ async function setHook(on, tries = 0) {
 async function hookIsRegistered() {
   try {
     return (await api.scripting.getRegisteredContentScripts({ ids: [HOOK_ID] })).length > 0;
-  } catch (_) {
-    return false;
-  }
+  } catch (error) { noteError(error); return false; } // shown in stats: "not registered" may be this
 }
 
 // Runs in the page's MAIN world of the chosen frame (serialized by

@@ -153,7 +153,8 @@ pub fn wait_send_side_hook(session: &mut Session, on: bool) -> Result<()> {
         if s["sendSideHook"] == on {
             return Ok(());
         }
-        if started.elapsed() > DEFAULT_TIMEOUT {
+        // The background keeps trying for about 30 s (`setHook`).
+        if started.elapsed() > 2 * DEFAULT_TIMEOUT {
             return Err(Error::new(format!("the send-side hook never became {on}: {s}")));
         }
         std::thread::sleep(Duration::from_millis(100));
