@@ -28,13 +28,13 @@ impl OutputFile {
         };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         let (Some(name), true) = (name, replaceable) else {
-            return Ok(OutputFile { file: File::create(path)?, path: path.to_owned(), partial: None });
+            return OutputFile::in_place(path);
         };
         let partial = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
         let Ok(file) = OpenOptions::new().write(true).create_new(true).open(&partial) else {
             // A folder that takes no new file may still let this one be
             // rewritten: in place then, as before.
-            return Ok(OutputFile { file: File::create(path)?, path: path.to_owned(), partial: None });
+            return OutputFile::in_place(path);
         };
         let out = OutputFile { file, path: path.to_owned(), partial: Some(partial) };
         // The file it replaces keeps its permissions: a trace someone made
@@ -43,6 +43,11 @@ impl OutputFile {
             out.file.set_permissions(m.permissions())?;
         }
         Ok(out)
+    }
+
+    /// Writes `path` itself, truncating it.
+    fn in_place(path: &Path) -> io::Result<OutputFile> {
+        Ok(OutputFile { file: File::create(path)?, path: path.to_owned(), partial: None })
     }
 
     /// Puts the complete file in place.
